@@ -1,0 +1,71 @@
+// The interface every compute backend implements (CPU now, CUDA next): memory and kernels on
+// preallocated outputs. The tensor ops in tensor/Ops.hpp check shapes and dtypes, allocate,
+// and dispatch here; a backend never sees autograd.
+#pragma once
+
+#include <vector>
+
+#include "cezanne/tensor/Ops.hpp"
+#include "cezanne/tensor/Tensor.hpp"
+
+namespace cz {
+
+/// One batched GEMM: out[b] = op(a[b]) @ op(b[b]), with per-operand batch strides (0 = shared).
+struct GemmBatch {
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+  bool trans_a = false, trans_b = false;
+  const void* a = nullptr;
+  const void* b = nullptr;
+  void* c = nullptr;
+  int64_t lda = 0, ldb = 0, ldc = 0;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Device device() const = 0;
+
+  virtual void* allocate(size_t bytes) = 0;
+  virtual void deallocate(void* ptr, size_t bytes) = 0;
+  /// Copies between any two devices where one is this backend's (host pointers are plain).
+  virtual void memcpy(void* dst, const void* src, size_t bytes, Device dst_device, Device src_device) = 0;
+
+  // Element-wise kernels. Inputs are already broadcast to out's shape (stride 0 where
+  // expanded); out is contiguous; dtypes agree except where stated.
+  virtual void copy(const Tensor& src, Tensor& out) = 0;  // any dtype -> out's dtype
+  virtual void fill(Tensor& out, double value) = 0;
+  virtual void unary(UnaryOp op, const Tensor& x, Tensor& out) = 0;
+  virtual void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+  virtual void affine(const Tensor& x, double scale, double shift, Tensor& out) = 0;
+  virtual void pow_scalar(const Tensor& x, double exponent, Tensor& out) = 0;
+  virtual void clamp(const Tensor& x, double low, double high, Tensor& out) = 0;
+  virtual void in_range_mask(const Tensor& x, double low, double high, Tensor& out) = 0;
+  virtual void where(const Tensor& condition, const Tensor& a, const Tensor& b, Tensor& out) = 0;
+
+  /// Reduces x over the dims where out (same rank, keepdim layout) has size 1.
+  virtual void reduce(ReduceOp op, const Tensor& x, Tensor& out, Tensor* indices) = 0;
+  virtual void gemm(DType dtype, const GemmBatch& g) = 0;
+
+  virtual void unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& cols) = 0;
+  virtual void fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& out) = 0;
+  virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
+  virtual void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
+  virtual void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
+  virtual void index_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
+  virtual void max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding,
+                                  Tensor& indices) = 0;
+  virtual void dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor& out) = 0;
+  virtual void random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) = 0;
+};
+
+/// The backend that owns `device`; throws DeviceError if this build has none for it.
+Backend& backend_for(Device device);
+/// Registers a backend (the CPU backend registers itself; the CUDA backend when built).
+void register_backend(DeviceType type, Backend* backend);
+
+/// Threads used by CPU kernels (OpenMP) and BLAS.
+void set_num_threads(int threads);
+int num_threads();
+
+}  // namespace cz

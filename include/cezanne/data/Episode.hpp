@@ -1,0 +1,48 @@
+// One few-shot task (support and query sets) and a rank's tasks stacked along a task axis.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cezanne/tensor/Tensor.hpp"
+
+namespace cz::data {
+
+/// What an episode looks like: N ways, K shots and Q queries per class.
+struct EpisodeSpec {
+  int ways = 5;
+  int shots = 1;
+  int queries = 15;
+  /// Draw all classes of an episode from one domain (an alphabet: Omniglot-style tasks)
+  /// instead of from the whole split.
+  bool within_domain = false;
+  /// A fresh random class -> label assignment per episode (the cure for memorization).
+  /// Off: labels follow the order of the chosen classes' (class index, rotation).
+  bool shuffle_labels = true;
+  /// Rotations by k*90 degrees make new classes: a (class, k) pair is one class.
+  bool rotations = false;
+};
+
+/// One task. Images are f32 in [0, 1], laid out [C, H, W]; rows are class-major
+/// (label 0's shots first, then label 1's, ...).
+struct Episode {
+  Tensor support;                ///< f32 [ways*shots, C, H, W]
+  Tensor support_labels;         ///< i64 [ways*shots]
+  Tensor query;                  ///< f32 [ways*queries, C, H, W]
+  Tensor query_labels;           ///< i64 [ways*queries]
+  std::vector<int64_t> classes;  ///< store class index of label 0..ways-1
+  std::vector<int> rotations;    ///< k (rotation by k*90 degrees) of each label's class; 0 when off
+  int64_t task_index = 0;
+};
+
+/// A rank's tasks of one step, stacked on a leading task axis T.
+struct EpisodeBatch {
+  Tensor support;                     ///< f32 [T, ways*shots, C, H, W]
+  Tensor support_labels;              ///< i64 [T, ways*shots]
+  Tensor query;                       ///< f32 [T, ways*queries, C, H, W]
+  Tensor query_labels;                ///< i64 [T, ways*queries]
+  std::vector<int64_t> task_indices;  ///< global task index of each row
+  int64_t step = 0;
+};
+
+}  // namespace cz::data

@@ -1,0 +1,42 @@
+// Start-up and shut-down of the distributed runtime: mpirun, srun --mpi=pmix, or one process.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cezanne/dist/Communicator.hpp"
+
+namespace cz::dist {
+
+struct InitOptions {
+  /// Seconds a collective may block before every rank is aborted; 0 disables. A negative
+  /// value means "read CEZANNE_WATCHDOG_SECONDS from the environment, else 0".
+  double watchdog_seconds = -1.0;
+};
+
+/// True when this process was started by a parallel launcher: Open MPI's mpirun
+/// (OMPI_COMM_WORLD_SIZE), a PMIx or PMI launcher (PMIX_RANK, PMI_RANK; srun --mpi=pmix), or
+/// Slurm with more than one task (SLURM_NTASKS > 1).
+bool launched_in_parallel();
+
+/// The world communicator. Under a parallel launcher: MPI_Init_thread (MPI_THREAD_FUNNELED:
+/// only the thread that called init makes MPI calls) unless MPI is already initialized, then an
+/// MPI communicator over a duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN. Otherwise the
+/// single-process stub. A second call returns the same communicator.
+/// Throws DistError when srun started several tasks but MPI sees one rank (srun without
+/// --mpi=pmix starts independent singletons, which would silently train P separate models).
+std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options = {});
+
+/// Calls MPI_Finalize if init() initialized MPI. Communicators must not be used afterwards.
+void finalize();
+
+/// Whether this build has the NCCL backend (CEZANNE_WITH_NCCL).
+bool nccl_built();
+
+/// An NCCL communicator over the same ranks as `mpi` (an MPI communicator): device =
+/// local rank (or 0 when one device is visible), the NCCL unique id broadcast from rank 0 over
+/// `mpi`. Throws DistError naming the rank when this build has no NCCL, when there is no
+/// usable device, or when NCCL fails. `mpi` must outlive the result.
+std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi);
+
+}  // namespace cz::dist

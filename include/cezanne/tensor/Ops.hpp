@@ -1,0 +1,68 @@
+// Tensor-level operations (no autograd): allocate the result and dispatch to the backend of
+// the inputs' device. Binary ops broadcast (NumPy rules).
+#pragma once
+
+#include <vector>
+
+#include "cezanne/tensor/Tensor.hpp"
+
+namespace cz {
+
+enum class UnaryOp : uint8_t { neg, exp, log, sqrt, rsqrt, abs, sign, sigmoid, tanh, relu, reciprocal, square };
+enum class BinaryOp : uint8_t { add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq };
+enum class ReduceOp : uint8_t { sum, max };
+
+const char* op_name(UnaryOp op);
+const char* op_name(BinaryOp op);
+
+Tensor unary(UnaryOp op, const Tensor& x);
+/// Broadcasting binary op; comparisons return 1/0 in the promoted floating type.
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
+/// scale * x + shift.
+Tensor affine(const Tensor& x, double scale, double shift);
+Tensor pow_scalar(const Tensor& x, double exponent);
+Tensor clamp(const Tensor& x, double low, double high);
+/// 1 where low <= x <= high, else 0 (the derivative mask of clamp).
+Tensor in_range_mask(const Tensor& x, double low, double high);
+/// condition != 0 ? a : b, broadcasting all three.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+
+/// Sum over `dims` (empty = all).
+Tensor sum(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
+/// Sums a broadcast tensor back to `shape` (the adjoint of expand).
+Tensor sum_to(const Tensor& x, const Shape& shape);
+/// Maximum over one dimension; `indices` (i64, same shape as the result) if non-null.
+Tensor max(const Tensor& x, int64_t dim, bool keepdim, Tensor* indices);
+
+/// [..., m, k] @ [..., k, n] -> [..., m, n] with broadcast batch dimensions; 1-d operands
+/// are promoted as in NumPy. Transposed views reach BLAS without a copy.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+/// im2col over the last three dims: x [..., N, C, H, W] -> [..., C*kh*kw, N*Ho*Wo].
+Tensor unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding);
+/// col2im, the adjoint of unfold: cols [..., C*kh*kw, N*Ho*Wo] -> [..., N, C, H, W] (sums overlaps).
+Tensor fold(const Tensor& cols, const Shape& image_shape, int64_t kh, int64_t kw, int64_t stride, int64_t padding);
+
+/// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1, etc. (index i64, same rank as x).
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+/// The adjoint of gather: zeros of `shape`, then out[..index..] += src.
+Tensor scatter_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+/// Rows `index` (1-d i64) of x along `dim`.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
+/// The adjoint of index_select: zeros of `shape`, then slices `index` along dim += src.
+Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Tensor& src);
+
+/// Concatenation along `dim`.
+Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
+
+/// For x [..., H, W]: flat indices (into H*W) of each k x k window's maximum, i64 [..., Ho, Wo].
+Tensor max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
+
+/// Keep-mask scaled by 1/(1-p): element i is a pure function of (seed, counter + i).
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype);
+
+/// Largest absolute difference (tests and checks).
+double max_abs_diff(const Tensor& a, const Tensor& b);
+bool all_finite(const Tensor& x);
+
+}  // namespace cz

@@ -1,0 +1,30 @@
+// Reference-counted raw memory on one device.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "cezanne/tensor/Device.hpp"
+
+namespace cz {
+
+/// A block of bytes owned by the backend of its device. Tensors share it through
+/// shared_ptr, so views never copy and memory is freed with the last view.
+class Storage {
+ public:
+  Storage(size_t bytes, Device device);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+  Device device_;
+};
+
+}  // namespace cz

@@ -1,0 +1,40 @@
+// Softmax family and losses, composed of differentiable ops.
+#include "cezanne/autograd/ops/Loss.hpp"
+
+#include "cezanne/autograd/ops/Indexing.hpp"
+#include "cezanne/autograd/ops/Pointwise.hpp"
+#include "cezanne/autograd/ops/Reduction.hpp"
+#include "cezanne/autograd/ops/Shape.hpp"
+
+namespace cz {
+
+Var log_softmax(const Var& x, int64_t dim) { return x - logsumexp(x, dim, true); }
+
+Var softmax(const Var& x, int64_t dim) { return exp(log_softmax(x, dim)); }
+
+Var cross_entropy(const Var& logits, const Tensor& labels) {
+  if (labels.dtype() != DType::i64)
+    throw DTypeError(std::string("cross_entropy: labels must be i64, got ") + dtype_name(labels.dtype()) + " " +
+                     shape_str(labels.shape()));
+  if (logits.dim() < 1) throw ShapeError("cross_entropy: logits " + shape_str(logits.shape()) + " have no class dim");
+  const Shape expected(logits.shape().begin(), logits.shape().end() - 1);
+  if (labels.shape() != expected)
+    throw ShapeError("cross_entropy: logits " + shape_str(logits.shape()) + " need labels " + shape_str(expected) +
+                     ", got " + shape_str(labels.shape()));
+  const int64_t classes = logits.size(-1);
+  for (int64_t label : labels.to_i64_vector())
+    if (label < 0 || label >= classes)
+      throw ShapeError("cross_entropy: label " + std::to_string(label) + " out of range for " +
+                       std::to_string(classes) + " classes (logits " + shape_str(logits.shape()) + ")");
+  const Var picked = gather(log_softmax(logits, -1), -1, labels.unsqueeze(-1));
+  return -mean(picked);
+}
+
+Var mse(const Var& prediction, const Var& target) {
+  if (prediction.shape() != target.shape())
+    throw ShapeError("mse: prediction " + shape_str(prediction.shape()) + " and target " + shape_str(target.shape()));
+  const Var d = prediction - target;
+  return mean(d * d);
+}
+
+}  // namespace cz

@@ -1,0 +1,25 @@
+// CPU backend: aligned host memory, and its registration.
+#include "CpuBackend.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace cz::cpu {
+
+void* CpuBackend::allocate(size_t bytes) {
+  const size_t rounded = (bytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void CpuBackend::deallocate(void* ptr, size_t) { std::free(ptr); }
+
+void CpuBackend::memcpy(void* dst, const void* src, size_t bytes, Device dst_device, Device src_device) {
+  if (!dst_device.is_cpu() || !src_device.is_cpu())
+    throw DeviceError("cpu backend: cannot copy between " + src_device.str() + " and " + dst_device.str());
+  std::memcpy(dst, src, bytes);
+}
+
+}  // namespace cz::cpu

@@ -1,0 +1,39 @@
+// The CPU backend: OpenMP element-wise loops, OpenBLAS GEMM, im2col convolution.
+#pragma once
+
+#include "cezanne/backend/Backend.hpp"
+
+namespace cz::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  Device device() const override { return Device::cpu(); }
+  void* allocate(size_t bytes) override;
+  void deallocate(void* ptr, size_t bytes) override;
+  void memcpy(void* dst, const void* src, size_t bytes, Device dst_device, Device src_device) override;
+
+  void copy(const Tensor& src, Tensor& out) override;
+  void fill(Tensor& out, double value) override;
+  void unary(UnaryOp op, const Tensor& x, Tensor& out) override;
+  void binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& out) override;
+  void affine(const Tensor& x, double scale, double shift, Tensor& out) override;
+  void pow_scalar(const Tensor& x, double exponent, Tensor& out) override;
+  void clamp(const Tensor& x, double low, double high, Tensor& out) override;
+  void in_range_mask(const Tensor& x, double low, double high, Tensor& out) override;
+  void where(const Tensor& condition, const Tensor& a, const Tensor& b, Tensor& out) override;
+
+  void reduce(ReduceOp op, const Tensor& x, Tensor& out, Tensor* indices) override;
+  void gemm(DType dtype, const GemmBatch& g) override;
+
+  void unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& cols) override;
+  void fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& out) override;
+  void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
+  void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
+  void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
+  void index_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
+  void max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding, Tensor& indices) override;
+  void dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor& out) override;
+  void random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) override;
+};
+
+}  // namespace cz::cpu

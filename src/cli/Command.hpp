@@ -1,0 +1,71 @@
+// Command.hpp — registry of `cezanne` subcommands and the shared option parsing.
+//
+// A subcommand is one file in src/cli/ that defines a function and registers it:
+//
+//   namespace {
+//   int run_prepare(int argc, char** argv) {
+//     namespace po = boost::program_options;
+//     po::options_description options("prepare options");
+//     options.add_options()("out", po::value<std::string>()->required(), "store directory");
+//     po::variables_map vm;
+//     if (!cz::cli::parse_options(argc, argv, "prepare", options, nullptr, vm)) return 0;
+//     ...
+//     return 0;
+//   }
+//   const cz::cli::CommandRegistrar kPrepare("prepare", "build a store from a source", run_prepare);
+//   }  // namespace
+//
+// Names may have two words ("bench sampler"): `cezanne bench sampler --iters 10` runs it, and
+// `cezanne bench --help` lists every "bench ..." command.
+#pragma once
+
+#include <boost/program_options.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cz::cli {
+
+/// A subcommand. argv[0] is the command name (e.g. "prepare", "bench sampler"), argv[1..]
+/// its options; argv[argc] is nullptr. Returns the process exit status.
+using CommandFn = int (*)(int argc, char** argv);
+
+/// Registers a subcommand at static-initialisation time (define one at namespace scope).
+struct CommandRegistrar {
+  CommandRegistrar(const char* name, const char* summary, CommandFn fn);
+};
+
+/// A bad command line or config file. `cezanne` prints "cezanne <cmd>: <message>" on one line
+/// and exits with status 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses argv[1..argc) into `vm` with Boost.Program_options.
+///
+/// Adds --help/-h and --config FILE to `options`. FILE is an INI file with the same keys as the
+/// long options (`steps = 10`, or `[section]` + `key` for options named "section.key"); values
+/// on the command line win over the file. Runs po::notify (so required options and notifiers
+/// apply). Returns false after printing help to stdout when --help was given. Throws UsageError
+/// on an unknown option, a bad value, a missing required option, an unreadable config file, or
+/// an unknown key in the config file (the message names the file and the key).
+bool parse_options(int argc, char** argv, const std::string& command,
+                   boost::program_options::options_description& options,
+                   const boost::program_options::positional_options_description* positional,
+                   boost::program_options::variables_map& vm);
+
+/// One registered subcommand.
+struct CommandInfo {
+  std::string name;
+  std::string summary;
+  CommandFn fn = nullptr;
+};
+
+/// Every registered subcommand, sorted by name.
+std::vector<CommandInfo> registered_commands();
+
+/// The subcommand called `name`, or nullptr.
+const CommandInfo* find_command(const std::string& name);
+
+}  // namespace cz::cli

@@ -1,0 +1,287 @@
+// N-way K-shot Q-query episodes: class choice, example choice, label shuffling, rotations.
+#include "cezanne/data/EpisodeSampler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "cezanne/data/StoreError.hpp"
+#include "cezanne/tensor/Random.hpp"
+
+namespace cz::data {
+namespace {
+
+// Above this many draws a dense index array beats the linear-probe swap list.
+constexpr int64_t kSparseDrawLimit = 64;
+
+/// Writes m distinct values of [0, n) to `out`: the first m entries of a Fisher-Yates shuffle
+/// of 0..n-1 (draw i swaps position i with i + below(n - i)). Small m keeps only the swapped
+/// positions, large m a dense array; both give the same values for the same stream, so the
+/// choice is an implementation detail and never changes an episode.
+void draw_distinct(CounterRng& rng, int64_t n, int64_t m, int64_t* out,
+                   std::vector<std::pair<int64_t, int64_t>>& swaps, std::vector<int64_t>& dense) {
+  if (m > kSparseDrawLimit) {
+    dense.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) dense[i] = i;
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(n - i)));
+      std::swap(dense[i], dense[j]);
+      out[i] = dense[i];
+    }
+    return;
+  }
+  swaps.clear();  // (position, value) of every position that no longer holds its own index
+  auto value_at = [&](int64_t pos) {
+    for (const auto& [p, v] : swaps)
+      if (p == pos) return v;
+    return pos;
+  };
+  for (int64_t i = 0; i < m; ++i) {
+    const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(n - i)));
+    const int64_t vj = value_at(j), vi = value_at(i);
+    out[i] = vj;
+    if (j == i) continue;  // position i is never read again
+    bool found = false;
+    for (auto& [p, v] : swaps)
+      if (p == j) {
+        v = vi;
+        found = true;
+        break;
+      }
+    if (!found) swaps.emplace_back(j, vi);
+  }
+}
+
+/// uint8 -> f32 in [0, 1]; a table keeps the value exactly float(b) / 255 on every path.
+const std::array<float, 256>& byte_to_unit() {
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (int b = 0; b < 256; ++b) t[b] = static_cast<float>(b) / 255.0f;
+    return t;
+  }();
+  return table;
+}
+
+/// One image uint8 [H, W, C] -> f32 [C, H, W], rotated counter-clockwise by k*90 degrees
+/// (numpy.rot90(image, k) convention; H == W when k != 0): out[y][x] = in[src(y, x)].
+void convert_image(const uint8_t* src, float* out, int64_t h, int64_t w, int64_t c, int k) {
+  const auto& unit = byte_to_unit();
+  const int64_t hw = h * w;
+  if (k == 0 && c == 1) {  // the common case (grey glyphs): vectorizes; same values as the table
+    for (int64_t i = 0; i < hw; ++i) out[i] = static_cast<float>(src[i]) / 255.0f;
+    return;
+  }
+  // Source pixel of (y, x) is off0 + y*ay + x*ax (in pixels; S = h = w when rotating).
+  const int64_t s1 = h - 1;
+  int64_t off0 = 0, ay = w, ax = 1;
+  switch (k) {
+    case 1:
+      off0 = s1, ay = -1, ax = w;
+      break;  // in[x][S-1-y]
+    case 2:
+      off0 = s1 * w + s1, ay = -w, ax = -1;
+      break;  // in[S-1-y][S-1-x]
+    case 3:
+      off0 = s1 * w, ay = 1, ax = -w;
+      break;  // in[S-1-x][y]
+    default:
+      break;
+  }
+  for (int64_t ch = 0; ch < c; ++ch) {
+    float* plane = out + ch * hw;
+    const uint8_t* base = src + ch;
+    for (int64_t y = 0; y < h; ++y) {
+      const int64_t row = off0 + y * ay;
+      float* dst = plane + y * w;
+      for (int64_t x = 0; x < w; ++x) dst[x] = unit[base[(row + x * ax) * c]];
+    }
+  }
+}
+
+// Per-thread scratch, so that sampling allocates only its output tensors.
+struct Scratch {
+  std::vector<int64_t> picks;
+  std::vector<std::pair<int64_t, int64_t>> swaps;
+  std::vector<int64_t> dense;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+}  // namespace
+
+EpisodeSampler::EpisodeSampler(std::shared_ptr<Store> store, Split split, EpisodeSpec spec,
+                               uint64_t seed)
+    : store_(std::move(store)), split_(split), spec_(spec), seed_(seed) {
+  if (!store_) throw std::invalid_argument("EpisodeSampler: no store");
+  const std::string where =
+      "EpisodeSampler: store '" + store_->path().string() + "' split '" + split_name(split) + "': ";
+  auto fail = [&](const std::string& what) { throw std::invalid_argument(where + what); };
+  if (spec_.ways < 1) fail("ways must be >= 1, got " + std::to_string(spec_.ways));
+  if (spec_.shots < 1) fail("shots must be >= 1, got " + std::to_string(spec_.shots));
+  if (spec_.queries < 0) fail("queries must be >= 0, got " + std::to_string(spec_.queries));
+
+  const ImageShape shape = store_->shape();
+  height_ = shape.height, width_ = shape.width, channels_ = shape.channels;
+  if (spec_.rotations && height_ != width_)
+    fail("rotations need square images, the store's are " + std::to_string(height_) + "x" +
+         std::to_string(width_));
+
+  const int64_t per_class = spec_.rotations ? 4 : 1;  // (class, rotation) pairs per store class
+  auto count_str = [&](int64_t n) {
+    std::string s = std::to_string(n) + (n == 1 ? " class" : " classes");
+    if (spec_.rotations) s += " (" + std::to_string(n * per_class) + " with rotations)";
+    return s;
+  };
+  split_classes_ = store_->classes_in(split_);
+  const std::string ways_str = std::to_string(spec_.ways) + "-way episodes";
+
+  std::vector<int64_t> usable;  // classes an episode can draw
+  if (!spec_.within_domain) {
+    if (spec_.ways > static_cast<int64_t>(split_classes_.size()) * per_class)
+      fail(ways_str + " need " + std::to_string(spec_.ways) + " classes, the split has " +
+           count_str(split_classes_.size()));
+    usable = split_classes_;
+  } else {
+    const std::vector<int32_t> domains = store_->domains_in(split_);
+    int64_t largest = 0;
+    int32_t largest_domain = -1;
+    for (int32_t d : domains) {
+      std::vector<int64_t> classes = store_->classes_in(split_, d);
+      const auto n = static_cast<int64_t>(classes.size());
+      if (n > largest) largest = n, largest_domain = d;
+      if (spec_.ways <= n * per_class) {
+        usable.insert(usable.end(), classes.begin(), classes.end());
+        domain_classes_.push_back(std::move(classes));
+      }
+    }
+    if (domain_classes_.empty()) {
+      std::string msg = ways_str + " within one domain need a domain with " +
+                        std::to_string(spec_.ways) + " classes; the split has " +
+                        std::to_string(domains.size()) + " domains";
+      if (largest_domain >= 0)
+        msg += ", the largest ('" + store_->domains()[largest_domain].name + "') has " +
+               count_str(largest);
+      fail(msg);
+    }
+  }
+
+  // Every class an episode can draw must hold shots+queries distinct examples.
+  const int64_t need = static_cast<int64_t>(spec_.shots) + spec_.queries;
+  const auto& infos = store_->classes();
+  int64_t short_classes = 0, worst = -1;
+  for (int64_t c : usable) {
+    if (infos[c].num_examples < need) {
+      ++short_classes;
+      if (worst < 0 || infos[c].num_examples < infos[worst].num_examples) worst = c;
+    }
+  }
+  if (worst >= 0) {
+    std::ostringstream msg;
+    msg << "class " << worst << " ('" << infos[worst].name << "') has " << infos[worst].num_examples
+        << " examples, fewer than shots+queries = " << spec_.shots << "+" << spec_.queries << " = "
+        << need;
+    if (short_classes > 1) msg << " (" << short_classes << " classes of the split are that short)";
+    fail(msg.str());
+  }
+}
+
+void EpisodeSampler::fill(int64_t step, int64_t task_index, float* support, int64_t* support_labels,
+                          float* query, int64_t* query_labels, std::vector<Choice>& choices) const {
+  CounterRng rng(mix_key({seed_, static_cast<uint64_t>(split_), static_cast<uint64_t>(step),
+                          static_cast<uint64_t>(task_index)}));
+  Scratch& s = scratch();
+  const int64_t ways = spec_.ways, shots = spec_.shots, queries = spec_.queries;
+
+  // 1. Classes: a domain first when within_domain, then `ways` distinct (class, rotation) pairs.
+  const std::vector<int64_t>& pool =
+      spec_.within_domain ? domain_classes_[rng.below(domain_classes_.size())] : split_classes_;
+  const int64_t per_class = spec_.rotations ? 4 : 1;
+  s.picks.resize(static_cast<size_t>(std::max(ways, shots + queries)));
+  draw_distinct(rng, static_cast<int64_t>(pool.size()) * per_class, ways, s.picks.data(), s.swaps,
+                s.dense);
+  choices.resize(static_cast<size_t>(ways));
+  for (int64_t l = 0; l < ways; ++l)
+    choices[l] = {pool[s.picks[l] / per_class], static_cast<int>(s.picks[l] % per_class)};
+
+  // 2. Labels: sorted (class, rotation) order, then a random permutation when shuffling.
+  std::sort(choices.begin(), choices.end(), [](const Choice& a, const Choice& b) {
+    return a.class_index != b.class_index ? a.class_index < b.class_index : a.rotation < b.rotation;
+  });
+  if (spec_.shuffle_labels)
+    for (int64_t i = ways - 1; i > 0; --i)
+      std::swap(choices[i], choices[static_cast<size_t>(rng.below(static_cast<uint64_t>(i + 1)))]);
+
+  // 3. Examples: shots+queries distinct examples of each label's class, support first.
+  const int64_t image_bytes = height_ * width_ * channels_;
+  const int64_t image_floats = image_bytes;
+  const auto& infos = store_->classes();
+  for (int64_t l = 0; l < ways; ++l) {
+    const Choice& choice = choices[l];
+    const auto data = store_->read_class(choice.class_index);
+    const int64_t n = infos[choice.class_index].num_examples;
+    if (static_cast<int64_t>(data->size()) != n * image_bytes)
+      throw StoreError("EpisodeSampler: store '" + store_->path().string() + "': class " +
+                       std::to_string(choice.class_index) + " has " + std::to_string(data->size()) +
+                       " bytes, expected " + std::to_string(n * image_bytes));
+    draw_distinct(rng, n, shots + queries, s.picks.data(), s.swaps, s.dense);
+    for (int64_t e = 0; e < shots + queries; ++e) {
+      const uint8_t* src = data->data() + s.picks[e] * image_bytes;
+      float* out = e < shots ? support + (l * shots + e) * image_floats
+                             : query + (l * queries + e - shots) * image_floats;
+      convert_image(src, out, height_, width_, channels_, choice.rotation);
+    }
+    for (int64_t e = 0; e < shots; ++e) support_labels[l * shots + e] = l;
+    for (int64_t e = 0; e < queries; ++e) query_labels[l * queries + e] = l;
+  }
+}
+
+Episode EpisodeSampler::sample(int64_t step, int64_t task_index) const {
+  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
+  Episode episode;
+  episode.support = Tensor::empty({ws, channels_, height_, width_}, DType::f32);
+  episode.support_labels = Tensor::empty({ws}, DType::i64);
+  episode.query = Tensor::empty({wq, channels_, height_, width_}, DType::f32);
+  episode.query_labels = Tensor::empty({wq}, DType::i64);
+  episode.task_index = task_index;
+  std::vector<Choice> choices;
+  fill(step, task_index, episode.support.data<float>(), episode.support_labels.data<int64_t>(),
+       episode.query.data<float>(), episode.query_labels.data<int64_t>(), choices);
+  episode.classes.reserve(choices.size());
+  episode.rotations.reserve(choices.size());
+  for (const Choice& c : choices) {
+    episode.classes.push_back(c.class_index);
+    episode.rotations.push_back(c.rotation);
+  }
+  return episode;
+}
+
+EpisodeBatch EpisodeSampler::sample_batch(int64_t step,
+                                          const std::vector<int64_t>& task_indices) const {
+  const auto tasks = static_cast<int64_t>(task_indices.size());
+  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
+  const int64_t image = channels_ * height_ * width_;
+  EpisodeBatch batch;
+  batch.support = Tensor::empty({tasks, ws, channels_, height_, width_}, DType::f32);
+  batch.support_labels = Tensor::empty({tasks, ws}, DType::i64);
+  batch.query = Tensor::empty({tasks, wq, channels_, height_, width_}, DType::f32);
+  batch.query_labels = Tensor::empty({tasks, wq}, DType::i64);
+  batch.task_indices = task_indices;
+  batch.step = step;
+  if (tasks == 0) return batch;
+  float* support = batch.support.data<float>();
+  float* query = batch.query.data<float>();
+  int64_t* support_labels = batch.support_labels.data<int64_t>();
+  int64_t* query_labels = batch.query_labels.data<int64_t>();
+  std::vector<Choice> choices;
+  for (int64_t t = 0; t < tasks; ++t)
+    fill(step, task_indices[t], support + t * ws * image, support_labels + t * ws,
+         query + t * wq * image, query_labels + t * wq, choices);
+  return batch;
+}
+
+}  // namespace cz::data

@@ -1,0 +1,195 @@
+// The NCCL backend: device buffers through NCCL on one stream per communicator; host buffers
+// (counts, flags) through the MPI communicator it was bootstrapped from.
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "cezanne/dist/Log.hpp"
+#include "dist/backend/nccl/NcclBackend.hpp"
+
+namespace cz::dist::detail {
+namespace {
+
+[[noreturn]] void fail(int rank, const std::string& what, const char* file, int line) {
+  std::ostringstream message;
+  message << "rank " << rank << ": " << what << " (" << file << ":" << line << ")";
+  throw DistError(message.str());
+}
+
+#define CZ_CHECK_CUDA_RANK(rank, call)                                                               \
+  do {                                                                                               \
+    const cudaError_t cz_rc_ = (call);                                                               \
+    if (cz_rc_ != cudaSuccess) fail(rank, std::string(#call) + ": " + cudaGetErrorString(cz_rc_), __FILE__, __LINE__); \
+  } while (0)
+#define CZ_CHECK_NCCL_RANK(rank, call)                                                               \
+  do {                                                                                               \
+    const ncclResult_t cz_rc_ = (call);                                                              \
+    if (cz_rc_ != ncclSuccess) fail(rank, std::string(#call) + ": " + ncclGetErrorString(cz_rc_), __FILE__, __LINE__); \
+  } while (0)
+
+ncclDataType_t nccl_type(DataType t) {
+  switch (t) {
+    case DataType::f32: return ncclFloat32;
+    case DataType::f64: return ncclFloat64;
+    case DataType::i32: return ncclInt32;
+    case DataType::i64: return ncclInt64;
+    case DataType::u8: return ncclUint8;
+  }
+  return ncclFloat32;
+}
+
+ncclRedOp_t nccl_op(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum: return ncclSum;
+    case ReduceOp::min: return ncclMin;
+    case ReduceOp::max: return ncclMax;
+  }
+  return ncclSum;
+}
+
+bool on_device(const void* p) {
+  if (p == nullptr) return true;  // an empty device buffer
+  cudaPointerAttributes attributes{};
+  if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+    cudaGetLastError();  // clear the sticky-free error of an unregistered host pointer
+    return false;
+  }
+  return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
+}
+
+class NcclCommunicator final : public Communicator {
+ public:
+  explicit NcclCommunicator(Communicator& mpi) : mpi_(mpi) {
+    if (mpi.device_buffers()) throw DistError(with_rank(mpi.rank(), "NCCL bootstrap needs a host (MPI) communicator"));
+    const int rank = mpi.rank();
+    int devices = 0;
+    const cudaError_t rc = cudaGetDeviceCount(&devices);
+    if (rc != cudaSuccess || devices == 0)
+      throw DistError(with_rank(rank, std::string("NCCL backend: no CUDA device (") +
+                                          (rc != cudaSuccess ? cudaGetErrorString(rc) : "0 devices") + ")"));
+    // One rank per GPU: local rank L uses device L; with one visible device (Slurm's
+    // --gpus-per-task, CUDA_VISIBLE_DEVICES per rank) every rank uses device 0.
+    device_ = devices == 1 ? 0 : mpi.local_rank();
+    if (device_ >= devices)
+      throw DistError(with_rank(rank, "NCCL backend: local rank " + std::to_string(mpi.local_rank()) + " but only " +
+                                          std::to_string(devices) + " CUDA devices visible"));
+    CZ_CHECK_CUDA_RANK(rank, cudaSetDevice(device_));
+    ncclUniqueId id{};
+    if (rank == 0) CZ_CHECK_NCCL_RANK(rank, ncclGetUniqueId(&id));
+    mpi.broadcast(&id, sizeof id, DataType::u8, 0);
+    {
+      Scope scope(*this, "ncclCommInitRank");
+      CZ_CHECK_NCCL_RANK(rank, ncclCommInitRank(&comm_, mpi.size(), id, rank));
+    }
+    CZ_CHECK_CUDA_RANK(rank, cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    set_watchdog_seconds(mpi.watchdog_seconds());
+  }
+
+  ~NcclCommunicator() override {
+    stop_watchdog();
+    if (stream_ != nullptr) cudaStreamDestroy(stream_);
+    if (comm_ != nullptr) ncclCommDestroy(comm_);
+  }
+
+  int rank() const override { return mpi_.rank(); }
+  int size() const override { return mpi_.size(); }
+  int local_rank() const override { return mpi_.local_rank(); }
+  int local_size() const override { return mpi_.local_size(); }
+  const char* backend() const override { return "nccl"; }
+  bool device_buffers() const override { return true; }
+  int device() const override { return device_; }
+
+  void allreduce(void* data, size_t count, DataType type, ReduceOp op) override {
+    if (!on_device(data)) return mpi_.allreduce(data, count, type, op);
+    Scope scope(*this, "allreduce");
+    CZ_CHECK_NCCL_RANK(rank(), ncclAllReduce(data, data, count, nccl_type(type), nccl_op(op), comm_, stream_));
+    wait();
+  }
+
+  void allgather(const void* send, size_t count, void* recv, DataType type) override {
+    if (!on_device(recv)) return mpi_.allgather(send, count, recv, type);
+    Scope scope(*this, "allgather");
+    CZ_CHECK_NCCL_RANK(rank(), ncclAllGather(send, recv, count, nccl_type(type), comm_, stream_));
+    wait();
+  }
+
+  void allgatherv(const void* send, void* recv, const std::vector<size_t>& counts, DataType type) override {
+    if (!on_device(recv)) return mpi_.allgatherv(send, recv, counts, type);
+    if (counts.size() != static_cast<size_t>(size()))
+      throw DistError(with_rank(rank(), "allgatherv: " + std::to_string(counts.size()) + " counts"));
+    Scope scope(*this, "allgatherv");
+    // NCCL has no allgatherv: one broadcast per root, fused in a group.
+    auto* out = static_cast<char*>(recv);
+    const size_t element = data_type_size(type);
+    CZ_CHECK_NCCL_RANK(rank(), ncclGroupStart());
+    size_t offset = 0;
+    for (int r = 0; r < size(); ++r) {
+      const size_t n = counts[static_cast<size_t>(r)];
+      if (n > 0)
+        CZ_CHECK_NCCL_RANK(rank(), ncclBroadcast(r == rank() ? send : nullptr, out + offset * element, n,
+                                                 nccl_type(type), r, comm_, stream_));
+      offset += n;
+    }
+    CZ_CHECK_NCCL_RANK(rank(), ncclGroupEnd());
+    wait();
+  }
+
+  void broadcast(void* data, size_t count, DataType type, int root) override {
+    if (!on_device(data)) return mpi_.broadcast(data, count, type, root);
+    Scope scope(*this, "broadcast");
+    CZ_CHECK_NCCL_RANK(rank(), ncclBroadcast(data, data, count, nccl_type(type), root, comm_, stream_));
+    wait();
+  }
+
+  void barrier() override {
+    CZ_CHECK_CUDA_RANK(rank(), cudaStreamSynchronize(stream_));
+    mpi_.barrier();
+  }
+
+  void divide(void* data, size_t count, DataType type, double divisor) override {
+    if (!on_device(data)) return Communicator::divide(data, count, type, divisor);
+    try {
+      divide_on_device(data, count, type, divisor, stream_);
+    } catch (const std::exception& e) {
+      throw DistError(with_rank(rank(), e.what()));
+    }
+    wait();
+  }
+
+  [[noreturn]] void abort(const std::string& message) override {
+    if (comm_ != nullptr) ncclCommAbort(comm_);
+    comm_ = nullptr;
+    mpi_.abort(message);
+    std::_Exit(1);  // not reached: abort does not return
+  }
+
+ private:
+  // Waits for the stream, surfacing NCCL's asynchronous errors (a peer that died) as they
+  // happen instead of spinning forever in cudaStreamSynchronize.
+  void wait() {
+    for (;;) {
+      const cudaError_t q = cudaStreamQuery(stream_);
+      if (q == cudaSuccess) return;
+      if (q != cudaErrorNotReady) fail(rank(), std::string("cudaStreamQuery: ") + cudaGetErrorString(q), __FILE__, __LINE__);
+      ncclResult_t async = ncclSuccess;
+      CZ_CHECK_NCCL_RANK(rank(), ncclCommGetAsyncError(comm_, &async));
+      if (async != ncclSuccess && async != ncclInProgress)
+        fail(rank(), std::string("NCCL asynchronous error: ") + ncclGetErrorString(async), __FILE__, __LINE__);
+      std::this_thread::yield();
+    }
+  }
+
+  Communicator& mpi_;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  int device_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<Communicator> make_nccl(Communicator& mpi) { return std::make_shared<NcclCommunicator>(mpi); }
+
+}  // namespace cz::dist::detail

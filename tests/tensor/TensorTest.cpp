@@ -1,0 +1,210 @@
+// Tensor storage, views, copies, broadcasting and the tensor-level kernels.
+#include <gtest/gtest.h>
+
+#include "cezanne/tensor/Ops.hpp"
+#include "cezanne/backend/Backend.hpp"
+#include "cezanne/tensor/Random.hpp"
+
+namespace cz {
+namespace {
+
+Tensor iota(const Shape& s, DType t = DType::f32) { return Tensor::arange(shape_numel(s), t).reshape(s); }
+
+TEST(Tensor, ViewsShareStorage) {
+  const Tensor x = iota({2, 3, 4});
+  const Tensor t = x.transpose(0, 2);
+  EXPECT_TRUE(t.shares_storage(x));
+  EXPECT_EQ(t.shape(), (Shape{4, 3, 2}));
+  EXPECT_FALSE(t.is_contiguous());
+  EXPECT_DOUBLE_EQ(t.at({3, 1, 1}), x.at({1, 1, 3}));
+  const Tensor s = x.slice(2, 1, 4, 2);
+  EXPECT_EQ(s.shape(), (Shape{2, 3, 2}));
+  EXPECT_DOUBLE_EQ(s.at({1, 2, 1}), x.at({1, 2, 3}));
+  EXPECT_TRUE(s.shares_storage(x));
+  const Tensor e = x.select(0, 1).unsqueeze(0).expand({5, 3, 4});
+  EXPECT_EQ(e.strides()[0], 0);
+  EXPECT_DOUBLE_EQ(e.at({4, 2, 3}), 23.0);
+}
+
+TEST(Tensor, ReshapeIsAViewWhenPossibleAndACopyOtherwise) {
+  const Tensor x = iota({2, 3, 4});
+  EXPECT_TRUE(x.reshape({6, -1}).shares_storage(x));
+  const Tensor t = x.transpose(1, 2);  // [2, 4, 3], not contiguous
+  EXPECT_TRUE(t.reshape({2, 4, 3, 1}).shares_storage(x));
+  const Tensor flat = t.reshape({-1});
+  EXPECT_FALSE(flat.shares_storage(x));
+  EXPECT_DOUBLE_EQ(flat.at({1}), 4.0);  // t[0][0][1] = x[0][1][0]
+  EXPECT_THROW(t.view({24}), ShapeError);
+  try {
+    x.reshape({5, -1});
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "reshape: cannot reshape [2, 3, 4] to [5, -1]");
+  }
+}
+
+TEST(Tensor, ContiguousCopyAndDtypeConversion) {
+  const Tensor x = iota({3, 2}).transpose(0, 1).contiguous();
+  EXPECT_TRUE(x.is_contiguous());
+  EXPECT_EQ(x.to_vector(), (std::vector<double>{0, 2, 4, 1, 3, 5}));
+  EXPECT_EQ(x.to(DType::f64).dtype(), DType::f64);
+  EXPECT_EQ(Tensor::from({1.7, -2.2}, {2}).to(DType::i64).to_i64_vector(), (std::vector<int64_t>{1, -2}));
+}
+
+TEST(Tensor, CopyIntoAStridedView) {
+  Tensor x = Tensor::zeros({3, 4});
+  Tensor col = x.slice(1, 1, 2);
+  col.copy_(Tensor::from({1, 2, 3}, {3, 1}));
+  EXPECT_EQ(x.to_vector(), (std::vector<double>{0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0}));
+}
+
+TEST(Tensor, BroadcastingBinaryOps) {
+  const Tensor a = iota({2, 1, 3}), b = iota({4, 1});
+  const Tensor c = binary(BinaryOp::add, a, b);
+  EXPECT_EQ(c.shape(), (Shape{2, 4, 3}));
+  EXPECT_DOUBLE_EQ(c.at({1, 3, 2}), 5.0 + 3.0);
+  const Tensor m = binary(BinaryOp::gt, a, Tensor::scalar(2.0));
+  EXPECT_EQ(m.to_vector(), (std::vector<double>{0, 0, 0, 1, 1, 1}));
+}
+
+TEST(Tensor, SumsAreExactAndThreadIndependent) {
+  const Tensor x = Tensor::uniform({1000, 300}, -1, 1, 3);
+  const Tensor s0 = sum(x, {0});
+  double ref = 0;
+  const std::vector<float> v = x.to_f32_vector();
+  for (int i = 0; i < 1000; ++i) ref += v[static_cast<size_t>(i) * 300 + 7];
+  EXPECT_NEAR(s0.at({7}), ref, 1e-4);
+  const double total = sum(x, {}).item();
+  const int threads = num_threads();
+  set_num_threads(1);
+  EXPECT_EQ(sum(x, {}).item(), total);
+  set_num_threads(threads);
+}
+
+TEST(Tensor, MaxReturnsFirstMaximumIndex) {
+  const Tensor x = Tensor::from({1, 5, 5, 2, 9, 0}, {2, 3});
+  Tensor idx;
+  const Tensor m = max(x, 1, false, &idx);
+  EXPECT_EQ(m.to_vector(), (std::vector<double>{5, 9}));
+  EXPECT_EQ(idx.to_i64_vector(), (std::vector<int64_t>{1, 1}));
+}
+
+TEST(Tensor, MatmulMatchesNaiveLoopsForEveryLayout) {
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      const int m = 5, k = 7, n = 3, batch = 2;
+      Tensor a = Tensor::uniform(ta ? Shape{batch, k, m} : Shape{batch, m, k}, -1, 1, 1, 0, DType::f64);
+      Tensor b = Tensor::uniform(tb ? Shape{n, k} : Shape{k, n}, -1, 1, 2, 0, DType::f64);
+      const Tensor av = ta ? a.transpose(1, 2) : a, bv = tb ? b.transpose(0, 1) : b;
+      const Tensor c = matmul(av, bv);
+      ASSERT_EQ(c.shape(), (Shape{batch, m, n}));
+      for (int p = 0; p < batch; ++p)
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j < n; ++j) {
+            double ref = 0;
+            for (int q = 0; q < k; ++q) ref += av.at({p, i, q}) * bv.at({q, j});
+            ASSERT_NEAR(c.at({p, i, j}), ref, 1e-12) << ta << tb;
+          }
+    }
+}
+
+TEST(Tensor, UnfoldMatchesDirectConvolution) {
+  // conv via unfold + matmul against the textbook 7-loop convolution.
+  const int N = 2, C = 3, H = 6, W = 5, F = 4, k = 3, stride = 2, pad = 1;
+  const Tensor x = Tensor::uniform({N, C, H, W}, -1, 1, 11, 0, DType::f64);
+  const Tensor w = Tensor::uniform({F, C, k, k}, -1, 1, 12, 0, DType::f64);
+  const int Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+  const Tensor cols = unfold(x, k, k, stride, pad);  // [C*k*k, N*Ho*Wo]
+  const Tensor out = matmul(w.reshape({F, C * k * k}), cols).reshape({F, N, Ho, Wo});
+  for (int n = 0; n < N; ++n)
+    for (int f = 0; f < F; ++f)
+      for (int oh = 0; oh < Ho; ++oh)
+        for (int ow = 0; ow < Wo; ++ow) {
+          double ref = 0;
+          for (int c = 0; c < C; ++c)
+            for (int i = 0; i < k; ++i)
+              for (int j = 0; j < k; ++j) {
+                const int ih = oh * stride - pad + i, iw = ow * stride - pad + j;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) ref += x.at({n, c, ih, iw}) * w.at({f, c, i, j});
+              }
+          ASSERT_NEAR(out.at({f, n, oh, ow}), ref, 1e-12);
+        }
+}
+
+TEST(Tensor, FoldIsTheAdjointOfUnfold) {
+  // <unfold(x), y> == <x, fold(y)> for random x, y.
+  const Tensor x = Tensor::uniform({2, 2, 5, 4}, -1, 1, 1, 0, DType::f64);
+  const Tensor cols = unfold(x, 3, 2, 1, 1);
+  const Tensor y = Tensor::uniform(cols.shape(), -1, 1, 2, 0, DType::f64);
+  const double lhs = sum(binary(BinaryOp::mul, cols, y), {}).item();
+  const double rhs = sum(binary(BinaryOp::mul, x, fold(y, x.shape(), 3, 2, 1, 1)), {}).item();
+  EXPECT_NEAR(lhs, rhs, 1e-12);
+}
+
+TEST(Tensor, GatherAndScatterAddAreAdjoint) {
+  const Tensor x = Tensor::uniform({3, 5}, -1, 1, 1, 0, DType::f64);
+  const Tensor idx = Tensor::from_i64({0, 4, 4, 1, 2, 2, 3, 0, 1}, {3, 3});
+  const Tensor g = gather(x, 1, idx);
+  EXPECT_DOUBLE_EQ(g.at({0, 1}), x.at({0, 4}));
+  const Tensor y = Tensor::uniform({3, 3}, -1, 1, 2, 0, DType::f64);
+  const double lhs = sum(binary(BinaryOp::mul, g, y), {}).item();
+  const double rhs = sum(binary(BinaryOp::mul, x, scatter_add(x.shape(), 1, idx, y)), {}).item();
+  EXPECT_NEAR(lhs, rhs, 1e-12);
+  try {
+    gather(x, 1, Tensor::from_i64({5, 0, 0, 0, 0, 0, 0, 0, 0}, {3, 3}));
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "gather: index 5 out of range [0, 5)");
+  }
+}
+
+TEST(Tensor, MaxPoolIndicesPickWindowMaxima) {
+  const Tensor x = Tensor::from({1, 2, 3, 4,  //
+                                 8, 7, 6, 5,  //
+                                 0, 0, 9, 1,  //
+                                 0, 3, 1, 1},
+                                {1, 1, 4, 4});
+  EXPECT_EQ(max_pool2d_indices(x, 2, 2, 0).to_i64_vector(), (std::vector<int64_t>{4, 6, 13, 10}));
+}
+
+TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {
+  const Tensor a = Tensor::uniform({100}, 0, 1, 42, 0);
+  const Tensor b = Tensor::uniform({50}, 0, 1, 42, 50);
+  EXPECT_EQ(a.slice(0, 50, 100).to_vector(), b.to_vector());
+  const Tensor n = Tensor::normal({20000}, 1.0, 2.0, 9, 0, DType::f64);
+  const double mean = sum(n, {}).item() / 20000;
+  EXPECT_NEAR(mean, 1.0, 0.05);
+  const Tensor mask = dropout_mask({10000}, 0.25, 3, 0, DType::f64);
+  const double kept = sum(mask, {}).item() * 0.75 / 10000;
+  EXPECT_NEAR(kept, 0.75, 0.02);
+}
+
+TEST(Tensor, PhiloxMatchesTheKnownAnswer) {
+  // Random123 known-answer test for philox4x32-10 with counter and key all 0xFFFFFFFF... uses
+  // zero key and zero counter: 6627e8d5 e169c58d bc57ac4c 9b00dbd8.
+  const Philox p(0);
+  const Philox::Block b = p.block(0, 0);
+  EXPECT_EQ(b[0], 0x6627e8d5u);
+  EXPECT_EQ(b[1], 0xe169c58du);
+  EXPECT_EQ(b[2], 0xbc57ac4cu);
+  EXPECT_EQ(b[3], 0x9b00dbd8u);
+}
+
+TEST(Tensor, ErrorsNameTheOp) {
+  try {
+    binary(BinaryOp::add, Tensor::zeros({2, 3}), Tensor::zeros({4}));
+    FAIL();
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "add: shapes [2, 3] and [4] cannot be broadcast together");
+  }
+  try {
+    Tensor::zeros({2}).data<double>();
+    FAIL();
+  } catch (const DTypeError& e) {
+    EXPECT_STREQ(e.what(), "Tensor::data: tensor is f32, asked for f64");
+  }
+  EXPECT_THROW(Tensor::zeros({2}, DType::f32, Device::cuda(0)), DeviceError);
+}
+
+}  // namespace
+}  // namespace cz
