@@ -7,6 +7,11 @@
 
 namespace cz::data::detail {
 
+namespace {
+// Before main, while no other thread can race getenv: read-only opens must not need flock.
+[[maybe_unused]] const bool kFileLockingOff = ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0) == 0;
+}  // namespace
+
 void h5_init() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -31,7 +36,8 @@ std::string h5_error_detail() {
   return detail;
 }
 
-void throw_h5(const std::string& file, const std::string& object, const char* call, const char* src, int line) {
+void throw_h5(const std::string& file, const std::string& object, const char* call, const char* src,
+              int line) {
   std::string name(call);
   name = name.substr(0, name.find('('));
   const std::string detail = h5_error_detail();
@@ -70,17 +76,29 @@ void IoThread::loop() {
 }
 
 template <>
-hid_t file_type<uint8_t>() { return H5T_STD_U8LE; }
+hid_t file_type<uint8_t>() {
+  return H5T_STD_U8LE;
+}
 template <>
-hid_t file_type<int32_t>() { return H5T_STD_I32LE; }
+hid_t file_type<int32_t>() {
+  return H5T_STD_I32LE;
+}
 template <>
-hid_t file_type<int64_t>() { return H5T_STD_I64LE; }
+hid_t file_type<int64_t>() {
+  return H5T_STD_I64LE;
+}
 template <>
-hid_t mem_type<uint8_t>() { return H5T_NATIVE_UINT8; }
+hid_t mem_type<uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
 template <>
-hid_t mem_type<int32_t>() { return H5T_NATIVE_INT32; }
+hid_t mem_type<int32_t>() {
+  return H5T_NATIVE_INT32;
+}
 template <>
-hid_t mem_type<int64_t>() { return H5T_NATIVE_INT64; }
+hid_t mem_type<int64_t>() {
+  return H5T_NATIVE_INT64;
+}
 
 namespace {
 Hid fixed_string_type(size_t size, const std::string& file, const std::string& object) {
@@ -95,7 +113,8 @@ Hid fixed_string_type(size_t size, const std::string& file, const std::string& o
 std::vector<std::string> read_string_data(hid_t obj, bool is_attr, hid_t stored_type, size_t count,
                                           const std::string& file, const std::string& object) {
   std::vector<std::string> out(count);
-  if (H5Tget_class(stored_type) != H5T_STRING) throw StoreError(file + ": " + object + ": not a string");
+  if (H5Tget_class(stored_type) != H5T_STRING)
+    throw StoreError(file + ": " + object + ": not a string");
   const htri_t vlen = CZ_CHECK_H5(H5Tis_variable_str(stored_type), file, object);
   if (vlen > 0) {
     Hid mem(CZ_CHECK_H5(H5Tcopy(H5T_C_S1), file, object), H5Tclose);
@@ -129,11 +148,14 @@ std::vector<std::string> read_string_data(hid_t obj, bool is_attr, hid_t stored_
 }
 }  // namespace
 
-void write_attr_string(hid_t obj, const std::string& name, const std::string& value, const std::string& file) {
+void write_attr_string(hid_t obj, const std::string& name, const std::string& value,
+                       const std::string& file) {
   const std::string object = "attribute '" + name + "'";
   Hid type = fixed_string_type(value.size(), file, object);
   Hid space(CZ_CHECK_H5(H5Screate(H5S_SCALAR), file, object), H5Sclose);
-  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), file, object), H5Aclose);
+  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), file,
+                       object),
+           H5Aclose);
   std::vector<char> buffer(std::max<size_t>(1, value.size()), '\0');
   std::copy(value.begin(), value.end(), buffer.begin());
   CZ_CHECK_H5(H5Awrite(attr, type, buffer.data()), file, object);
@@ -142,8 +164,10 @@ void write_attr_string(hid_t obj, const std::string& name, const std::string& va
 void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file) {
   const std::string object = "attribute '" + name + "'";
   Hid space(CZ_CHECK_H5(H5Screate(H5S_SCALAR), file, object), H5Sclose);
-  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT), file, object),
-           H5Aclose);
+  Hid attr(
+      CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT),
+                  file, object),
+      H5Aclose);
   CZ_CHECK_H5(H5Awrite(attr, H5T_NATIVE_INT64, &value), file, object);
 }
 
@@ -162,7 +186,8 @@ int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& f
   if (!has_attr(obj, name)) throw StoreError(file + ": missing " + object);
   Hid attr(CZ_CHECK_H5(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, object), H5Aclose);
   Hid type(CZ_CHECK_H5(H5Aget_type(attr), file, object), H5Tclose);
-  if (H5Tget_class(type) != H5T_INTEGER) throw StoreError(file + ": " + object + ": not an integer");
+  if (H5Tget_class(type) != H5T_INTEGER)
+    throw StoreError(file + ": " + object + ": not an integer");
   int64_t value = 0;
   CZ_CHECK_H5(H5Aread(attr, H5T_NATIVE_INT64, &value), file, object);
   return value;
@@ -182,42 +207,54 @@ Hid create_dataset(hid_t loc, const std::string& path, hid_t type, const std::ve
   Hid dcpl(CZ_CHECK_H5(H5Pcreate(H5P_DATASET_CREATE), file, path), H5Pclose);
   CZ_CHECK_H5(H5Pset_chunk(dcpl, rank, chunk.data()), file, path);
   // Checksum last: it covers the bytes as stored, so corruption is caught before inflating.
-  if (compression > 0) CZ_CHECK_H5(H5Pset_deflate(dcpl, static_cast<unsigned>(compression)), file, path);
+  if (compression > 0)
+    CZ_CHECK_H5(H5Pset_deflate(dcpl, static_cast<unsigned>(compression)), file, path);
   CZ_CHECK_H5(H5Pset_fletcher32(dcpl), file, path);
   Hid lcpl(CZ_CHECK_H5(H5Pcreate(H5P_LINK_CREATE), file, path), H5Pclose);
   CZ_CHECK_H5(H5Pset_create_intermediate_group(lcpl, 1), file, path);
-  return Hid(CZ_CHECK_H5(H5Dcreate2(loc, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), file, path), H5Dclose);
+  return Hid(
+      CZ_CHECK_H5(H5Dcreate2(loc, path.c_str(), type, space, lcpl, dcpl, H5P_DEFAULT), file, path),
+      H5Dclose);
 }
 }  // namespace
 
 template <class T>
-void write_dataset(hid_t loc, const std::string& path, const T* data, const std::vector<hsize_t>& dims,
-                   std::vector<hsize_t> chunk, int compression, const std::string& file) {
+void write_dataset(hid_t loc, const std::string& path, const T* data,
+                   const std::vector<hsize_t>& dims, std::vector<hsize_t> chunk, int compression,
+                   const std::string& file) {
   Hid dset = create_dataset(loc, path, file_type<T>(), dims, std::move(chunk), compression, file);
   hsize_t total = 1;
   for (hsize_t d : dims) total *= d;
-  if (total > 0) CZ_CHECK_H5(H5Dwrite(dset, mem_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, path);
+  if (total > 0)
+    CZ_CHECK_H5(H5Dwrite(dset, mem_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, path);
 }
-template void write_dataset<uint8_t>(hid_t, const std::string&, const uint8_t*, const std::vector<hsize_t>&,
-                                     std::vector<hsize_t>, int, const std::string&);
-template void write_dataset<int32_t>(hid_t, const std::string&, const int32_t*, const std::vector<hsize_t>&,
-                                     std::vector<hsize_t>, int, const std::string&);
-template void write_dataset<int64_t>(hid_t, const std::string&, const int64_t*, const std::vector<hsize_t>&,
-                                     std::vector<hsize_t>, int, const std::string&);
+template void write_dataset<uint8_t>(hid_t, const std::string&, const uint8_t*,
+                                     const std::vector<hsize_t>&, std::vector<hsize_t>, int,
+                                     const std::string&);
+template void write_dataset<int32_t>(hid_t, const std::string&, const int32_t*,
+                                     const std::vector<hsize_t>&, std::vector<hsize_t>, int,
+                                     const std::string&);
+template void write_dataset<int64_t>(hid_t, const std::string&, const int64_t*,
+                                     const std::vector<hsize_t>&, std::vector<hsize_t>, int,
+                                     const std::string&);
 
-void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& values, const std::string& file) {
+void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& values,
+                   const std::string& file) {
   size_t size = 1;
   for (const auto& v : values) {
-    if (v.find('\0') != std::string::npos) throw StoreError(file + ": " + path + ": name contains a NUL byte");
+    if (v.find('\0') != std::string::npos)
+      throw StoreError(file + ": " + path + ": name contains a NUL byte");
     size = std::max(size, v.size());
   }
   Hid type = fixed_string_type(size, file, path);
   std::vector<char> buffer(std::max<size_t>(1, size * values.size()), '\0');
-  for (size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), buffer.begin() + i * size);
+  for (size_t i = 0; i < values.size(); ++i)
+    std::copy(values[i].begin(), values[i].end(), buffer.begin() + i * size);
   const std::vector<hsize_t> dims{values.size()};
   const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(values.size(), (1u << 20) / size));
   Hid dset = create_dataset(loc, path, type, dims, {chunk}, 0, file);
-  if (!values.empty()) CZ_CHECK_H5(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), file, path);
+  if (!values.empty())
+    CZ_CHECK_H5(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), file, path);
 }
 
 std::vector<hsize_t> dataset_dims(hid_t dset, const std::string& path, const std::string& file) {
@@ -238,17 +275,19 @@ Hid open_dataset(hid_t loc, const std::string& path, const std::string& file) {
   return Hid(CZ_CHECK_H5(H5Dopen2(loc, path.c_str(), H5P_DEFAULT), file, path), H5Dclose);
 }
 
-void check_1d(const std::vector<hsize_t>& dims, int64_t expected, const std::string& path, const std::string& file) {
+void check_1d(const std::vector<hsize_t>& dims, int64_t expected, const std::string& path,
+              const std::string& file) {
   if (dims.size() != 1) throw StoreError(file + ": " + path + ": expected a 1-D dataset");
   if (expected >= 0 && static_cast<int64_t>(dims[0]) != expected) {
-    throw StoreError(file + ": " + path + ": has " + std::to_string(dims[0]) + " elements, expected " +
-                     std::to_string(expected));
+    throw StoreError(file + ": " + path + ": has " + std::to_string(dims[0]) +
+                     " elements, expected " + std::to_string(expected));
   }
 }
 }  // namespace
 
 template <class T>
-std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected, const std::string& file) {
+std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected,
+                           const std::string& file) {
   Hid dset = open_dataset(loc, path, file);
   const auto dims = dataset_dims(dset, path, file);
   check_1d(dims, expected, path, file);
@@ -261,11 +300,15 @@ std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected,
   }
   return values;
 }
-template std::vector<uint8_t> read_vector<uint8_t>(hid_t, const std::string&, int64_t, const std::string&);
-template std::vector<int32_t> read_vector<int32_t>(hid_t, const std::string&, int64_t, const std::string&);
-template std::vector<int64_t> read_vector<int64_t>(hid_t, const std::string&, int64_t, const std::string&);
+template std::vector<uint8_t> read_vector<uint8_t>(hid_t, const std::string&, int64_t,
+                                                   const std::string&);
+template std::vector<int32_t> read_vector<int32_t>(hid_t, const std::string&, int64_t,
+                                                   const std::string&);
+template std::vector<int64_t> read_vector<int64_t>(hid_t, const std::string&, int64_t,
+                                                   const std::string&);
 
-std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_t expected, const std::string& file) {
+std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_t expected,
+                                      const std::string& file) {
   Hid dset = open_dataset(loc, path, file);
   const auto dims = dataset_dims(dset, path, file);
   check_1d(dims, expected, path, file);

@@ -27,15 +27,16 @@ void h5_init();
 std::string h5_error_detail();
 
 /// Throws StoreError "<file>: <object>: <call> failed: <hdf5 detail> [<src>:<line>]".
-[[noreturn]] void throw_h5(const std::string& file, const std::string& object, const char* call, const char* src,
-                           int line);
+[[noreturn]] void throw_h5(const std::string& file, const std::string& object, const char* call,
+                           const char* src, int line);
 
 /// Evaluates an HDF5 call; a negative result throws StoreError naming file, object and call.
-#define CZ_CHECK_H5(expr, file, object)                                                     \
-  ([&]() {                                                                                  \
-    auto cz_h5_result_ = (expr);                                                            \
-    if (cz_h5_result_ < 0) ::cz::data::detail::throw_h5((file), (object), #expr, __FILE__, __LINE__); \
-    return cz_h5_result_;                                                                   \
+#define CZ_CHECK_H5(expr, file, object)                                          \
+  ([&]() {                                                                       \
+    auto cz_h5_result_ = (expr);                                                 \
+    if (cz_h5_result_ < 0)                                                       \
+      ::cz::data::detail::throw_h5((file), (object), #expr, __FILE__, __LINE__); \
+    return cz_h5_result_;                                                        \
   }())
 
 /// One thread that owns every HDF5 call of the data module (the library holds one global
@@ -121,7 +122,8 @@ hid_t file_type();  // little-endian standard type stored on disk
 template <class T>
 hid_t mem_type();
 
-void write_attr_string(hid_t obj, const std::string& name, const std::string& value, const std::string& file);
+void write_attr_string(hid_t obj, const std::string& name, const std::string& value,
+                       const std::string& file);
 void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file);
 bool has_attr(hid_t obj, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
@@ -130,23 +132,28 @@ int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& f
 /// A chunked dataset with Fletcher32 (and gzip when `compression` > 0). `chunk` has the rank of
 /// `dims`; a zero-length axis 0 is made extendible so the chunk stays legal.
 template <class T>
-void write_dataset(hid_t loc, const std::string& path, const T* data, const std::vector<hsize_t>& dims,
-                   std::vector<hsize_t> chunk, int compression, const std::string& file);
+void write_dataset(hid_t loc, const std::string& path, const T* data,
+                   const std::vector<hsize_t>& dims, std::vector<hsize_t> chunk, int compression,
+                   const std::string& file);
 /// 1-D dataset chunked as a whole (at most 64 Ki elements per chunk).
 template <class T>
-void write_vector(hid_t loc, const std::string& path, const std::vector<T>& values, const std::string& file) {
+void write_vector(hid_t loc, const std::string& path, const std::vector<T>& values,
+                  const std::string& file) {
   std::vector<hsize_t> dims{values.size()};
-  write_dataset<T>(loc, path, values.data(), dims, {std::max<hsize_t>(1, std::min<hsize_t>(values.size(), 65536))}, 0,
-                   file);
+  write_dataset<T>(loc, path, values.data(), dims,
+                   {std::max<hsize_t>(1, std::min<hsize_t>(values.size(), 65536))}, 0, file);
 }
 /// Fixed-length UTF-8 strings (null-padded), so the checksum covers the characters themselves.
-void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& values, const std::string& file);
+void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& values,
+                   const std::string& file);
 
 /// Dimensions of a dataset.
 std::vector<hsize_t> dataset_dims(hid_t dset, const std::string& path, const std::string& file);
 /// Reads a whole 1-D dataset of `expected` elements (-1: any) as T.
 template <class T>
-std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected, const std::string& file);
-std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_t expected, const std::string& file);
+std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected,
+                           const std::string& file);
+std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_t expected,
+                                      const std::string& file);
 
 }  // namespace cz::data::detail

@@ -29,7 +29,8 @@ bool read_exact(gzFile f, void* out, size_t n, const std::string& file) {
     if (got < 0) {
       int err = 0;
       const char* text = gzerror(f, &err);
-      throw StoreError(file + ": corrupt gzip data (" + std::string(text ? text : "zlib error") + ")");
+      throw StoreError(file + ": corrupt gzip data (" + std::string(text ? text : "zlib error") +
+                       ")");
     }
     if (got == 0) return false;
     p += got;
@@ -55,7 +56,8 @@ IdxArray read_idx(const std::filesystem::path& path) {
   GzFile f(gzopen(file.c_str(), "rb"));
   if (!f) throw StoreError(file + ": cannot open");
   std::array<uint8_t, 4> magic{};
-  if (!read_exact(f.get(), magic.data(), 4, file)) throw StoreError(file + ": too short for an IDX header");
+  if (!read_exact(f.get(), magic.data(), 4, file))
+    throw StoreError(file + ": too short for an IDX header");
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%02x%02x%02x%02x", magic[0], magic[1], magic[2], magic[3]);
   if (magic[0] != 0 || magic[1] != 0 || magic[3] < 1 || magic[3] > 8) {
@@ -63,21 +65,25 @@ IdxArray read_idx(const std::filesystem::path& path) {
                      (gzip ? ", after gunzip" : "") + ")");
   }
   if (magic[2] != 0x08) {
-    throw StoreError(file + ": IDX type 0x" + std::string(hex + 6, 2) + " is not unsigned byte (0x08)");
+    throw StoreError(file + ": IDX type 0x" + std::string(hex + 6, 2) +
+                     " is not unsigned byte (0x08)");
   }
   IdxArray array;
   int64_t total = 1;
   for (int d = 0; d < magic[3]; ++d) {
     std::array<uint8_t, 4> b{};
     if (!read_exact(f.get(), b.data(), 4, file)) throw StoreError(file + ": truncated IDX header");
-    const int64_t dim = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
+    const int64_t dim =
+        (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
     array.dims.push_back(dim);
     total *= dim;
-    if (total > (int64_t{1} << 40)) throw StoreError(file + ": IDX dimensions are implausibly large");
+    if (total > (int64_t{1} << 40))
+      throw StoreError(file + ": IDX dimensions are implausibly large");
   }
   array.data.resize(static_cast<size_t>(total));
   if (!read_exact(f.get(), array.data.data(), array.data.size(), file)) {
-    throw StoreError(file + ": truncated: the header promises " + std::to_string(total) + " bytes of data");
+    throw StoreError(file + ": truncated: the header promises " + std::to_string(total) +
+                     " bytes of data");
   }
   return array;
 }
@@ -100,36 +106,43 @@ void write_idx(const std::filesystem::path& path, const IdxArray& array, bool gz
   if (gzclose(f.release()) != Z_OK) throw StoreError(file + ": close failed");
 }
 
-ImportStats prepare_idx(const std::filesystem::path& out, const IdxImportOptions& options, const Provenance& provenance,
-                        const StoreWriterOptions& writer_options) {
+ImportStats prepare_idx(const std::filesystem::path& out, const IdxImportOptions& options,
+                        const Provenance& provenance, const StoreWriterOptions& writer_options) {
   const IdxArray images = read_idx(options.images);
   const IdxArray labels = read_idx(options.labels);
   const std::string images_file = options.images.string(), labels_file = options.labels.string();
   if (images.dims.size() != 3 && images.dims.size() != 4) {
-    throw StoreError(images_file + ": expected images [n, height, width] or [n, height, width, channels], got " +
+    throw StoreError(images_file +
+                     ": expected images [n, height, width] or [n, height, width, channels], got " +
                      std::to_string(images.dims.size()) + " dimensions");
   }
-  if (labels.dims.size() != 1) throw StoreError(labels_file + ": expected labels [n], got " + std::to_string(labels.dims.size()) + " dimensions");
+  if (labels.dims.size() != 1)
+    throw StoreError(labels_file + ": expected labels [n], got " +
+                     std::to_string(labels.dims.size()) + " dimensions");
   const int64_t n = images.dims[0];
   if (labels.dims[0] != n) {
-    throw StoreError(labels_file + ": has " + std::to_string(labels.dims[0]) + " labels but " + images_file + " has " +
-                     std::to_string(n) + " images");
+    throw StoreError(labels_file + ": has " + std::to_string(labels.dims[0]) + " labels but " +
+                     images_file + " has " + std::to_string(n) + " images");
   }
   if (n == 0) throw StoreError(images_file + ": no images");
-  const ImageShape shape{images.dims[1], images.dims[2], images.dims.size() == 4 ? images.dims[3] : 1};
+  const ImageShape shape{images.dims[1], images.dims[2],
+                         images.dims.size() == 4 ? images.dims[3] : 1};
   const int64_t example_bytes = shape.height * shape.width * shape.channels;
 
   // Group examples by label, keeping file order inside a class.
   std::map<int, std::vector<int64_t>> by_label;
   for (int64_t i = 0; i < n; ++i) by_label[labels.data[static_cast<size_t>(i)]].push_back(i);
-  if (!options.class_names.empty() && static_cast<int>(options.class_names.size()) <= by_label.rbegin()->first) {
-    throw StoreError(labels_file + ": label " + std::to_string(by_label.rbegin()->first) + " has no name (" +
-                     std::to_string(options.class_names.size()) + " class names given)");
+  if (!options.class_names.empty() &&
+      static_cast<int>(options.class_names.size()) <= by_label.rbegin()->first) {
+    throw StoreError(labels_file + ": label " + std::to_string(by_label.rbegin()->first) +
+                     " has no name (" + std::to_string(options.class_names.size()) +
+                     " class names given)");
   }
   std::string domain = options.domain_name;
   if (domain.empty()) {
     domain = options.images.filename().string();
-    if (domain.size() > 3 && domain.substr(domain.size() - 3) == ".gz") domain.resize(domain.size() - 3);
+    if (domain.size() > 3 && domain.substr(domain.size() - 3) == ".gz")
+      domain.resize(domain.size() - 3);
   }
 
   const auto splits = assign_splits(static_cast<int64_t>(by_label.size()), options.fractions);
@@ -146,8 +159,11 @@ ImportStats prepare_idx(const std::filesystem::path& out, const IdxImportOptions
     if (options.invert) {
       for (uint8_t& v : buffer) v = static_cast<uint8_t>(255 - v);
     }
-    const std::string name = options.class_names.empty() ? std::to_string(label) : options.class_names[static_cast<size_t>(label)];
-    writer.add_class(d, name, buffer.data(), static_cast<int64_t>(indices.size()), splits[static_cast<size_t>(stats.classes)]);
+    const std::string name = options.class_names.empty()
+                                 ? std::to_string(label)
+                                 : options.class_names[static_cast<size_t>(label)];
+    writer.add_class(d, name, buffer.data(), static_cast<int64_t>(indices.size()),
+                     splits[static_cast<size_t>(stats.classes)]);
     ++stats.classes;
     stats.examples += static_cast<int64_t>(indices.size());
   }

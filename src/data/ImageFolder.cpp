@@ -33,8 +33,10 @@ std::vector<fs::path> sorted_pngs(const fs::path& dir) {
   std::vector<fs::path> out;
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::string ext = entry.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (entry.is_regular_file() && ext == ".png" && !hidden(entry.path())) out.push_back(entry.path());
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (entry.is_regular_file() && ext == ".png" && !hidden(entry.path()))
+      out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -48,8 +50,8 @@ struct ClassDir {
 
 }  // namespace
 
-ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& options, const Provenance& provenance,
-                           const StoreWriterOptions& writer_options) {
+ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& options,
+                           const Provenance& provenance, const StoreWriterOptions& writer_options) {
   const std::string root = options.root.string();
   std::error_code ec;
   if (!fs::is_directory(options.root, ec)) throw StoreError(root + ": not a directory");
@@ -62,13 +64,15 @@ ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& option
   auto add_classes = [&](const fs::path& dir, int32_t domain) {
     for (const fs::path& class_dir : sorted_dirs(dir)) {
       auto files = sorted_pngs(class_dir);
-      if (!files.empty()) classes.push_back({domain, class_dir.filename().string(), std::move(files)});
+      if (!files.empty())
+        classes.push_back({domain, class_dir.filename().string(), std::move(files)});
     }
   };
   try {
     if (options.layout == ImageLayout::flat) {
       const fs::path abs = fs::absolute(options.root).lexically_normal();
-      domains.push_back(abs.filename().empty() ? abs.parent_path().filename().string() : abs.filename().string());
+      domains.push_back(abs.filename().empty() ? abs.parent_path().filename().string()
+                                               : abs.filename().string());
       add_classes(options.root, 0);
     } else {
       for (const fs::path& domain_dir : sorted_dirs(options.root)) {
@@ -82,15 +86,18 @@ ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& option
   }
   if (classes.empty()) {
     throw StoreError(root + ": no class folders with PNG images (layout " +
-                     (options.layout == ImageLayout::flat ? "flat: ROOT/<class>/*.png" : "omniglot: ROOT/<domain>/<class>/*.png") + ")");
+                     (options.layout == ImageLayout::flat
+                          ? "flat: ROOT/<class>/*.png"
+                          : "omniglot: ROOT/<domain>/<class>/*.png") +
+                     ")");
   }
 
   std::vector<Split> domain_splits(domains.size(), Split::train);
   std::vector<Split> class_splits;
   if (options.split_by == SplitBy::domain) {
     if (domains.size() < 2 && (options.fractions.val > 0 || options.fractions.test > 0)) {
-      throw StoreError(root + ": --split-by domain needs several domains, found " + std::to_string(domains.size()) +
-                       " (use --split-by class)");
+      throw StoreError(root + ": --split-by domain needs several domains, found " +
+                       std::to_string(domains.size()) + " (use --split-by class)");
     }
     domain_splits = assign_splits(static_cast<int64_t>(domains.size()), options.fractions);
   } else {
@@ -115,9 +122,10 @@ ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& option
     for (size_t k = 0; k < cls.files.size(); ++k) {
       Image image = read_png(cls.files[k], options.channels);
       if (options.size == 0 && (image.height != shape.height || image.width != shape.width)) {
-        throw StoreError(cls.files[k].string() + ": image is " + std::to_string(image.height) + "x" +
-                         std::to_string(image.width) + ", the first was " + std::to_string(shape.height) + "x" +
-                         std::to_string(shape.width) + " (give --size to resize)");
+        throw StoreError(cls.files[k].string() + ": image is " + std::to_string(image.height) +
+                         "x" + std::to_string(image.width) + ", the first was " +
+                         std::to_string(shape.height) + "x" + std::to_string(shape.width) +
+                         " (give --size to resize)");
       }
       image = resize_image(image, shape.height, shape.width, options.filter);
       uint8_t* dst = buffer.data() + k * static_cast<size_t>(example_bytes);
@@ -128,7 +136,8 @@ ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& option
     }
     std::optional<Split> split;
     if (options.split_by == SplitBy::class_) split = class_splits[c];
-    writer.add_class(cls.domain, cls.name, buffer.data(), static_cast<int64_t>(cls.files.size()), split);
+    writer.add_class(cls.domain, cls.name, buffer.data(), static_cast<int64_t>(cls.files.size()),
+                     split);
     ++stats.classes;
     stats.examples += static_cast<int64_t>(cls.files.size());
   }

@@ -15,14 +15,13 @@ namespace cz::data {
 namespace {
 struct PngImage {
   png_image image{};
-  PngImage() {
-    image.version = PNG_IMAGE_VERSION;
-  }
+  PngImage() { image.version = PNG_IMAGE_VERSION; }
   ~PngImage() { png_image_free(&image); }
 };
 
 std::string message(const png_image& image) {
-  return image.message[0] != '\0' ? std::string(image.message) : std::string("unknown libpng error");
+  return image.message[0] != '\0' ? std::string(image.message)
+                                  : std::string("unknown libpng error");
 }
 }  // namespace
 
@@ -49,7 +48,8 @@ Image read_png(const std::filesystem::path& file, int channels) {
 }
 
 void write_png(const std::filesystem::path& file, const Image& image) {
-  if (image.channels != 1 && image.channels != 3) throw StoreError(file.string() + ": channels must be 1 or 3");
+  if (image.channels != 1 && image.channels != 3)
+    throw StoreError(file.string() + ": channels must be 1 or 3");
   if (static_cast<int64_t>(image.pixels.size()) != image.height * image.width * image.channels) {
     throw StoreError(file.string() + ": pixel buffer does not match the image size");
   }
@@ -64,7 +64,8 @@ void write_png(const std::filesystem::path& file, const Image& image) {
 
 Image resize_image(const Image& image, int64_t height, int64_t width, ResizeFilter filter) {
   if (height == image.height && width == image.width) return image;
-  if (height < 1 || width < 1 || image.height < 1 || image.width < 1) throw StoreError("resize_image: empty size");
+  if (height < 1 || width < 1 || image.height < 1 || image.width < 1)
+    throw StoreError("resize_image: empty size");
   Image out;
   out.height = height;
   out.width = width;
@@ -77,25 +78,31 @@ Image resize_image(const Image& image, int64_t height, int64_t width, ResizeFilt
     return static_cast<double>(image.pixels[static_cast<size_t>((y * image.width + x) * C + c)]);
   };
   for (int64_t y = 0; y < height; ++y) {
-    const double fy = std::clamp((static_cast<double>(y) + 0.5) * sy - 0.5, 0.0, static_cast<double>(image.height - 1));
+    const double fy = std::clamp((static_cast<double>(y) + 0.5) * sy - 0.5, 0.0,
+                                 static_cast<double>(image.height - 1));
     const auto y0 = static_cast<int64_t>(fy);
     const int64_t y1 = std::min(y0 + 1, image.height - 1);
     const double wy = fy - static_cast<double>(y0);
     for (int64_t x = 0; x < width; ++x) {
-      const double fx = std::clamp((static_cast<double>(x) + 0.5) * sx - 0.5, 0.0, static_cast<double>(image.width - 1));
+      const double fx = std::clamp((static_cast<double>(x) + 0.5) * sx - 0.5, 0.0,
+                                   static_cast<double>(image.width - 1));
       const auto x0 = static_cast<int64_t>(fx);
       const int64_t x1 = std::min(x0 + 1, image.width - 1);
       const double wx = fx - static_cast<double>(x0);
       for (int64_t c = 0; c < C; ++c) {
         double v;
         if (filter == ResizeFilter::nearest) {
-          const auto ny = std::min(static_cast<int64_t>(static_cast<double>(y) * sy + sy / 2), image.height - 1);
-          const auto nx = std::min(static_cast<int64_t>(static_cast<double>(x) * sx + sx / 2), image.width - 1);
+          const auto ny = std::min(static_cast<int64_t>(static_cast<double>(y) * sy + sy / 2),
+                                   image.height - 1);
+          const auto nx =
+              std::min(static_cast<int64_t>(static_cast<double>(x) * sx + sx / 2), image.width - 1);
           v = at(ny, nx, c);
         } else {
-          v = (1 - wy) * ((1 - wx) * at(y0, x0, c) + wx * at(y0, x1, c)) + wy * ((1 - wx) * at(y1, x0, c) + wx * at(y1, x1, c));
+          v = (1 - wy) * ((1 - wx) * at(y0, x0, c) + wx * at(y0, x1, c)) +
+              wy * ((1 - wx) * at(y1, x0, c) + wx * at(y1, x1, c));
         }
-        out.pixels[static_cast<size_t>((y * width + x) * C + c)] = static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
+        out.pixels[static_cast<size_t>((y * width + x) * C + c)] =
+            static_cast<uint8_t>(std::lround(std::clamp(v, 0.0, 255.0)));
       }
     }
   }

@@ -11,9 +11,12 @@ namespace cz::data {
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::train: return "train";
-    case Split::val: return "val";
-    case Split::test: return "test";
+    case Split::train:
+      return "train";
+    case Split::val:
+      return "val";
+    case Split::test:
+      return "test";
   }
   return "unknown";
 }
@@ -36,8 +39,8 @@ SplitBy parse_split_by(const std::string& name) {
 std::vector<Split> assign_splits(int64_t n, const SplitFractions& fractions) {
   const double val = fractions.val, test = fractions.test;
   if (!(val >= 0 && val < 1) || !(test >= 0 && test < 1) || val + test >= 1) {
-    throw StoreError("split fractions must be in [0, 1) and sum to less than 1 (val " + std::to_string(val) +
-                     ", test " + std::to_string(test) + ")");
+    throw StoreError("split fractions must be in [0, 1) and sum to less than 1 (val " +
+                     std::to_string(val) + ", test " + std::to_string(test) + ")");
   }
   if (n <= 0) return {};
   int64_t n_val = std::llround(static_cast<double>(n) * val);
@@ -48,7 +51,10 @@ std::vector<Split> assign_splits(int64_t n, const SplitFractions& fractions) {
   }
   // Train keeps at least one unit; shrink the larger held-out part first.
   while (n_val + n_test > n - 1 && n_val + n_test > 0) {
-    if (n_val >= n_test) --n_val; else --n_test;
+    if (n_val >= n_test)
+      --n_val;
+    else
+      --n_test;
   }
   // Fisher-Yates with a counter-based generator, so the result does not depend on the
   // standard library's distributions.
@@ -60,8 +66,10 @@ std::vector<Split> assign_splits(int64_t n, const SplitFractions& fractions) {
     std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(j)]);
   }
   std::vector<Split> splits(static_cast<size_t>(n), Split::train);
-  for (int64_t k = 0; k < n_val; ++k) splits[static_cast<size_t>(order[static_cast<size_t>(k)])] = Split::val;
-  for (int64_t k = n_val; k < n_val + n_test; ++k) splits[static_cast<size_t>(order[static_cast<size_t>(k)])] = Split::test;
+  for (int64_t k = 0; k < n_val; ++k)
+    splits[static_cast<size_t>(order[static_cast<size_t>(k)])] = Split::val;
+  for (int64_t k = n_val; k < n_val + n_test; ++k)
+    splits[static_cast<size_t>(order[static_cast<size_t>(k)])] = Split::test;
   return splits;
 }
 

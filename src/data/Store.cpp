@@ -31,8 +31,9 @@ Hid open_examples(hid_t f, const std::string& file) {
   }
   // Whole classes land in our own cache; HDF5's chunk cache would only hold a second copy.
   Hid dapl(CZ_CHECK_H5(H5Pcreate(H5P_DATASET_ACCESS), file, "/examples"), H5Pclose);
-  CZ_CHECK_H5(H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT), file,
-              "/examples");
+  CZ_CHECK_H5(
+      H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0, H5D_CHUNK_CACHE_W0_DEFAULT), file,
+      "/examples");
   return Hid(CZ_CHECK_H5(H5Dopen2(f, "/examples", dapl), file, "/examples"), H5Dclose);
 }
 
@@ -60,39 +61,48 @@ struct Store::Impl {
   // Guarded by mutex.
   mutable std::mutex mutex;
   detail::LruCache<int64_t, std::vector<uint8_t>> cache{0};
-  std::unordered_map<int64_t, std::shared_future<std::shared_ptr<const std::vector<uint8_t>>>> inflight;
+  std::unordered_map<int64_t, std::shared_future<std::shared_ptr<const std::vector<uint8_t>>>>
+      inflight;
 
-  std::string shard_path(int32_t s) const { return (dir / shards[static_cast<size_t>(s)].name).string(); }
+  std::string shard_path(int32_t s) const {
+    return (dir / shards[static_cast<size_t>(s)].name).string();
+  }
   void read_manifest();
   void validate_shard(int32_t s);
   OpenShard& shard_handle(int32_t s);
   std::shared_ptr<const std::vector<uint8_t>> load(int64_t c);
-  void read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out, const std::string& file,
-                     const std::string& what);
+  void read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out,
+                     const std::string& file, const std::string& what);
 };
 
 void Store::Impl::read_manifest() {
   const fs::path manifest_path = dir / "manifest.h5";
   const std::string file = manifest_path.string();
   Hid f = open_read_only(manifest_path);
-  if (!detail::has_attr(f, "format") || detail::read_attr_string(f, "format", file) != "cezanne-store") {
-    throw StoreError("not a cezanne store: " + dir.string() + " (manifest.h5 has no format = \"cezanne-store\")");
+  if (!detail::has_attr(f, "format") ||
+      detail::read_attr_string(f, "format", file) != "cezanne-store") {
+    throw StoreError("not a cezanne store: " + dir.string() +
+                     " (manifest.h5 has no format = \"cezanne-store\")");
   }
   metadata.format_version = detail::read_attr_int64(f, "format_version", file);
   if (metadata.format_version != kFormatVersion) {
-    throw StoreError(file + ": unsupported format_version " + std::to_string(metadata.format_version) +
-                     " (this build reads " + std::to_string(kFormatVersion) + ")");
+    throw StoreError(file + ": unsupported format_version " +
+                     std::to_string(metadata.format_version) + " (this build reads " +
+                     std::to_string(kFormatVersion) + ")");
   }
   metadata.provenance.source = detail::read_attr_string(f, "source", file);
   metadata.provenance.command = detail::read_attr_string(f, "command", file);
   metadata.provenance.code_version = detail::read_attr_string(f, "code_version", file);
   metadata.created = detail::read_attr_string(f, "created", file);
-  metadata.split_by = detail::has_attr(f, "split_by") ? detail::read_attr_string(f, "split_by", file) : "";
-  metadata.compression =
-      detail::has_attr(f, "compression") ? static_cast<int>(detail::read_attr_int64(f, "compression", file)) : 0;
+  metadata.split_by =
+      detail::has_attr(f, "split_by") ? detail::read_attr_string(f, "split_by", file) : "";
+  metadata.compression = detail::has_attr(f, "compression")
+                             ? static_cast<int>(detail::read_attr_int64(f, "compression", file))
+                             : 0;
   shape = {detail::read_attr_int64(f, "height", file), detail::read_attr_int64(f, "width", file),
            detail::read_attr_int64(f, "channels", file)};
-  if (shape.height < 1 || shape.width < 1 || shape.channels < 1) throw StoreError(file + ": invalid image shape");
+  if (shape.height < 1 || shape.width < 1 || shape.channels < 1)
+    throw StoreError(file + ": invalid image shape");
 
   const auto domain_names = detail::read_strings(f, "/domains/name", -1, file);
   const auto n_domains = static_cast<int64_t>(domain_names.size());
@@ -101,7 +111,8 @@ void Store::Impl::read_manifest() {
   const auto n_classes = static_cast<int64_t>(class_names.size());
   const auto class_domains = detail::read_vector<int32_t>(f, "/classes/domain", n_classes, file);
   const auto class_splits = detail::read_vector<uint8_t>(f, "/classes/split", n_classes, file);
-  const auto class_examples = detail::read_vector<int64_t>(f, "/classes/num_examples", n_classes, file);
+  const auto class_examples =
+      detail::read_vector<int64_t>(f, "/classes/num_examples", n_classes, file);
   const auto class_shards = detail::read_vector<int32_t>(f, "/classes/shard", n_classes, file);
   const auto shard_names = detail::read_strings(f, "/shards/name", -1, file);
   const auto n_shards = static_cast<int64_t>(shard_names.size());
@@ -116,39 +127,49 @@ void Store::Impl::read_manifest() {
 
   for (int64_t d = 0; d < n_domains; ++d) {
     const auto i = static_cast<size_t>(d);
-    if (domain_splits[i] >= kNumSplits) throw StoreError(file + ": /domains/split: invalid split at " + std::to_string(d));
+    if (domain_splits[i] >= kNumSplits)
+      throw StoreError(file + ": /domains/split: invalid split at " + std::to_string(d));
     domains.push_back({domain_names[i], static_cast<Split>(domain_splits[i])});
   }
   for (int64_t c = 0; c < n_classes; ++c) {
     const auto i = static_cast<size_t>(c);
     const std::string where = " (class " + std::to_string(c) + " '" + class_names[i] + "')";
-    if (class_domains[i] < 0 || class_domains[i] >= n_domains) throw StoreError(file + ": /classes/domain: out of range" + where);
-    if (class_splits[i] >= kNumSplits) throw StoreError(file + ": /classes/split: invalid split" + where);
-    if (class_examples[i] < 1) throw StoreError(file + ": /classes/num_examples: not positive" + where);
-    if (class_shards[i] < 0 || class_shards[i] >= n_shards) throw StoreError(file + ": /classes/shard: out of range" + where);
-    classes.push_back({class_names[i], class_domains[i], static_cast<Split>(class_splits[i]), class_examples[i],
-                       class_shards[i]});
+    if (class_domains[i] < 0 || class_domains[i] >= n_domains)
+      throw StoreError(file + ": /classes/domain: out of range" + where);
+    if (class_splits[i] >= kNumSplits)
+      throw StoreError(file + ": /classes/split: invalid split" + where);
+    if (class_examples[i] < 1)
+      throw StoreError(file + ": /classes/num_examples: not positive" + where);
+    if (class_shards[i] < 0 || class_shards[i] >= n_shards)
+      throw StoreError(file + ": /classes/shard: out of range" + where);
+    classes.push_back({class_names[i], class_domains[i], static_cast<Split>(class_splits[i]),
+                       class_examples[i], class_shards[i]});
   }
   int64_t next_class = 0;
   for (int64_t s = 0; s < n_shards; ++s) {
     const auto i = static_cast<size_t>(s);
     const std::string where = " (shard " + std::to_string(s) + " '" + shard_names[i] + "')";
-    if (!plain_file_name(shard_names[i])) throw StoreError(file + ": /shards/name: not a plain file name" + where);
-    if (shard_first[i] != next_class || shard_classes[i] < 1 || shard_first[i] + shard_classes[i] > n_classes) {
+    if (!plain_file_name(shard_names[i]))
+      throw StoreError(file + ": /shards/name: not a plain file name" + where);
+    if (shard_first[i] != next_class || shard_classes[i] < 1 ||
+        shard_first[i] + shard_classes[i] > n_classes) {
       throw StoreError(file + ": /shards: class ranges are not contiguous" + where);
     }
     int64_t examples = 0;
     for (int64_t c = shard_first[i]; c < shard_first[i] + shard_classes[i]; ++c) {
-      if (classes[static_cast<size_t>(c)].shard != s) throw StoreError(file + ": /classes/shard disagrees with /shards" + where);
+      if (classes[static_cast<size_t>(c)].shard != s)
+        throw StoreError(file + ": /classes/shard disagrees with /shards" + where);
       examples += classes[static_cast<size_t>(c)].num_examples;
     }
     if (shard_examples[i] >= 0 && shard_examples[i] != examples) {
-      throw StoreError(file + ": /shards/num_examples disagrees with /classes/num_examples" + where);
+      throw StoreError(file + ": /shards/num_examples disagrees with /classes/num_examples" +
+                       where);
     }
     next_class += shard_classes[i];
     shards.push_back({shard_names[i], shard_first[i], shard_classes[i], examples, shard_bytes[i]});
   }
-  if (next_class != n_classes) throw StoreError(file + ": /shards do not cover all " + std::to_string(n_classes) + " classes");
+  if (next_class != n_classes)
+    throw StoreError(file + ": /shards do not cover all " + std::to_string(n_classes) + " classes");
   if (n_classes == 0) throw StoreError(file + ": the store has no classes");
 }
 
@@ -158,8 +179,9 @@ void Store::Impl::validate_shard(int32_t s) {
   const std::string file = path.string();
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
-    throw StoreError(file + ": missing shard (manifest.h5 lists it with classes " + std::to_string(info.first_class) +
-                     ".." + std::to_string(info.first_class + info.num_classes - 1) + ")");
+    throw StoreError(file + ": missing shard (manifest.h5 lists it with classes " +
+                     std::to_string(info.first_class) + ".." +
+                     std::to_string(info.first_class + info.num_classes - 1) + ")");
   }
   const auto size = static_cast<int64_t>(fs::file_size(path, ec));
   if (ec || size != info.bytes) {
@@ -170,8 +192,9 @@ void Store::Impl::validate_shard(int32_t s) {
   const int64_t first = detail::read_attr_int64(f, "first_class", file);
   const int64_t count = detail::read_attr_int64(f, "num_classes", file);
   if (first != info.first_class || count != info.num_classes) {
-    throw StoreError(file + ": holds classes " + std::to_string(first) + ".." + std::to_string(first + count - 1) +
-                     " but manifest.h5 says " + std::to_string(info.first_class) + ".." +
+    throw StoreError(file + ": holds classes " + std::to_string(first) + ".." +
+                     std::to_string(first + count - 1) + " but manifest.h5 says " +
+                     std::to_string(info.first_class) + ".." +
                      std::to_string(info.first_class + info.num_classes - 1));
   }
   auto offsets = detail::read_vector<int64_t>(f, "/class_offsets", info.num_classes + 1, file);
@@ -180,24 +203,28 @@ void Store::Impl::validate_shard(int32_t s) {
     const ClassInfo& c = classes[static_cast<size_t>(info.first_class + k)];
     const int64_t n = offsets[static_cast<size_t>(k) + 1] - offsets[static_cast<size_t>(k)];
     if (n != c.num_examples) {
-      throw StoreError(file + ": /class_offsets: class " + std::to_string(info.first_class + k) + " '" + c.name +
-                       "' has " + std::to_string(n) + " examples but manifest.h5 says " + std::to_string(c.num_examples));
+      throw StoreError(file + ": /class_offsets: class " + std::to_string(info.first_class + k) +
+                       " '" + c.name + "' has " + std::to_string(n) +
+                       " examples but manifest.h5 says " + std::to_string(c.num_examples));
     }
   }
   Hid examples = open_examples(f, file);
   const auto dims = detail::dataset_dims(examples, "/examples", file);
-  const std::vector<hsize_t> expected{static_cast<hsize_t>(offsets.back()), static_cast<hsize_t>(shape.height),
-                                      static_cast<hsize_t>(shape.width), static_cast<hsize_t>(shape.channels)};
+  const std::vector<hsize_t> expected{
+      static_cast<hsize_t>(offsets.back()), static_cast<hsize_t>(shape.height),
+      static_cast<hsize_t>(shape.width), static_cast<hsize_t>(shape.channels)};
   if (dims != expected) {
     auto show = [](const std::vector<hsize_t>& d) {
       std::string out = "[";
       for (size_t i = 0; i < d.size(); ++i) out += (i ? ", " : "") + std::to_string(d[i]);
       return out + "]";
     };
-    throw StoreError(file + ": /examples: shape " + show(dims) + " but manifest.h5 implies " + show(expected));
+    throw StoreError(file + ": /examples: shape " + show(dims) + " but manifest.h5 implies " +
+                     show(expected));
   }
   Hid type(CZ_CHECK_H5(H5Dget_type(examples), file, "/examples"), H5Tclose);
-  if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1) throw StoreError(file + ": /examples: not uint8");
+  if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1)
+    throw StoreError(file + ": /examples: not uint8");
   shard_offsets[static_cast<size_t>(s)] = std::move(offsets);
 }
 
@@ -212,13 +239,15 @@ Store::Impl::OpenShard& Store::Impl::shard_handle(int32_t s) {
   return open_shards.emplace(s, std::move(handle)).first->second;
 }
 
-void Store::Impl::read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out, const std::string& file,
-                                const std::string& what) {
+void Store::Impl::read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out,
+                                const std::string& file, const std::string& what) {
   const hsize_t offset[4] = {static_cast<hsize_t>(start), 0, 0, 0};
   const hsize_t extent[4] = {static_cast<hsize_t>(count), static_cast<hsize_t>(shape.height),
-                             static_cast<hsize_t>(shape.width), static_cast<hsize_t>(shape.channels)};
+                             static_cast<hsize_t>(shape.width),
+                             static_cast<hsize_t>(shape.channels)};
   Hid filespace(CZ_CHECK_H5(H5Dget_space(dset), file, "/examples"), H5Sclose);
-  CZ_CHECK_H5(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, offset, nullptr, extent, nullptr), file, "/examples");
+  CZ_CHECK_H5(H5Sselect_hyperslab(filespace, H5S_SELECT_SET, offset, nullptr, extent, nullptr),
+              file, "/examples");
   Hid memspace(CZ_CHECK_H5(H5Screate_simple(4, extent, nullptr), file, "/examples"), H5Sclose);
   if (H5Dread(dset, H5T_NATIVE_UINT8, memspace, filespace, H5P_DEFAULT, out) < 0) {
     const std::string detail = detail::h5_error_detail();
@@ -230,7 +259,8 @@ void Store::Impl::read_examples(hid_t dset, int64_t start, int64_t count, uint8_
 std::shared_ptr<const std::vector<uint8_t>> Store::Impl::load(int64_t c) {
   const ClassInfo& info = classes[static_cast<size_t>(c)];
   const ShardInfo& shard = shards[static_cast<size_t>(info.shard)];
-  const int64_t start = shard_offsets[static_cast<size_t>(info.shard)][static_cast<size_t>(c - shard.first_class)];
+  const int64_t start =
+      shard_offsets[static_cast<size_t>(info.shard)][static_cast<size_t>(c - shard.first_class)];
   auto data = std::make_shared<std::vector<uint8_t>>(
       static_cast<size_t>(info.num_examples * shape.height * shape.width * shape.channels));
   OpenShard& handle = shard_handle(info.shard);
@@ -256,9 +286,12 @@ std::shared_ptr<Store> Store::open(const fs::path& dir_in, Options options) {
   fs::path dir = fs::absolute(dir_in).lexically_normal();
   if (dir.filename().empty()) dir = dir.parent_path();
   std::error_code ec;
-  if (!fs::exists(dir, ec)) throw StoreError("not a cezanne store: " + dir.string() + " (does not exist)");
-  if (!fs::is_directory(dir, ec)) throw StoreError("not a cezanne store: " + dir.string() + " (not a directory)");
-  if (!fs::exists(dir / "manifest.h5", ec)) throw StoreError("not a cezanne store: " + dir.string() + " (no manifest.h5)");
+  if (!fs::exists(dir, ec))
+    throw StoreError("not a cezanne store: " + dir.string() + " (does not exist)");
+  if (!fs::is_directory(dir, ec))
+    throw StoreError("not a cezanne store: " + dir.string() + " (not a directory)");
+  if (!fs::exists(dir / "manifest.h5", ec))
+    throw StoreError("not a cezanne store: " + dir.string() + " (no manifest.h5)");
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
@@ -289,7 +322,8 @@ std::vector<int64_t> Store::classes_in(Split split) const {
 std::vector<int64_t> Store::classes_in(Split split, int32_t domain) const {
   std::vector<int64_t> out;
   for (size_t c = 0; c < impl_->classes.size(); ++c) {
-    if (impl_->classes[c].split == split && impl_->classes[c].domain == domain) out.push_back(static_cast<int64_t>(c));
+    if (impl_->classes[c].split == split && impl_->classes[c].domain == domain)
+      out.push_back(static_cast<int64_t>(c));
   }
   return out;
 }
@@ -309,8 +343,9 @@ std::vector<int32_t> Store::domains_in(Split split) const {
 std::shared_ptr<const std::vector<uint8_t>> Store::read_class(int64_t class_index) {
   Impl& s = *impl_;
   if (class_index < 0 || class_index >= static_cast<int64_t>(s.classes.size())) {
-    throw StoreError("Store::read_class: " + s.dir.string() + ": class index " + std::to_string(class_index) +
-                     " out of range [0, " + std::to_string(s.classes.size()) + ")");
+    throw StoreError("Store::read_class: " + s.dir.string() + ": class index " +
+                     std::to_string(class_index) + " out of range [0, " +
+                     std::to_string(s.classes.size()) + ")");
   }
   std::shared_future<std::shared_ptr<const std::vector<uint8_t>>> pending;
   bool owner = false;
@@ -321,7 +356,9 @@ std::shared_ptr<const std::vector<uint8_t>> Store::read_class(int64_t class_inde
     if (it != s.inflight.end()) {
       pending = it->second;
     } else {
-      pending = detail::IoThread::instance().submit([&s, class_index] { return s.load(class_index); }).share();
+      pending = detail::IoThread::instance()
+                    .submit([&s, class_index] { return s.load(class_index); })
+                    .share();
       s.inflight.emplace(class_index, pending);
       owner = true;
     }
@@ -368,8 +405,8 @@ int64_t Store::verify() const {
       detail::read_vector<int32_t>(f, name, -1, manifest);
       ++datasets;
     }
-    for (const char* name : {"/classes/num_examples", "/shards/first_class", "/shards/num_classes", "/shards/bytes",
-                             "/shards/num_examples"}) {
+    for (const char* name : {"/classes/num_examples", "/shards/first_class", "/shards/num_classes",
+                             "/shards/bytes", "/shards/num_examples"}) {
       if (H5Lexists(f, name, H5P_DEFAULT) <= 0) continue;
       detail::read_vector<int64_t>(f, name, -1, manifest);
       ++datasets;
@@ -384,7 +421,8 @@ int64_t Store::verify() const {
       int64_t start = 0;
       for (int64_t c = shard.first_class; c < shard.first_class + shard.num_classes; ++c) {
         const ClassInfo& info = s.classes[static_cast<size_t>(c)];
-        buffer.resize(static_cast<size_t>(info.num_examples * s.shape.height * s.shape.width * s.shape.channels));
+        buffer.resize(static_cast<size_t>(info.num_examples * s.shape.height * s.shape.width *
+                                          s.shape.channels));
         s.read_examples(examples, start, info.num_examples, buffer.data(), file,
                         "class " + std::to_string(c) + " '" + info.name + "'");
         start += info.num_examples;

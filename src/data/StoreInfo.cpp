@@ -73,11 +73,21 @@ std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buffer[8];
@@ -101,26 +111,32 @@ std::string format_summary(const StoreSummary& s, const VerifyResult* verify) {
       << (s.metadata.split_by.empty() ? "?" : s.metadata.split_by) << "\n";
   out << "source     " << s.metadata.provenance.source << "\n";
   out << "command    " << s.metadata.provenance.command << "\n";
-  out << "created    " << s.metadata.created << " by cezanne " << s.metadata.provenance.code_version << "\n";
-  out << "examples   uint8 [H, W, C] = [" << s.shape.height << ", " << s.shape.width << ", " << s.shape.channels << "]\n";
+  out << "created    " << s.metadata.created << " by cezanne " << s.metadata.provenance.code_version
+      << "\n";
+  out << "examples   uint8 [H, W, C] = [" << s.shape.height << ", " << s.shape.width << ", "
+      << s.shape.channels << "]\n";
   out << "\n";
-  std::snprintf(line, sizeof line, "%-8s %10s %10s %12s\n", "split", "domains", "classes", "examples");
+  std::snprintf(line, sizeof line, "%-8s %10s %10s %12s\n", "split", "domains", "classes",
+                "examples");
   out << line;
   for (int k = 0; k < kNumSplits; ++k) {
     const SplitSummary& sp = s.splits[static_cast<size_t>(k)];
-    std::snprintf(line, sizeof line, "%-8s %10lld %10lld %12lld\n", split_name(static_cast<Split>(k)),
-                  static_cast<long long>(sp.domains), static_cast<long long>(sp.classes),
-                  static_cast<long long>(sp.examples));
+    std::snprintf(line, sizeof line, "%-8s %10lld %10lld %12lld\n",
+                  split_name(static_cast<Split>(k)), static_cast<long long>(sp.domains),
+                  static_cast<long long>(sp.classes), static_cast<long long>(sp.examples));
     out << line;
   }
-  std::snprintf(line, sizeof line, "%-8s %10lld %10lld %12lld\n", "total", static_cast<long long>(s.domains),
-                static_cast<long long>(s.classes), static_cast<long long>(s.examples));
+  std::snprintf(line, sizeof line, "%-8s %10lld %10lld %12lld\n", "total",
+                static_cast<long long>(s.domains), static_cast<long long>(s.classes),
+                static_cast<long long>(s.examples));
   out << line << "\n";
-  out << "bytes      " << human_bytes(s.example_bytes) << " of examples, " << human_bytes(s.file_bytes)
-      << " on disk (compression " << (s.metadata.compression > 0 ? "gzip " + std::to_string(s.metadata.compression) : "off")
+  out << "bytes      " << human_bytes(s.example_bytes) << " of examples, "
+      << human_bytes(s.file_bytes) << " on disk (compression "
+      << (s.metadata.compression > 0 ? "gzip " + std::to_string(s.metadata.compression) : "off")
       << ")\n";
   out << "shards     " << s.shards.size();
-  if (!s.shards.empty()) out << " (" << s.shards.front().name << " .. " << s.shards.back().name << ")";
+  if (!s.shards.empty())
+    out << " (" << s.shards.front().name << " .. " << s.shards.back().name << ")";
   out << "\n";
   if (verify != nullptr) {
     if (verify->ok && !verify->verified) {
@@ -144,44 +160,66 @@ std::string summary_json(const std::optional<StoreSummary>& summary, const Verif
   };
   if (summary) {
     const StoreSummary& s = *summary;
-    key("path"); out << json_string(s.path);
-    key("format_version"); out << s.metadata.format_version;
-    key("split_by"); out << json_string(s.metadata.split_by);
-    key("source"); out << json_string(s.metadata.provenance.source);
-    key("command"); out << json_string(s.metadata.provenance.command);
-    key("created"); out << json_string(s.metadata.created);
-    key("code_version"); out << json_string(s.metadata.provenance.code_version);
-    key("shape"); out << "[" << s.shape.height << ", " << s.shape.width << ", " << s.shape.channels << "]";
-    key("dtype"); out << "\"uint8\"";
-    key("splits"); out << "{";
+    key("path");
+    out << json_string(s.path);
+    key("format_version");
+    out << s.metadata.format_version;
+    key("split_by");
+    out << json_string(s.metadata.split_by);
+    key("source");
+    out << json_string(s.metadata.provenance.source);
+    key("command");
+    out << json_string(s.metadata.provenance.command);
+    key("created");
+    out << json_string(s.metadata.created);
+    key("code_version");
+    out << json_string(s.metadata.provenance.code_version);
+    key("shape");
+    out << "[" << s.shape.height << ", " << s.shape.width << ", " << s.shape.channels << "]";
+    key("dtype");
+    out << "\"uint8\"";
+    key("splits");
+    out << "{";
     for (int k = 0; k < kNumSplits; ++k) {
       const SplitSummary& sp = s.splits[static_cast<size_t>(k)];
-      out << (k ? ", " : "") << json_string(split_name(static_cast<Split>(k))) << ": {\"domains\": " << sp.domains
-          << ", \"classes\": " << sp.classes << ", \"examples\": " << sp.examples << "}";
+      out << (k ? ", " : "") << json_string(split_name(static_cast<Split>(k)))
+          << ": {\"domains\": " << sp.domains << ", \"classes\": " << sp.classes
+          << ", \"examples\": " << sp.examples << "}";
     }
     out << "}";
-    key("domains"); out << s.domains;
-    key("classes"); out << s.classes;
-    key("examples"); out << s.examples;
-    key("example_bytes"); out << s.example_bytes;
-    key("file_bytes"); out << s.file_bytes;
-    key("compression"); out << s.metadata.compression;
-    key("shards"); out << "[";
+    key("domains");
+    out << s.domains;
+    key("classes");
+    out << s.classes;
+    key("examples");
+    out << s.examples;
+    key("example_bytes");
+    out << s.example_bytes;
+    key("file_bytes");
+    out << s.file_bytes;
+    key("compression");
+    out << s.metadata.compression;
+    key("shards");
+    out << "[";
     for (size_t i = 0; i < s.shards.size(); ++i) {
       const ShardInfo& sh = s.shards[i];
-      out << (i ? ", " : "") << "{\"name\": " << json_string(sh.name) << ", \"first_class\": " << sh.first_class
-          << ", \"classes\": " << sh.num_classes << ", \"examples\": " << sh.num_examples << ", \"bytes\": " << sh.bytes
-          << "}";
+      out << (i ? ", " : "") << "{\"name\": " << json_string(sh.name)
+          << ", \"first_class\": " << sh.first_class << ", \"classes\": " << sh.num_classes
+          << ", \"examples\": " << sh.num_examples << ", \"bytes\": " << sh.bytes << "}";
     }
     out << "]";
   }
   if (verify != nullptr) {
-    key("ok"); out << (verify->ok ? "true" : "false");
-    key("verified"); out << (verify->verified ? "true" : "false");
+    key("ok");
+    out << (verify->ok ? "true" : "false");
+    key("verified");
+    out << (verify->verified ? "true" : "false");
     if (verify->ok) {
-      key("datasets_verified"); out << verify->datasets;
+      key("datasets_verified");
+      out << verify->datasets;
     } else {
-      key("error"); out << json_string(verify->error);
+      key("error");
+      out << json_string(verify->error);
     }
   }
   out << "}";

@@ -95,15 +95,19 @@ void StoreWriter::Impl::flush_shard() {
   for (size_t i = 0; i < buffer_counts.size(); ++i) offsets[i + 1] = offsets[i] + buffer_counts[i];
   // A chunk holds one class (the largest here) or as much of it as fits in ~1 MiB.
   const int64_t largest = *std::max_element(buffer_counts.begin(), buffer_counts.end());
-  const int64_t chunk_rows = std::max<int64_t>(1, std::min(largest, kMaxChunkBytes / example_bytes));
+  const int64_t chunk_rows =
+      std::max<int64_t>(1, std::min(largest, kMaxChunkBytes / example_bytes));
 
   detail::IoThread::instance().run([&] {
     const std::string& file = file_path.string();
-    Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"), H5Fclose);
+    Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
+          H5Fclose);
     const std::vector<hsize_t> dims{static_cast<hsize_t>(n), static_cast<hsize_t>(shape.height),
-                                    static_cast<hsize_t>(shape.width), static_cast<hsize_t>(shape.channels)};
+                                    static_cast<hsize_t>(shape.width),
+                                    static_cast<hsize_t>(shape.channels)};
     const std::vector<hsize_t> chunk{static_cast<hsize_t>(chunk_rows), dims[1], dims[2], dims[3]};
-    detail::write_dataset<uint8_t>(f, "/examples", buffer.data(), dims, chunk, options.compression, file);
+    detail::write_dataset<uint8_t>(f, "/examples", buffer.data(), dims, chunk, options.compression,
+                                   file);
     detail::write_vector<int64_t>(f, "/class_offsets", offsets, file);
     detail::write_attr_string(f, "format", "cezanne-shard", file);
     detail::write_attr_int64(f, "format_version", kFormatVersion, file);
@@ -130,7 +134,8 @@ void StoreWriter::Impl::write_manifest() {
   for (int64_t c : class_examples) total += c;
   detail::IoThread::instance().run([&] {
     const std::string& file = manifest.string();
-    Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"), H5Fclose);
+    Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
+          H5Fclose);
     detail::write_attr_string(f, "format", "cezanne-store", file);
     detail::write_attr_int64(f, "format_version", kFormatVersion, file);
     detail::write_attr_string(f, "source", provenance.source, file);
@@ -165,7 +170,8 @@ void StoreWriter::Impl::write_manifest() {
   fsync_path(manifest, false);
 }
 
-StoreWriter::StoreWriter(fs::path out, ImageShape shape, Provenance provenance, StoreWriterOptions options)
+StoreWriter::StoreWriter(fs::path out, ImageShape shape, Provenance provenance,
+                         StoreWriterOptions options)
     : impl_(std::make_unique<Impl>()) {
   out = fs::absolute(out).lexically_normal();
   if (out.filename().empty()) out = out.parent_path();  // "dir/" -> "dir"
@@ -175,18 +181,22 @@ StoreWriter::StoreWriter(fs::path out, ImageShape shape, Provenance provenance, 
                      std::to_string(shape.channels) + ")");
   }
   if (options.compression < 0 || options.compression > 9) {
-    throw StoreError("StoreWriter: compression must be a gzip level 0-9 (got " + std::to_string(options.compression) + ")");
+    throw StoreError("StoreWriter: compression must be a gzip level 0-9 (got " +
+                     std::to_string(options.compression) + ")");
   }
-  if (options.target_shard_bytes < 1) throw StoreError("StoreWriter: target shard size must be positive");
+  if (options.target_shard_bytes < 1)
+    throw StoreError("StoreWriter: target shard size must be positive");
   std::error_code ec;
   if (fs::exists(out, ec)) throw StoreError("StoreWriter: " + out.string() + " already exists");
   impl_->out = out;
   impl_->partial = out.string() + ".partial-" + std::to_string(::getpid());
   if (fs::exists(impl_->partial, ec)) {
-    throw StoreError("StoreWriter: " + impl_->partial.string() + " already exists (another writer in this process?)");
+    throw StoreError("StoreWriter: " + impl_->partial.string() +
+                     " already exists (another writer in this process?)");
   }
   fs::create_directories(impl_->partial, ec);
-  if (ec) throw StoreError("StoreWriter: cannot create " + impl_->partial.string() + ": " + ec.message());
+  if (ec)
+    throw StoreError("StoreWriter: cannot create " + impl_->partial.string() + ": " + ec.message());
   impl_->shape = shape;
   impl_->provenance = std::move(provenance);
   impl_->options = options;
@@ -202,31 +212,37 @@ StoreWriter::~StoreWriter() {
 
 int32_t StoreWriter::add_domain(const std::string& name, Split split) {
   if (impl_->finished) throw StoreError("StoreWriter::add_domain: writer already finished");
-  if (static_cast<uint8_t>(split) >= kNumSplits) throw StoreError("StoreWriter::add_domain: invalid split");
+  if (static_cast<uint8_t>(split) >= kNumSplits)
+    throw StoreError("StoreWriter::add_domain: invalid split");
   impl_->domain_names.push_back(name);
   impl_->domain_splits.push_back(static_cast<uint8_t>(split));
   return static_cast<int32_t>(impl_->domain_names.size() - 1);
 }
 
-int64_t StoreWriter::add_class(int32_t domain, const std::string& name, const uint8_t* examples, int64_t count,
-                               std::optional<Split> split) {
+int64_t StoreWriter::add_class(int32_t domain, const std::string& name, const uint8_t* examples,
+                               int64_t count, std::optional<Split> split) {
   Impl& s = *impl_;
   if (s.finished) throw StoreError("StoreWriter::add_class: writer already finished");
   if (domain < 0 || domain >= static_cast<int32_t>(s.domain_names.size())) {
-    throw StoreError("StoreWriter::add_class: class '" + name + "': no domain " + std::to_string(domain));
+    throw StoreError("StoreWriter::add_class: class '" + name + "': no domain " +
+                     std::to_string(domain));
   }
   if (count < 1) throw StoreError("StoreWriter::add_class: class '" + name + "' has no examples");
-  if (examples == nullptr) throw StoreError("StoreWriter::add_class: class '" + name + "': null data");
-  if (split && static_cast<uint8_t>(*split) >= kNumSplits) throw StoreError("StoreWriter::add_class: invalid split");
+  if (examples == nullptr)
+    throw StoreError("StoreWriter::add_class: class '" + name + "': null data");
+  if (split && static_cast<uint8_t>(*split) >= kNumSplits)
+    throw StoreError("StoreWriter::add_class: invalid split");
   const int64_t bytes = count * s.example_bytes;
-  if (!s.buffer_counts.empty() && static_cast<int64_t>(s.buffer.size()) + bytes > s.options.target_shard_bytes) {
+  if (!s.buffer_counts.empty() &&
+      static_cast<int64_t>(s.buffer.size()) + bytes > s.options.target_shard_bytes) {
     s.flush_shard();
   }
   s.buffer.insert(s.buffer.end(), examples, examples + bytes);
   s.buffer_counts.push_back(count);
   s.class_names.push_back(name);
   s.class_domains.push_back(domain);
-  s.class_splits.push_back(split ? static_cast<uint8_t>(*split) : s.domain_splits[static_cast<size_t>(domain)]);
+  s.class_splits.push_back(split ? static_cast<uint8_t>(*split)
+                                 : s.domain_splits[static_cast<size_t>(domain)]);
   s.any_explicit_split = s.any_explicit_split || split.has_value();
   s.class_examples.push_back(count);
   s.class_shards.push_back(static_cast<int32_t>(s.shard_names.size()));
@@ -236,16 +252,18 @@ int64_t StoreWriter::add_class(int32_t domain, const std::string& name, const ui
 void StoreWriter::finish() {
   Impl& s = *impl_;
   if (s.finished) throw StoreError("StoreWriter::finish: writer already finished");
-  if (s.class_names.empty()) throw StoreError("StoreWriter::finish: " + s.out.string() + ": no classes were added");
+  if (s.class_names.empty())
+    throw StoreError("StoreWriter::finish: " + s.out.string() + ": no classes were added");
   s.flush_shard();
   s.write_manifest();
   fsync_path(s.partial, true);
   std::error_code ec;
-  if (fs::exists(s.out, ec)) throw StoreError("StoreWriter::finish: " + s.out.string() + " appeared while writing");
+  if (fs::exists(s.out, ec))
+    throw StoreError("StoreWriter::finish: " + s.out.string() + " appeared while writing");
   fs::rename(s.partial, s.out, ec);
   if (ec) {
-    throw StoreError("StoreWriter::finish: cannot rename " + s.partial.string() + " to " + s.out.string() + ": " +
-                     ec.message());
+    throw StoreError("StoreWriter::finish: cannot rename " + s.partial.string() + " to " +
+                     s.out.string() + ": " + ec.message());
   }
   s.finished = true;
   fsync_path(s.out.parent_path(), true);

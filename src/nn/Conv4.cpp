@@ -13,8 +13,9 @@ namespace cz::nn {
 Conv4::Conv4(int64_t filters, int64_t channels, int64_t image, int64_t ways)
     : filters_(filters), channels_(channels), image_(image), ways_(ways) {
   if (filters < 1 || channels < 1 || ways < 1)
-    throw std::invalid_argument("Conv4: filters, channels and ways must be >= 1, got " + std::to_string(filters) + ", " +
-                                std::to_string(channels) + ", " + std::to_string(ways));
+    throw std::invalid_argument("Conv4: filters, channels and ways must be >= 1, got " +
+                                std::to_string(filters) + ", " + std::to_string(channels) + ", " +
+                                std::to_string(ways));
   if (image < 16)
     throw std::invalid_argument("Conv4: image " + std::to_string(image) + " is too small for " +
                                 std::to_string(kBlocks) + " pooling layers (needs >= 16)");
@@ -22,7 +23,8 @@ Conv4::Conv4(int64_t filters, int64_t channels, int64_t image, int64_t ways)
 
 int64_t Conv4::final_side() const {
   int64_t side = image_;
-  for (int b = 0; b < kBlocks; ++b) side /= 2;  // 3x3 conv with padding 1 keeps the side; the pool floors
+  for (int b = 0; b < kBlocks; ++b)
+    side /= 2;  // 3x3 conv with padding 1 keeps the side; the pool floors
   return side;
 }
 
@@ -50,11 +52,14 @@ Var Conv4::features(const ParamList& p, const Var& x, bool task_axis) const {
   const size_t c = rank - 3;
   if (s.size() != rank || s[c] != channels_ || s[c + 1] != image_ || s[c + 2] != image_ ||
       (task_axis && s[0] != p[0].size(0)))
-    throw ShapeError("Conv4::" + std::string(task_axis ? "forward_tasks" : "forward") + ": x " + shape_str(s) +
-                     " must be [" + (task_axis ? std::to_string(p[0].size(0)) + ", " : std::string()) + "N, " +
-                     std::to_string(channels_) + ", " + std::to_string(image_) + ", " + std::to_string(image_) + "]");
+    throw ShapeError("Conv4::" + std::string(task_axis ? "forward_tasks" : "forward") + ": x " +
+                     shape_str(s) + " must be [" +
+                     (task_axis ? std::to_string(p[0].size(0)) + ", " : std::string()) + "N, " +
+                     std::to_string(channels_) + ", " + std::to_string(image_) + ", " +
+                     std::to_string(image_) + "]");
   Var y = x;
-  for (int b = 0; b < kBlocks; ++b) y = conv_block(y, p[4 * b], p[4 * b + 1], p[4 * b + 2], p[4 * b + 3], task_axis);
+  for (int b = 0; b < kBlocks; ++b)
+    y = conv_block(y, p[4 * b], p[4 * b + 1], p[4 * b + 2], p[4 * b + 3], task_axis);
   return cz::flatten(y, task_axis ? 2 : 1);  // [N, F*s*s] or [T, N, F*s*s]
 }
 

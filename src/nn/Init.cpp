@@ -24,7 +24,8 @@ double init_bound(const Init& init, const Shape& shape) {
     }
     case Init::xavier_uniform: {
       const double gain = init.a == 0 ? 1.0 : init.a;
-      return fan_in + fan_out > 0 ? gain * std::sqrt(6.0 / static_cast<double>(fan_in + fan_out)) : 0.0;
+      return fan_in + fan_out > 0 ? gain * std::sqrt(6.0 / static_cast<double>(fan_in + fan_out))
+                                  : 0.0;
     }
     default:
       return 0.0;
@@ -33,32 +34,50 @@ double init_bound(const Init& init, const Shape& shape) {
 
 const char* init_name(Init::Kind kind) {
   switch (kind) {
-    case Init::zeros: return "zeros";
-    case Init::ones: return "ones";
-    case Init::constant: return "constant";
-    case Init::uniform: return "uniform";
-    case Init::normal: return "normal";
-    case Init::kaiming_uniform: return "kaiming_uniform";
-    case Init::xavier_uniform: return "xavier_uniform";
+    case Init::zeros:
+      return "zeros";
+    case Init::ones:
+      return "ones";
+    case Init::constant:
+      return "constant";
+    case Init::uniform:
+      return "uniform";
+    case Init::normal:
+      return "normal";
+    case Init::kaiming_uniform:
+      return "kaiming_uniform";
+    case Init::xavier_uniform:
+      return "xavier_uniform";
   }
   return "?";
 }
 
-Tensor init_tensor(const Init& init, const Shape& shape, uint64_t seed, DType dtype, Device device) {
-  if (!is_floating(dtype)) throw DTypeError(std::string("init_tensor: parameters must be floating, got ") + dtype_name(dtype));
+Tensor init_tensor(const Init& init, const Shape& shape, uint64_t seed, DType dtype,
+                   Device device) {
+  if (!is_floating(dtype))
+    throw DTypeError(std::string("init_tensor: parameters must be floating, got ") +
+                     dtype_name(dtype));
   Tensor t;
   switch (init.kind) {
-    case Init::zeros: t = Tensor::zeros(shape, dtype); break;
-    case Init::ones: t = Tensor::ones(shape, dtype); break;
-    case Init::constant: t = Tensor::full(shape, init.a, dtype); break;
+    case Init::zeros:
+      t = Tensor::zeros(shape, dtype);
+      break;
+    case Init::ones:
+      t = Tensor::ones(shape, dtype);
+      break;
+    case Init::constant:
+      t = Tensor::full(shape, init.a, dtype);
+      break;
     case Init::uniform:
       if (!(init.a <= init.b))
-        throw std::invalid_argument("init_tensor: uniform needs low <= high, got " + std::to_string(init.a) + ", " +
-                                    std::to_string(init.b));
+        throw std::invalid_argument("init_tensor: uniform needs low <= high, got " +
+                                    std::to_string(init.a) + ", " + std::to_string(init.b));
       t = Tensor::uniform(shape, init.a, init.b, seed, 0, dtype);
       break;
     case Init::normal:
-      if (init.b < 0) throw std::invalid_argument("init_tensor: normal needs stddev >= 0, got " + std::to_string(init.b));
+      if (init.b < 0)
+        throw std::invalid_argument("init_tensor: normal needs stddev >= 0, got " +
+                                    std::to_string(init.b));
       t = Tensor::normal(shape, init.a, init.b, seed, 0, dtype);
       break;
     case Init::kaiming_uniform:

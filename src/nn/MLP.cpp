@@ -8,11 +8,14 @@
 
 namespace cz::nn {
 
-MLP::MLP(std::vector<int64_t> sizes, Activation activation) : sizes_(std::move(sizes)), activation_(activation) {
+MLP::MLP(std::vector<int64_t> sizes, Activation activation)
+    : sizes_(std::move(sizes)), activation_(activation) {
   if (sizes_.size() < 2)
-    throw std::invalid_argument("MLP: sizes needs at least 2 entries (input, output), got " + std::to_string(sizes_.size()));
+    throw std::invalid_argument("MLP: sizes needs at least 2 entries (input, output), got " +
+                                std::to_string(sizes_.size()));
   for (int64_t s : sizes_)
-    if (s < 1) throw std::invalid_argument("MLP: every size must be >= 1, got " + shape_str(sizes_));
+    if (s < 1)
+      throw std::invalid_argument("MLP: every size must be >= 1, got " + shape_str(sizes_));
 }
 
 std::vector<ParamSpec> MLP::specs() const {
@@ -20,10 +23,12 @@ std::vector<ParamSpec> MLP::specs() const {
   const double hidden_gain = activation_ == Activation::relu ? 0.0 /* √2 */ : 1.0;
   const size_t hidden = sizes_.size() - 2;
   for (size_t l = 0; l < hidden; ++l) {
-    auto layer = linear_specs("layer" + std::to_string(l), sizes_[l], sizes_[l + 1], true, {Init::kaiming_uniform, hidden_gain});
+    auto layer = linear_specs("layer" + std::to_string(l), sizes_[l], sizes_[l + 1], true,
+                              {Init::kaiming_uniform, hidden_gain});
     specs.insert(specs.end(), layer.begin(), layer.end());
   }
-  auto head = linear_specs("head", sizes_[hidden], sizes_.back(), true, {Init::kaiming_uniform, 1.0});
+  auto head =
+      linear_specs("head", sizes_[hidden], sizes_.back(), true, {Init::kaiming_uniform, 1.0});
   specs.insert(specs.end(), head.begin(), head.end());
   return specs;
 }

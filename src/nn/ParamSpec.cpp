@@ -5,7 +5,8 @@
 
 namespace cz::nn {
 
-std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out, bool bias, Init weight_init) {
+std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out, bool bias,
+                                    Init weight_init) {
   std::vector<ParamSpec> specs{{prefix + ".weight", {out, in}, weight_init}};
   if (bias) specs.push_back({prefix + ".bias", {out}, {Init::zeros}});
   return specs;

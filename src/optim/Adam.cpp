@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "TensorUpdate.hpp"
 #include "cezanne/autograd/GradMode.hpp"
 
 namespace cz::optim {
@@ -39,8 +40,8 @@ void adam_range(T* p, const T* g, T* m, T* v, int64_t n, const AdamStep& s) {
 
 }  // namespace
 
-Adam::Adam(nn::Params& params, double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled,
-           std::vector<ParamGroup> groups)
+Adam::Adam(nn::Params& params, double lr, double beta1, double beta2, double eps,
+           double weight_decay, bool decoupled, std::vector<ParamGroup> groups)
     : Optimizer(params, lr, std::move(groups)),
       beta1_(beta1),
       beta2_(beta2),
@@ -49,31 +50,38 @@ Adam::Adam(nn::Params& params, double lr, double beta1, double beta2, double eps
       decoupled_(decoupled) {
   const char* who = decoupled ? "AdamW" : "Adam";
   if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
-    throw std::invalid_argument(std::string(who) + ": betas must be in [0, 1), got " + std::to_string(beta1) + ", " +
-                                std::to_string(beta2));
-  if (!(eps >= 0)) throw std::invalid_argument(std::string(who) + ": eps must be >= 0, got " + std::to_string(eps));
+    throw std::invalid_argument(std::string(who) + ": betas must be in [0, 1), got " +
+                                std::to_string(beta1) + ", " + std::to_string(beta2));
+  if (!(eps >= 0))
+    throw std::invalid_argument(std::string(who) + ": eps must be >= 0, got " +
+                                std::to_string(eps));
   if (!(weight_decay >= 0))
-    throw std::invalid_argument(std::string(who) + ": weight_decay must be >= 0, got " + std::to_string(weight_decay));
+    throw std::invalid_argument(std::string(who) + ": weight_decay must be >= 0, got " +
+                                std::to_string(weight_decay));
   exp_avg_ = Tensor::zeros({params.numel()}, params.dtype(), params.device());
   exp_avg_sq_ = Tensor::zeros({params.numel()}, params.dtype(), params.device());
   param_steps_ = Tensor::zeros({static_cast<int64_t>(params.size())}, DType::i64);
 }
 
 void Adam::step() {
-  check_cpu(name());
   NoGradGuard no_grad;
   const Tensor flat = params_->flat();
   const Tensor grad = params_->flat_grad();
   int64_t* steps = param_steps_.data<int64_t>();
   for (const Range& r : active_ranges(weight_decay_)) {
     const int64_t n = r.end - r.begin;
-    const AdamStep s{lr_ * r.lr_scale, beta1_, beta2_, eps_, r.weight_decay, decoupled_, ++steps[r.param]};
-    if (flat.dtype() == DType::f32)
-      adam_range(flat.data<float>() + r.begin, grad.data<float>() + r.begin, exp_avg_.data<float>() + r.begin,
-                 exp_avg_sq_.data<float>() + r.begin, n, s);
+    const AdamStep s{lr_ * r.lr_scale, beta1_,     beta2_,          eps_,
+                     r.weight_decay,   decoupled_, ++steps[r.param]};
+    if (!flat.device().is_cpu())
+      detail::adam_update(flat.slice(0, r.begin, r.end), grad.slice(0, r.begin, r.end),
+                          exp_avg_.slice(0, r.begin, r.end), exp_avg_sq_.slice(0, r.begin, r.end),
+                          s.lr, beta1_, beta2_, eps_, r.weight_decay, decoupled_, s.t);
+    else if (flat.dtype() == DType::f32)
+      adam_range(flat.data<float>() + r.begin, grad.data<float>() + r.begin,
+                 exp_avg_.data<float>() + r.begin, exp_avg_sq_.data<float>() + r.begin, n, s);
     else
-      adam_range(flat.data<double>() + r.begin, grad.data<double>() + r.begin, exp_avg_.data<double>() + r.begin,
-                 exp_avg_sq_.data<double>() + r.begin, n, s);
+      adam_range(flat.data<double>() + r.begin, grad.data<double>() + r.begin,
+                 exp_avg_.data<double>() + r.begin, exp_avg_sq_.data<double>() + r.begin, n, s);
   }
   ++step_count_;
 }

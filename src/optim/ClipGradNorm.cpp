@@ -29,13 +29,18 @@ void scale(T* g, int64_t n, double factor) {
 double grad_norm(const nn::Params& params) {
   const Tensor g = params.flat_grad();
   if (!g.defined() || g.numel() == 0) return 0.0;
-  if (!g.device().is_cpu()) return std::sqrt(cz::sum(unary(UnaryOp::square, g.to(DType::f64)), {}).to(Device::cpu()).item());
-  const double s = g.dtype() == DType::f32 ? sum_squares(g.data<float>(), g.numel()) : sum_squares(g.data<double>(), g.numel());
+  if (!g.device().is_cpu())
+    return std::sqrt(
+        cz::sum(unary(UnaryOp::square, g.to(DType::f64)), {}).to(Device::cpu()).item());
+  const double s = g.dtype() == DType::f32 ? sum_squares(g.data<float>(), g.numel())
+                                           : sum_squares(g.data<double>(), g.numel());
   return std::sqrt(s);
 }
 
 double clip_grad_norm(nn::Params& params, double max_norm) {
-  if (!(max_norm >= 0)) throw std::invalid_argument("clip_grad_norm: max_norm must be >= 0, got " + std::to_string(max_norm));
+  if (!(max_norm >= 0))
+    throw std::invalid_argument("clip_grad_norm: max_norm must be >= 0, got " +
+                                std::to_string(max_norm));
   NoGradGuard no_grad;
   const double norm = grad_norm(params);
   if (!std::isfinite(norm) || norm <= max_norm) return norm;

@@ -23,8 +23,9 @@ Optimizer::Optimizer(nn::Params& params, double lr, std::vector<ParamGroup> grou
                                   std::to_string(groups_[g].lr_scale));
     for (size_t i : groups_[g].params) {
       if (i >= params.size())
-        throw std::invalid_argument("Optimizer: group " + std::to_string(g) + " names parameter " + std::to_string(i) +
-                                    ", but there are " + std::to_string(params.size()));
+        throw std::invalid_argument("Optimizer: group " + std::to_string(g) + " names parameter " +
+                                    std::to_string(i) + ", but there are " +
+                                    std::to_string(params.size()));
       if (owner[i] >= 0)
         throw std::invalid_argument("Optimizer: parameter '" + params.name(i) + "' is in groups " +
                                     std::to_string(owner[i]) + " and " + std::to_string(g));
@@ -36,13 +37,16 @@ Optimizer::Optimizer(nn::Params& params, double lr, std::vector<ParamGroup> grou
 void Optimizer::zero_grad() { params_->zero_grad(); }
 
 void Optimizer::set_lr(double lr) {
-  if (!(lr >= 0) || !std::isfinite(lr)) throw std::invalid_argument("Optimizer: learning rate must be finite and >= 0, got " + std::to_string(lr));
+  if (!(lr >= 0) || !std::isfinite(lr))
+    throw std::invalid_argument("Optimizer: learning rate must be finite and >= 0, got " +
+                                std::to_string(lr));
   lr_ = lr;
 }
 
 ParamGroup& Optimizer::group(size_t g) {
   if (g >= groups_.size())
-    throw std::out_of_range("Optimizer: group " + std::to_string(g) + " out of range (" + std::to_string(groups_.size()) + " groups)");
+    throw std::out_of_range("Optimizer: group " + std::to_string(g) + " out of range (" +
+                            std::to_string(groups_.size()) + " groups)");
   return groups_[g];
 }
 
@@ -56,24 +60,22 @@ std::vector<Optimizer::Range> Optimizer::active_ranges(double default_weight_dec
       ranges.push_back({i, begin, begin + params_->numel(i), g.lr_scale, wd});
     }
   }
-  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.param < b.param; });
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.param < b.param; });
   return ranges;
-}
-
-void Optimizer::check_cpu(const char* who) const {
-  if (!params_->device().is_cpu())
-    throw DeviceError(std::string(who) + "::step: parameters on " + params_->device().str() +
-                      "; this optimizer updates CPU buffers only");
 }
 
 void Optimizer::load_state(const State& state) {
   State live = this->state();
   for (auto& [name, tensor] : live) {
     auto it = state.find(name);
-    if (it == state.end()) throw std::invalid_argument(std::string(this->name()) + "::load_state: missing '" + name + "'");
+    if (it == state.end())
+      throw std::invalid_argument(std::string(this->name()) + "::load_state: missing '" + name +
+                                  "'");
     if (it->second.shape() != tensor.shape())
-      throw std::invalid_argument(std::string(this->name()) + "::load_state: '" + name + "' has shape " +
-                                  shape_str(it->second.shape()) + ", expected " + shape_str(tensor.shape()));
+      throw std::invalid_argument(std::string(this->name()) + "::load_state: '" + name +
+                                  "' has shape " + shape_str(it->second.shape()) + ", expected " +
+                                  shape_str(tensor.shape()));
     Tensor src = it->second;
     if (src.device() != tensor.device()) src = src.to(tensor.device());
     tensor.copy_(src);

@@ -16,14 +16,14 @@ struct Task {
   Var support_t, query_t;     // regression targets
 };
 
-Var task_loss(const nn::Model& model, const ParamList& p, const Var& x, const Tensor& labels, const Var& target) {
+Var task_loss(const nn::Model& model, const nn::ParamList& p, const Var& x, const Tensor& labels, const Var& target) {
   const Var out = model.forward(p, x);
   return labels.defined() ? cross_entropy(out, labels) : mse(out, target);
 }
 
 // M(theta) = L_query(phi), phi = theta after `steps` SGD steps on L_support.
-Var meta_objective(const nn::Model& model, const ParamList& theta, const Task& t, int steps, double lr) {
-  ParamList phi = theta;
+Var meta_objective(const nn::Model& model, const nn::ParamList& theta, const Task& t, int steps, double lr) {
+  nn::ParamList phi = theta;
   for (int s = 0; s < steps; ++s) {
     const Var loss = task_loss(model, phi, t.support_x, t.support_y, t.support_t);
     const std::vector<Var> g = grad({loss}, phi, {}, {.create_graph = true});
@@ -35,12 +35,12 @@ Var meta_objective(const nn::Model& model, const ParamList& theta, const Task& t
 void check_meta_gradient(const nn::Model& model, const Task& task, int steps, double lr, uint64_t seed) {
   nn::Params params(model.specs(), DType::f64);
   params.initialize(seed);
-  const ParamList& theta = params.list();
+  const nn::ParamList& theta = params.list();
   const std::vector<Var> analytic = grad({meta_objective(model, theta, task, steps, lr)}, theta);
 
   // Evaluate M at theta + delta (no history kept across evaluations).
   auto M = [&](const std::vector<Tensor>& point) {
-    ParamList p;
+    nn::ParamList p;
     for (const Tensor& t : point) p.emplace_back(t, true);
     return meta_objective(model, p, task, steps, lr).item();
   };
@@ -48,7 +48,7 @@ void check_meta_gradient(const nn::Model& model, const Task& task, int steps, do
   for (const Var& v : theta) base.push_back(v.data().clone());
 
   // Directional derivatives along random directions check every coordinate at once.
-  const double eps = 1e-5;
+  const double eps = 1e-7;
   for (uint64_t dir = 0; dir < 3; ++dir) {
     std::vector<Tensor> up, down;
     double predicted = 0;

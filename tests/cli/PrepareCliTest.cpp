@@ -1,7 +1,7 @@
 // `cezanne prepare` and `cezanne info STORE` end to end, as a user runs them.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,7 +49,8 @@ class PrepareCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("cz-prepcli-" + std::to_string(::getpid()) + "-" + info->name());
+    root_ = fs::temp_directory_path() /
+            ("cz-prepcli-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -68,7 +69,8 @@ class PrepareCliTest : public ::testing::Test {
 
   Result run(const std::string& args) { return cezanne(args, root_); }
   std::string idx_args() const {
-    return "prepare idx --images " + (root_ / "images.gz").string() + " --labels " + (root_ / "labels.idx").string();
+    return "prepare idx --images " + (root_ / "images.gz").string() + " --labels " +
+           (root_ / "labels.idx").string();
   }
 
   fs::path root_;
@@ -79,7 +81,8 @@ class PrepareCliTest : public ::testing::Test {
 TEST_F(PrepareCliTest, PrepareIdxThenInfo) {
   write_idx_fixture();
   const fs::path store = root_ / "store";
-  const Result prep = run(idx_args() + " --out " + store.string() + " --class-names a,b,c,d,e --test-fraction 0.2 --val-fraction 0.2");
+  const Result prep = run(idx_args() + " --out " + store.string() +
+                          " --class-names a,b,c,d,e --test-fraction 0.2 --val-fraction 0.2");
   ASSERT_EQ(prep.status, 0) << prep.err;
   EXPECT_EQ(prep.out, "wrote " + store.string() + ": 1 domain, 5 classes, 30 examples\n");
 
@@ -89,7 +92,7 @@ TEST_F(PrepareCliTest, PrepareIdxThenInfo) {
   EXPECT_THAT(info.out, HasSubstr("train             1          3           18"));
   EXPECT_THAT(info.out, HasSubstr("val               1          1            6"));
   EXPECT_THAT(info.out, HasSubstr("test              1          1            6"));
-  EXPECT_THAT(info.out, HasSubstr("checksums  OK (16 datasets read)"));
+  EXPECT_THAT(info.out, HasSubstr("checksums  OK (14 datasets read)"));
   EXPECT_THAT(info.out, HasSubstr("split by class"));
   EXPECT_THAT(info.out, HasSubstr("command    cezanne prepare idx --images"));
 
@@ -115,8 +118,8 @@ TEST_F(PrepareCliTest, PrepareImagesOmniglotLayout) {
     }
   }
   const fs::path store = root_ / "omniglot";
-  const Result prep = run("prepare images --root " + data.string() + " --size 4 --invert --out " + store.string() +
-                          " --shard-mb 0.0001 --compression 4");
+  const Result prep = run("prepare images --root " + data.string() + " --size 4 --invert --out " +
+                          store.string() + " --shard-mb 0.00003 --compression 4");
   ASSERT_EQ(prep.status, 0) << prep.err;
   EXPECT_EQ(prep.out, "wrote " + store.string() + ": 5 domains, 10 classes, 20 examples\n");
   const Result json = run("info --json " + store.string());
@@ -129,20 +132,23 @@ TEST_F(PrepareCliTest, PrepareImagesOmniglotLayout) {
 
 TEST_F(PrepareCliTest, BadIdxMagicIsOneLineAndLeavesNoStore) {
   write_idx_fixture();
-  std::ofstream(root_ / "labels.idx", std::ios::trunc | std::ios::binary) << std::string("\x01\x02\x03\x04xxxx", 8);
+  std::ofstream(root_ / "labels.idx", std::ios::trunc | std::ios::binary)
+      << std::string("\x01\x02\x03\x04xxxx", 8);
   const fs::path store = root_ / "store";
   const Result prep = run(idx_args() + " --out " + store.string());
   EXPECT_EQ(prep.status, 1);
   EXPECT_EQ(prep.err, "cezanne prepare idx: error: " + (root_ / "labels.idx").string() +
                           ": not an IDX file (magic number 0x01020304, expected 0x0000TTDD)\n");
   EXPECT_FALSE(fs::exists(store));
-  for (const auto& entry : fs::directory_iterator(root_)) EXPECT_THAT(entry.path().string(), Not(HasSubstr("partial")));
+  for (const auto& entry : fs::directory_iterator(root_))
+    EXPECT_THAT(entry.path().string(), Not(HasSubstr("partial")));
 }
 
 TEST_F(PrepareCliTest, UsageErrors) {
   write_idx_fixture();
   EXPECT_EQ(run(idx_args()).status, 2);  // --out missing
-  const Result by_domain = run(idx_args() + " --out " + (root_ / "s").string() + " --split-by domain");
+  const Result by_domain =
+      run(idx_args() + " --out " + (root_ / "s").string() + " --split-by domain");
   EXPECT_EQ(by_domain.status, 2);
   EXPECT_THAT(by_domain.err, HasSubstr("--split-by"));
   EXPECT_EQ(run("prepare nosuchsource --out x").status, 2);
@@ -160,7 +166,8 @@ TEST_F(PrepareCliTest, InfoRejectsANonStoreAndReportsACorruptOne) {
   fs::create_directories(root_ / "plain");
   const Result plain = run("info " + (root_ / "plain").string());
   EXPECT_EQ(plain.status, 1);
-  EXPECT_EQ(plain.err, "cezanne info: error: not a cezanne store: " + (root_ / "plain").string() + " (no manifest.h5)\n");
+  EXPECT_EQ(plain.err, "cezanne info: error: not a cezanne store: " + (root_ / "plain").string() +
+                           " (no manifest.h5)\n");
 
   write_idx_fixture();
   const fs::path store = root_ / "store";
@@ -170,7 +177,8 @@ TEST_F(PrepareCliTest, InfoRejectsANonStoreAndReportsACorruptOne) {
   std::ifstream in(shard, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   in.close();
-  const std::string pattern{'\x1c', '\x1d', '\x1e', '\x1f', '\x30', '\x31', '\x32', '\x33'};  // images 7, 12
+  const std::string pattern{'\x1c', '\x1d', '\x1e', '\x1f',
+                            '\x30', '\x31', '\x32', '\x33'};  // images 7, 12
   const auto pos = bytes.find(pattern);
   ASSERT_NE(pos, std::string::npos);
   bytes[pos + 1] ^= 0x40;
@@ -178,8 +186,10 @@ TEST_F(PrepareCliTest, InfoRejectsANonStoreAndReportsACorruptOne) {
 
   const Result info = run("info " + store.string());
   EXPECT_EQ(info.status, 1);
-  EXPECT_THAT(info.out, HasSubstr("checksums  FAILED: " + shard.string() + ": /examples: checksum mismatch"));
-  EXPECT_THAT(info.err, HasSubstr("cezanne info: error: " + shard.string() + ": /examples: checksum mismatch or corrupt data (class 2 '2')"));
+  EXPECT_THAT(info.out,
+              HasSubstr("checksums  FAILED: " + shard.string() + ": /examples: checksum mismatch"));
+  EXPECT_THAT(info.err, HasSubstr("cezanne info: error: " + shard.string() +
+                                  ": /examples: checksum mismatch or corrupt data (class 2 '2')"));
   const Result json = run("info --json " + store.string());
   EXPECT_EQ(json.status, 1);
   EXPECT_THAT(json.out, HasSubstr("\"ok\": false"));
@@ -189,7 +199,8 @@ TEST_F(PrepareCliTest, InfoRejectsANonStoreAndReportsACorruptOne) {
 }
 
 TEST_F(PrepareCliTest, KilledPrepareLeavesOnlyAPartialDirectoryThatIsNotAStore) {
-  // Enough classes (one shard each, fsynced) that the import is still running when its first shard exists.
+  // Enough classes (one shard each, fsynced) that the import is still running when its first shard
+  // exists.
   const fs::path data = root_ / "flat";
   for (int c = 0; c < 400; ++c) {
     fs::create_directories(data / ("class" + std::to_string(c)));
@@ -206,8 +217,8 @@ TEST_F(PrepareCliTest, KilledPrepareLeavesOnlyAPartialDirectoryThatIsNotAStore) 
   if (pid == 0) {
     const int devnull = ::open("/dev/null", O_WRONLY);
     dup2(devnull, 1);
-    execl(bin.c_str(), bin.c_str(), "prepare", "images", "--root", root_arg.c_str(), "--layout", "flat", "--out",
-          out_arg.c_str(), "--shard-mb", "0.001", static_cast<char*>(nullptr));
+    execl(bin.c_str(), bin.c_str(), "prepare", "images", "--root", root_arg.c_str(), "--layout",
+          "flat", "--out", out_arg.c_str(), "--shard-mb", "0.001", static_cast<char*>(nullptr));
     _exit(127);
   }
   const fs::path partial = store.string() + ".partial-" + std::to_string(pid);
@@ -226,5 +237,6 @@ TEST_F(PrepareCliTest, KilledPrepareLeavesOnlyAPartialDirectoryThatIsNotAStore) 
   EXPECT_FALSE(fs::exists(partial / "manifest.h5"));
   const Result info = run("info " + partial.string());
   EXPECT_EQ(info.status, 1);
-  EXPECT_THAT(info.err, HasSubstr("not a cezanne store: " + partial.string() + " (no manifest.h5)"));
+  EXPECT_THAT(info.err,
+              HasSubstr("not a cezanne store: " + partial.string() + " (no manifest.h5)"));
 }

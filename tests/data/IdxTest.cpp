@@ -20,7 +20,8 @@ class IdxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("cz-idx-" + std::to_string(::getpid()) + "-" + info->name());
+    root_ =
+        fs::temp_directory_path() / ("cz-idx-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -62,7 +63,8 @@ TEST_F(IdxTest, RawFileHasTheMnistHeader) {
   write_fixture(false);
   const auto bytes = bytes_of(images_);
   ASSERT_EQ(bytes.size(), 4u + 3 * 4 + 72);
-  EXPECT_EQ((std::vector<uint8_t>(bytes.begin(), bytes.begin() + 8)), (std::vector<uint8_t>{0, 0, 8, 3, 0, 0, 0, 12}));
+  EXPECT_EQ((std::vector<uint8_t>(bytes.begin(), bytes.begin() + 8)),
+            (std::vector<uint8_t>{0, 0, 8, 3, 0, 0, 0, 12}));
   const IdxArray read = read_idx(images_);
   EXPECT_EQ(read.dims, (std::vector<int64_t>{12, 3, 2}));
   EXPECT_EQ(read.data[6 * 5 + 1], 51);
@@ -83,7 +85,8 @@ TEST_F(IdxTest, GzipFileReadsTheSame) {
 TEST_F(IdxTest, WrongMagicNumberNamesTheFile) {
   const fs::path bad = root_ / "bad.idx";
   std::ofstream(bad, std::ios::binary) << std::string("\x12\x34\x56\x78 and more", 13);
-  EXPECT_EQ(error_of(bad), bad.string() + ": not an IDX file (magic number 0x12345678, expected 0x0000TTDD)");
+  EXPECT_EQ(error_of(bad),
+            bad.string() + ": not an IDX file (magic number 0x12345678, expected 0x0000TTDD)");
 }
 
 TEST_F(IdxTest, OtherErrorsNameTheFile) {
@@ -92,11 +95,14 @@ TEST_F(IdxTest, OtherErrorsNameTheFile) {
   const fs::path truncated = root_ / "truncated.idx";
   fs::copy_file(images_, truncated);
   fs::resize_file(truncated, 30);
-  EXPECT_EQ(error_of(truncated), truncated.string() + ": truncated: the header promises 72 bytes of data");
+  EXPECT_EQ(error_of(truncated),
+            truncated.string() + ": truncated: the header promises 72 bytes of data");
   // Float IDX (type 0x0d).
   const fs::path floats = root_ / "floats.idx";
-  std::ofstream(floats, std::ios::binary) << std::string("\x00\x00\x0d\x01\x00\x00\x00\x01\x00\x00\x00\x00", 12);
-  EXPECT_THAT(error_of(floats), HasSubstr(floats.string() + ": IDX type 0x0d is not unsigned byte"));
+  std::ofstream(floats, std::ios::binary)
+      << std::string("\x00\x00\x0d\x01\x00\x00\x00\x01\x00\x00\x00\x00", 12);
+  EXPECT_THAT(error_of(floats),
+              HasSubstr(floats.string() + ": IDX type 0x0d is not unsigned byte"));
   EXPECT_EQ(error_of(root_ / "absent.idx"), (root_ / "absent.idx").string() + ": no such IDX file");
   // A gzip stream cut short.
   write_fixture(true);
@@ -123,7 +129,7 @@ TEST_F(IdxTest, PrepareGroupsExamplesByLabel) {
     EXPECT_EQ(store->shape().width, 2);
     EXPECT_EQ(store->shape().channels, 1);
     ASSERT_EQ(store->domains().size(), 1u);
-    EXPECT_EQ(store->domains()[0].name, gzip ? "images.idx" : "images.idx");
+    EXPECT_EQ(store->domains()[0].name, "images.idx");  // ".gz" dropped
     ASSERT_EQ(store->classes().size(), 3u);
     EXPECT_EQ(store->classes()[0].name, "zero");
     EXPECT_EQ(store->classes()[2].name, "two");
@@ -135,7 +141,8 @@ TEST_F(IdxTest, PrepareGroupsExamplesByLabel) {
     ASSERT_EQ(zero->size(), 24u);
     for (int k = 0; k < 4; ++k) {
       const int image = 1 + 3 * k;
-      for (int p = 0; p < 6; ++p) EXPECT_EQ((*zero)[static_cast<size_t>(6 * k + p)], 10 * image + p);
+      for (int p = 0; p < 6; ++p)
+        EXPECT_EQ((*zero)[static_cast<size_t>(6 * k + p)], 10 * image + p);
     }
   }
 }
@@ -152,12 +159,14 @@ TEST_F(IdxTest, PrepareRejectsMismatchedFiles) {
     prepare_idx(root_ / "store", options, {});
     FAIL() << "no error";
   } catch (const StoreError& e) {
-    EXPECT_THAT(e.what(), HasSubstr(few_labels.string() + ": has 5 labels but " + images_.string() + " has 12 images"));
+    EXPECT_THAT(e.what(), HasSubstr(few_labels.string() + ": has 5 labels but " + images_.string() +
+                                    " has 12 images"));
   }
   EXPECT_FALSE(fs::exists(root_ / "store"));
   options.labels = labels_;
   options.class_names = {"a", "b"};  // label 2 has no name
   EXPECT_THROW(prepare_idx(root_ / "store", options, {}), StoreError);
   EXPECT_FALSE(fs::exists(root_ / "store"));
-  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()), 3);  // no partial left
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()),
+            3);  // no partial left
 }

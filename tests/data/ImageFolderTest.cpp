@@ -19,7 +19,8 @@ namespace {
 
 Image make_image(int64_t h, int64_t w, int64_t c, int seed) {
   Image image{h, w, c, {}};
-  for (int64_t i = 0; i < h * w * c; ++i) image.pixels.push_back(static_cast<uint8_t>((seed * 31 + i * 17) % 256));
+  for (int64_t i = 0; i < h * w * c; ++i)
+    image.pixels.push_back(static_cast<uint8_t>((seed * 31 + i * 17) % 256));
   return image;
 }
 
@@ -27,7 +28,8 @@ class ImageFolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("cz-images-" + std::to_string(::getpid()) + "-" + info->name());
+    root_ = fs::temp_directory_path() /
+            ("cz-images-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -41,7 +43,8 @@ class ImageFolderTest : public ::testing::Test {
       for (const char* character : {"character01", "character02"}) {
         fs::create_directories(data / alphabet / character);
         for (int k = 0; k < 3; ++k) {
-          write_png(data / alphabet / character / ("drawing" + std::to_string(k) + ".png"), make_image(6, 6, 1, seed++));
+          write_png(data / alphabet / character / ("drawing" + std::to_string(k) + ".png"),
+                    make_image(6, 6, 1, seed++));
         }
         std::ofstream(data / alphabet / character / "README.txt") << "ignored";
       }
@@ -95,7 +98,8 @@ TEST_F(ImageFolderTest, BilinearResize) {
   EXPECT_EQ(four.pixels, (std::vector<uint8_t>{0, 50, 150, 200}));
   const Image flat{4, 4, 1, std::vector<uint8_t>(16, 77)};
   EXPECT_EQ(resize_image(flat, 2, 3).pixels, std::vector<uint8_t>(6, 77));
-  EXPECT_EQ(resize_image(four, 1, 2, ResizeFilter::nearest).pixels, (std::vector<uint8_t>{50, 200}));
+  EXPECT_EQ(resize_image(four, 1, 2, ResizeFilter::nearest).pixels,
+            (std::vector<uint8_t>{50, 200}));
 }
 
 TEST_F(ImageFolderTest, OmniglotLayoutMakesAlphabetsDomains) {
@@ -116,8 +120,10 @@ TEST_F(ImageFolderTest, OmniglotLayoutMakesAlphabetsDomains) {
   EXPECT_EQ(store->classes()[3].domain, 1);
   EXPECT_EQ(store->metadata().split_by, "domain");
   // One alphabet per split, and classes follow their alphabet.
-  for (Split s : {Split::train, Split::val, Split::test}) EXPECT_EQ(store->domains_in(s).size(), 1u);
-  for (const ClassInfo& c : store->classes()) EXPECT_EQ(c.split, store->domains()[static_cast<size_t>(c.domain)].split);
+  for (Split s : {Split::train, Split::val, Split::test})
+    EXPECT_EQ(store->domains_in(s).size(), 1u);
+  for (const ClassInfo& c : store->classes())
+    EXPECT_EQ(c.split, store->domains()[static_cast<size_t>(c.domain)].split);
   // Pixels: resized then inverted, in file name order.
   const Image source = read_png(data / "Greek" / "character02" / "drawing1.png", 1);
   const Image expected = resize_image(source, 3, 3);
@@ -130,7 +136,9 @@ TEST_F(ImageFolderTest, FlatLayoutIsOneDomainSplitByClass) {
   const fs::path data = root_ / "imagenet";
   for (int c = 0; c < 5; ++c) {
     fs::create_directories(data / ("n0" + std::to_string(c)));
-    for (int k = 0; k < 2; ++k) write_png(data / ("n0" + std::to_string(c)) / ("img" + std::to_string(k) + ".PNG"), make_image(4, 5, 3, c * 2 + k));
+    for (int k = 0; k < 2; ++k)
+      write_png(data / ("n0" + std::to_string(c)) / ("img" + std::to_string(k) + ".PNG"),
+                make_image(4, 5, 3, c * 2 + k));
   }
   ImageFolderOptions options;
   options.root = data;
@@ -166,7 +174,8 @@ TEST_F(ImageFolderTest, BadInputFailsWithTheFileAndLeavesNoStore) {
     EXPECT_THAT(e.what(), HasSubstr(bad.string() + ": not a readable PNG"));
   }
   EXPECT_FALSE(fs::exists(root_ / "store"));
-  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()), 1);  // only the data
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()),
+            1);  // only the data
   // Mixed sizes without --size name the odd file.
   write_png(bad, make_image(5, 6, 1, 0));
   try {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 
 #include "cezanne/data/Store.hpp"
 #include "cezanne/data/StoreError.hpp"
@@ -23,10 +24,11 @@ constexpr ImageShape kShape{8, 8, 1};
 constexpr int64_t kExampleBytes = 64;
 constexpr int64_t kPerClass = 4;
 
-/// Class c: a pattern that cannot occur in HDF5 metadata and differs per class and example.
+/// Class c: pseudo-random bytes, so a 32-byte run identifies one place in a shard.
 std::vector<uint8_t> class_bytes(int64_t c) {
   std::vector<uint8_t> bytes(static_cast<size_t>(kPerClass * kExampleBytes));
-  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(0x80 + ((c * 13 + static_cast<int64_t>(i) * 7) % 97));
+  std::mt19937 rng(static_cast<uint32_t>(1000 + c));  // no run of one class recurs in another
+  for (auto& b : bytes) b = static_cast<uint8_t>(rng());
   return bytes;
 }
 
@@ -40,7 +42,8 @@ bool flip_byte_of(const fs::path& file, const std::vector<char>& pattern, size_t
   auto bytes = slurp(file);
   auto it = std::search(bytes.begin(), bytes.end(), pattern.begin(), pattern.end());
   if (it == bytes.end()) return false;
-  const auto pos = static_cast<std::streamoff>(it - bytes.begin()) + static_cast<std::streamoff>(at);
+  const auto pos =
+      static_cast<std::streamoff>(it - bytes.begin()) + static_cast<std::streamoff>(at);
   std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
   io.seekp(pos);
   const char flipped = static_cast<char>(bytes[static_cast<size_t>(pos)] ^ 0x5A);
@@ -61,7 +64,8 @@ class StoreErrorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("cz-storeerr-" + std::to_string(::getpid()) + "-" + info->name());
+    root_ = fs::temp_directory_path() /
+            ("cz-storeerr-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
     store_ = root_ / "store";
@@ -71,7 +75,8 @@ class StoreErrorsTest : public ::testing::Test {
     const int32_t d = writer.add_domain("d", Split::train);
     for (int64_t c = 0; c < 4; ++c) {
       const auto bytes = class_bytes(c);
-      writer.add_class(d, c == 1 ? "zebra-unique-name" : "c" + std::to_string(c), bytes.data(), kPerClass);
+      writer.add_class(d, c == 1 ? "zebra-unique-name" : "c" + std::to_string(c), bytes.data(),
+                       kPerClass);
     }
     writer.finish();
   }
@@ -109,7 +114,8 @@ TEST_F(StoreErrorsTest, IntactStoreOpensAndVerifies) {
 TEST_F(StoreErrorsTest, DirectoryWithoutManifestIsNotAStore) {
   fs::create_directories(root_ / "plain");
   std::ofstream(root_ / "plain" / "notes.txt") << "hello";
-  EXPECT_EQ(open_error(root_ / "plain"), "not a cezanne store: " + (root_ / "plain").string() + " (no manifest.h5)");
+  EXPECT_EQ(open_error(root_ / "plain"),
+            "not a cezanne store: " + (root_ / "plain").string() + " (no manifest.h5)");
   EXPECT_THAT(open_error(root_ / "nowhere"), HasSubstr("(does not exist)"));
   EXPECT_THAT(open_error(store_ / "manifest.h5"), HasSubstr("(not a directory)"));
 }
@@ -124,7 +130,8 @@ TEST_F(StoreErrorsTest, ManifestThatIsNotHdf5NamesTheFile) {
 
 TEST_F(StoreErrorsTest, Hdf5FileWithoutFormatAttributeIsNotAStore) {
   fs::create_directories(root_ / "other");
-  hid_t f = H5Fcreate((root_ / "other" / "manifest.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t f =
+      H5Fcreate((root_ / "other" / "manifest.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   H5Fclose(f);
   EXPECT_THAT(open_error(root_ / "other"), HasSubstr("not a cezanne store"));
 }
@@ -146,14 +153,16 @@ TEST_F(StoreErrorsTest, TruncatedShard) {
 
 TEST_F(StoreErrorsTest, FlippedByteInExamplesFailsTheChecksumOfThatClassOnly) {
   const auto c3 = class_bytes(3);
-  ASSERT_TRUE(flip_byte_of(store_ / "shard-00001.h5", std::vector<char>(c3.begin(), c3.begin() + 32), 5));
+  ASSERT_TRUE(
+      flip_byte_of(store_ / "shard-00001.h5", std::vector<char>(c3.begin(), c3.begin() + 32), 5));
   auto store = Store::open(store_);  // sizes and metadata are intact
   try {
     store->read_class(3);
     FAIL() << "no checksum error";
   } catch (const StoreError& e) {
-    EXPECT_THAT(e.what(), HasSubstr((store_ / "shard-00001.h5").string() +
-                                    ": /examples: checksum mismatch or corrupt data (class 3 'c3')"));
+    EXPECT_THAT(e.what(),
+                HasSubstr((store_ / "shard-00001.h5").string() +
+                          ": /examples: checksum mismatch or corrupt data (class 3 'c3')"));
   }
   // A chunk holds one class, so the neighbours in the same shard still read.
   EXPECT_EQ(*store->read_class(2), class_bytes(2));
@@ -175,16 +184,19 @@ TEST_F(StoreErrorsTest, FlippedByteInManifestNamesTheDataset) {
 }
 
 TEST_F(StoreErrorsTest, ManifestDisagreeingWithShardClassOffsets) {
-  // A self-consistent manifest (class 3 and its shard both lose one example) that the shard contradicts.
+  // A self-consistent manifest (class 3 and its shard both lose one example) that the shard
+  // contradicts.
   edit_manifest("/classes/num_examples", 3, kPerClass - 1);
   edit_manifest("/shards/num_examples", 1, 2 * kPerClass - 1);
-  EXPECT_THAT(open_error(store_), HasSubstr((store_ / "shard-00001.h5").string() +
-                                            ": /class_offsets: class 3 'c3' has 4 examples but manifest.h5 says 3"));
+  EXPECT_THAT(open_error(store_),
+              HasSubstr((store_ / "shard-00001.h5").string() +
+                        ": /class_offsets: class 3 'c3' has 4 examples but manifest.h5 says 3"));
 }
 
 TEST_F(StoreErrorsTest, ManifestDisagreeingWithItself) {
   edit_manifest("/classes/num_examples", 3, kPerClass - 1);
-  EXPECT_THAT(open_error(store_), HasSubstr("manifest.h5: /shards/num_examples disagrees with /classes/num_examples"));
+  EXPECT_THAT(open_error(store_),
+              HasSubstr("manifest.h5: /shards/num_examples disagrees with /classes/num_examples"));
 }
 
 TEST_F(StoreErrorsTest, ShardReplacedByAnotherStoresShard) {
@@ -197,11 +209,12 @@ TEST_F(StoreErrorsTest, ShardReplacedByAnotherStoresShard) {
     writer.add_class(d, "only", bytes.data(), kPerClass);
     writer.finish();
   }
-  fs::copy_file(other / "shard-00000.h5", store_ / "shard-00001.h5", fs::copy_options::overwrite_existing);
+  fs::copy_file(other / "shard-00000.h5", store_ / "shard-00001.h5",
+                fs::copy_options::overwrite_existing);
   // Make the size agree so the content check is what fires.
   edit_manifest("/shards/bytes", 1, static_cast<int64_t>(fs::file_size(store_ / "shard-00001.h5")));
-  EXPECT_THAT(open_error(store_),
-              HasSubstr((store_ / "shard-00001.h5").string() + ": holds classes 0..0 but manifest.h5 says 2..3"));
+  EXPECT_THAT(open_error(store_), HasSubstr((store_ / "shard-00001.h5").string() +
+                                            ": holds classes 0..0 but manifest.h5 says 2..3"));
 }
 
 TEST_F(StoreErrorsTest, ClassIndexOutOfRange) {

@@ -25,7 +25,8 @@ class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    root_ = fs::temp_directory_path() / ("cz-store-" + std::to_string(::getpid()) + "-" + info->name());
+    root_ =
+        fs::temp_directory_path() / ("cz-store-" + std::to_string(::getpid()) + "-" + info->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -39,7 +40,8 @@ constexpr int64_t kExampleBytes = 4 * 3 * 2;
 /// Distinct, position-dependent bytes for class c.
 std::vector<uint8_t> class_bytes(int64_t c, int64_t count) {
   std::vector<uint8_t> bytes(static_cast<size_t>(count * kExampleBytes));
-  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>((c * 37 + static_cast<int64_t>(i) * 11) % 251);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<uint8_t>((c * 37 + static_cast<int64_t>(i) * 11) % 251);
   return bytes;
 }
 
@@ -50,7 +52,8 @@ void write_store(const fs::path& out, StoreWriterOptions options = {}) {
   const int32_t b = writer.add_domain("beta", Split::test);
   for (int64_t c = 0; c < 7; ++c) {
     const auto bytes = class_bytes(c, c + 1);
-    const int64_t index = writer.add_class(c < 4 ? a : b, "class-" + std::to_string(c), bytes.data(), c + 1);
+    const int64_t index =
+        writer.add_class(c < 4 ? a : b, "class-" + std::to_string(c), bytes.data(), c + 1);
     EXPECT_EQ(index, c);
   }
   writer.finish();
@@ -91,7 +94,8 @@ TEST_F(StoreTest, RoundTripGivesTheSameBytes) {
 
 TEST_F(StoreTest, ShardsAreCutAtTheTargetSizeAndNeverSplitAClass) {
   const fs::path out = root_ / "store";
-  // 6 examples per shard: classes {0,1,2} (1+2+3), {3} (4), {4} (5), {5} (6), {6} (7, alone although larger).
+  // 6 examples per shard: classes {0,1,2} (1+2+3), {3} (4), {4} (5), {5} (6), {6} (7, alone
+  // although larger).
   write_store(out, {.target_shard_bytes = 6 * kExampleBytes, .compression = 0});
   auto store = Store::open(out);
   ASSERT_EQ(store->shards().size(), 5u);
@@ -194,8 +198,8 @@ TEST_F(StoreTest, EveryDatasetIsChunkedWithFletcher32) {
       size_t n = 0;
       char fname[64];
       unsigned config = 0;
-      if (H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, nullptr, sizeof fname, fname, &config) ==
-          H5Z_FILTER_FLETCHER32) {
+      if (H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, nullptr, sizeof fname, fname,
+                         &config) == H5Z_FILTER_FLETCHER32) {
         fletcher = true;
       }
     }
@@ -204,9 +208,10 @@ TEST_F(StoreTest, EveryDatasetIsChunkedWithFletcher32) {
     H5Dclose(d);
     H5Fclose(f);
   };
-  for (const char* name : {"/domains/name", "/domains/split", "/classes/name", "/classes/domain", "/classes/split",
-                           "/classes/num_examples", "/classes/shard", "/shards/name", "/shards/first_class",
-                           "/shards/num_classes", "/shards/num_examples", "/shards/bytes"}) {
+  for (const char* name :
+       {"/domains/name", "/domains/split", "/classes/name", "/classes/domain", "/classes/split",
+        "/classes/num_examples", "/classes/shard", "/shards/name", "/shards/first_class",
+        "/shards/num_classes", "/shards/num_examples", "/shards/bytes"}) {
     check(out / "manifest.h5", name);
   }
   check(out / "shard-00000.h5", "/examples");
@@ -251,7 +256,8 @@ with h5py.File(f"{store}/{shard}", "r") as s:
 sys.stdout.buffer.write(name.encode() + b"\n" + x.tobytes())
 )";
   for (int64_t k : {0, 4, 6}) {
-    const std::string command = python + " " + script.string() + " " + out.string() + " " + std::to_string(k);
+    const std::string command =
+        python + " " + script.string() + " " + out.string() + " " + std::to_string(k);
     FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;

@@ -34,13 +34,15 @@ TEST(Init, Fans) {
   EXPECT_EQ(fans({64, 100}), (std::pair<int64_t, int64_t>{100, 64}));
   EXPECT_EQ(fans({32, 16, 3, 3}), (std::pair<int64_t, int64_t>{144, 288}));
   EXPECT_EQ(fans({7}), (std::pair<int64_t, int64_t>{7, 7}));
-  EXPECT_NEAR(init_bound({Init::kaiming_uniform}, {64, 100}), std::sqrt(2.0) * std::sqrt(3.0 / 100), 1e-15);
+  EXPECT_NEAR(init_bound({Init::kaiming_uniform}, {64, 100}), std::sqrt(2.0) * std::sqrt(3.0 / 100),
+              1e-15);
   EXPECT_NEAR(init_bound({Init::kaiming_uniform, 1.0}, {64, 100}), std::sqrt(3.0 / 100), 1e-15);
   EXPECT_NEAR(init_bound({Init::xavier_uniform}, {32, 16, 3, 3}), std::sqrt(6.0 / 432), 1e-15);
 }
 
 TEST(Init, DeterministicAndIndependentOfOtherParameters) {
-  const std::vector<ParamSpec> specs{{"w", {40, 30}, {Init::kaiming_uniform}}, {"v", {500}, {Init::normal, 0, 1}}};
+  const std::vector<ParamSpec> specs{{"w", {40, 30}, {Init::kaiming_uniform}},
+                                     {"v", {500}, {Init::normal, 0, 1}}};
   Params a(specs), b(specs), c(specs);
   a.initialize(42);
   b.initialize(42);
@@ -64,7 +66,7 @@ TEST(Init, KaimingUniformBoundsAndMoments) {
   const Moments m = moments(p["w"].data());
   EXPECT_LE(m.max_abs, bound);
   EXPECT_GT(m.max_abs, 0.99 * bound);
-  EXPECT_NEAR(m.mean, 0.0, 0.01);                       // sd of the mean: 0.0018
+  EXPECT_NEAR(m.mean, 0.0, 0.01);                        // sd of the mean: 0.0018
   EXPECT_NEAR(m.stddev, bound / std::sqrt(3.0), 0.004);  // 0.1414
 }
 

@@ -45,7 +45,8 @@ TEST(Linear, MatchesNaiveLoops) {
 
 TEST(Linear, TaskAxisMatchesNaiveLoops) {
   const int64_t tasks = 3, n = 2, in = 4, out = 3;
-  Var x = random_var({tasks, n, in}, 7), w = random_var({tasks, out, in}, 8), b = random_var({tasks, out}, 9);
+  Var x = random_var({tasks, n, in}, 7), w = random_var({tasks, out, in}, 8),
+      b = random_var({tasks, out}, 9);
   Var y = linear(x, w, b);
   ASSERT_EQ(y.shape(), (Shape{tasks, n, out}));
   for (int64_t t = 0; t < tasks; ++t)
@@ -59,13 +60,16 @@ TEST(Linear, TaskAxisMatchesNaiveLoops) {
 }
 
 TEST(Linear, GradientsByHand) {
-  // loss = sum(x @ w^T + b): dL/dw[o][k] = sum_i x[i][k], dL/db[o] = N, dL/dx[i][k] = sum_o w[o][k].
-  Var x = random_var({3, 2}, 11, true), w = random_var({4, 2}, 12, true), b = random_var({4}, 13, true);
+  // loss = sum(x @ w^T + b): dL/dw[o][k] = sum_i x[i][k], dL/db[o] = N, dL/dx[i][k] = sum_o
+  // w[o][k].
+  Var x = random_var({3, 2}, 11, true), w = random_var({4, 2}, 12, true),
+      b = random_var({4}, 13, true);
   auto g = cz::grad({cz::sum(linear(x, w, b))}, {x, w, b});
   for (int64_t o = 0; o < 4; ++o) {
     EXPECT_NEAR(g[2].data().at({o}), 3.0, 1e-12);
     for (int64_t k = 0; k < 2; ++k)
-      EXPECT_NEAR(g[1].data().at({o, k}), x.data().at({0, k}) + x.data().at({1, k}) + x.data().at({2, k}), 1e-12);
+      EXPECT_NEAR(g[1].data().at({o, k}),
+                  x.data().at({0, k}) + x.data().at({1, k}) + x.data().at({2, k}), 1e-12);
   }
   for (int64_t i = 0; i < 3; ++i)
     for (int64_t k = 0; k < 2; ++k) {
@@ -78,15 +82,17 @@ TEST(Linear, GradientsByHand) {
 TEST(LSTMCell, HandComputedSingleUnit) {
   // in = 1, H = 1: gate rows i, f, g, o.
   const double x0 = 0.5, h0 = -0.3, c0 = 0.8;
-  const double wi[4] = {0.1, -0.2, 0.3, 0.4}, wh[4] = {0.5, 0.6, -0.7, 0.8}, bb[4] = {0.01, 0.02, 0.03, 0.04};
+  const double wi[4] = {0.1, -0.2, 0.3, 0.4}, wh[4] = {0.5, 0.6, -0.7, 0.8},
+               bb[4] = {0.01, 0.02, 0.03, 0.04};
   Var x(Tensor::from({x0}, {1, 1}, DType::f64)), h(Tensor::from({h0}, {1, 1}, DType::f64)),
       c(Tensor::from({c0}, {1, 1}, DType::f64));
   Var w_ih(Tensor::from({wi[0], wi[1], wi[2], wi[3]}, {4, 1}, DType::f64));
   Var w_hh(Tensor::from({wh[0], wh[1], wh[2], wh[3]}, {4, 1}, DType::f64));
   Var bias(Tensor::from({bb[0], bb[1], bb[2], bb[3]}, {4}, DType::f64));
   const LSTMState s = lstm_cell(x, h, c, w_ih, w_hh, bias);
-  // i = sigmoid(0.05 - 0.15 + 0.01) = sigmoid(-0.09), f = sigmoid(-0.1 - 0.18 + 0.02) = sigmoid(-0.26),
-  // g = tanh(0.15 + 0.21 + 0.03) = tanh(0.39), o = sigmoid(0.2 - 0.24 + 0.04) = sigmoid(0).
+  // i = sigmoid(0.05 - 0.15 + 0.01) = sigmoid(-0.09), f = sigmoid(-0.1 - 0.18 + 0.02) =
+  // sigmoid(-0.26), g = tanh(0.15 + 0.21 + 0.03) = tanh(0.39), o = sigmoid(0.2 - 0.24 + 0.04) =
+  // sigmoid(0).
   const double i = sigmoid(-0.09), f = sigmoid(-0.26), g = std::tanh(0.39), o = 0.5;
   const double c1 = f * c0 + i * g;  // 0.435364 * 0.8 + 0.477515 * 0.371360
   const double h1 = o * std::tanh(c1);
@@ -98,8 +104,10 @@ TEST(LSTMCell, HandComputedSingleUnit) {
 
 TEST(LSTMCell, MatchesLoopsAndTaskAxis) {
   const int64_t batch = 2, in = 3, hidden = 2, tasks = 2;
-  Var x = random_var({batch, in}, 20), h = random_var({batch, hidden}, 21), c = random_var({batch, hidden}, 22);
-  Var w_ih = random_var({4 * hidden, in}, 23), w_hh = random_var({4 * hidden, hidden}, 24), b = random_var({4 * hidden}, 25);
+  Var x = random_var({batch, in}, 20), h = random_var({batch, hidden}, 21),
+      c = random_var({batch, hidden}, 22);
+  Var w_ih = random_var({4 * hidden, in}, 23), w_hh = random_var({4 * hidden, hidden}, 24),
+      b = random_var({4 * hidden}, 25);
   const LSTMState s = lstm_cell(x, h, c, w_ih, w_hh, b);
   ASSERT_EQ(s.h.shape(), (Shape{batch, hidden}));
   ASSERT_EQ(s.c.shape(), (Shape{batch, hidden}));
@@ -113,19 +121,21 @@ TEST(LSTMCell, MatchesLoopsAndTaskAxis) {
         for (int64_t k = 0; k < hidden; ++k) z += h.data().at({n, k}) * w_hh.data().at({row, k});
         gate[q] = z;
       }
-      const double c1 = sigmoid(gate[1]) * c.data().at({n, j}) + sigmoid(gate[0]) * std::tanh(gate[2]);
+      const double c1 =
+          sigmoid(gate[1]) * c.data().at({n, j}) + sigmoid(gate[0]) * std::tanh(gate[2]);
       EXPECT_NEAR(s.c.data().at({n, j}), c1, 1e-12);
       EXPECT_NEAR(s.h.data().at({n, j}), sigmoid(gate[3]) * std::tanh(c1), 1e-12);
     }
   // Task axis: per-task weights, equal to separate calls.
   Var xt = random_var({tasks, batch, in}, 30), ht = random_var({tasks, batch, hidden}, 31),
       ct = random_var({tasks, batch, hidden}, 32);
-  Var wit = random_var({tasks, 4 * hidden, in}, 33), wht = random_var({tasks, 4 * hidden, hidden}, 34),
-      bt = random_var({tasks, 4 * hidden}, 35);
+  Var wit = random_var({tasks, 4 * hidden, in}, 33),
+      wht = random_var({tasks, 4 * hidden, hidden}, 34), bt = random_var({tasks, 4 * hidden}, 35);
   const LSTMState st = lstm_cell(xt, ht, ct, wit, wht, bt);
   for (int64_t t = 0; t < tasks; ++t) {
-    const LSTMState one = lstm_cell(cz::select(xt, 0, t), cz::select(ht, 0, t), cz::select(ct, 0, t),
-                                    cz::select(wit, 0, t), cz::select(wht, 0, t), cz::select(bt, 0, t));
+    const LSTMState one =
+        lstm_cell(cz::select(xt, 0, t), cz::select(ht, 0, t), cz::select(ct, 0, t),
+                  cz::select(wit, 0, t), cz::select(wht, 0, t), cz::select(bt, 0, t));
     EXPECT_LT(max_abs_diff(st.h.data().select(0, t), one.h.data()), 1e-12);
     EXPECT_LT(max_abs_diff(st.c.data().select(0, t), one.c.data()), 1e-12);
   }
@@ -152,7 +162,8 @@ TEST(ConvBlock, ShapesAndFloorPooling) {
 
 TEST(BatchNorm2d, BatchStatisticsNormalize) {
   Var x = random_var({4, 2, 3, 3}, 50);
-  Var gamma(Tensor::from({2.0, 0.5}, {2}, DType::f64)), beta(Tensor::from({1.0, -1.0}, {2}, DType::f64));
+  Var gamma(Tensor::from({2.0, 0.5}, {2}, DType::f64)),
+      beta(Tensor::from({1.0, -1.0}, {2}, DType::f64));
   Var y = batch_norm2d(x, gamma, beta);
   // Per channel: mean beta, (biased) std |gamma| (up to eps).
   for (int64_t ch = 0; ch < 2; ++ch) {

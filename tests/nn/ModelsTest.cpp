@@ -71,7 +71,8 @@ TEST(Conv4, OutputShapes28And84) {
     p.initialize(1);
     Var x = random_input({2, 3, 84, 84}, 3, DType::f32);
     EXPECT_EQ(model.forward(p.list(), x).shape(), (Shape{2, 5}));
-    EXPECT_EQ(model.embed(p.list(), x).shape(), (Shape{2, 8 * 5 * 5}));  // 84 -> 42 -> 21 -> 10 -> 5
+    EXPECT_EQ(model.embed(p.list(), x).shape(),
+              (Shape{2, 8 * 5 * 5}));  // 84 -> 42 -> 21 -> 10 -> 5
   }
 }
 
@@ -88,7 +89,8 @@ TEST(Conv4, Errors) {
   Params p(model.specs());
   EXPECT_THROW(model.forward(p.list(), random_input({2, 3, 16, 16}, 1, DType::f32)), ShapeError);
   ParamList fewer(p.list().begin(), p.list().end() - 1);
-  EXPECT_THROW(model.forward(fewer, random_input({2, 1, 16, 16}, 1, DType::f32)), std::invalid_argument);
+  EXPECT_THROW(model.forward(fewer, random_input({2, 1, 16, 16}, 1, DType::f32)),
+               std::invalid_argument);
 }
 
 void expect_tasks_match(const Model& model, const Shape& x_shape, DType dtype, double tol) {
@@ -102,7 +104,8 @@ void expect_tasks_match(const Model& model, const Shape& x_shape, DType dtype, d
     Var yt = model.forward(per_task[t].list(), xt);
     ASSERT_EQ(y.data().select(0, t).shape(), yt.shape());
     EXPECT_LT(max_abs_diff(y.data().select(0, t), yt.data()), tol) << "task " << t;
-    EXPECT_LT(max_abs_diff(e.data().select(0, t), model.embed(per_task[t].list(), xt).data()), tol) << "task " << t;
+    EXPECT_LT(max_abs_diff(e.data().select(0, t), model.embed(per_task[t].list(), xt).data()), tol)
+        << "task " << t;
   }
 }
 

@@ -12,7 +12,9 @@ namespace cz::nn {
 namespace {
 
 std::vector<ParamSpec> three_specs() {
-  return {{"a", {2, 3}, {Init::uniform, -1, 1}}, {"b", {4}, {Init::constant, 0.5}}, {"c", {3, 1, 2}, {Init::normal, 0, 1}}};
+  return {{"a", {2, 3}, {Init::uniform, -1, 1}},
+          {"b", {4}, {Init::constant, 0.5}},
+          {"c", {3, 1, 2}, {Init::normal, 0, 1}}};
 }
 
 TEST(Params, FlatLayoutAndOffsets) {

@@ -107,7 +107,8 @@ TEST(AdamW, DecoupledDecay) {
   const double m = 0.1 * 0.3, v = 0.001 * 0.09;
   const double m_hat = m / (1 - 0.81), v_hat = v / (1 - 0.999 * 0.999);
   for (int k = 0; k < 2; ++k)
-    EXPECT_NEAR(p.flat().to_vector()[k], before[k] * (1 - lr * wd) - lr * m_hat / (std::sqrt(v_hat) + 1e-8), 1e-12);
+    EXPECT_NEAR(p.flat().to_vector()[k],
+                before[k] * (1 - lr * wd) - lr * m_hat / (std::sqrt(v_hat) + 1e-8), 1e-12);
   // Plain Adam with the same decay differs (coupled).
   nn::Params q = two_element(DType::f64, {1.0, -2.0});
   Adam coupled(q, lr, 0.9, 0.999, 1e-8, wd);

@@ -25,7 +25,8 @@ TEST(SGD, MomentumAndWeightDecayByHand) {
   // d = 0.5 + 0.01 * 1 = 0.51; b = 0.51; p = 1 - 0.1 * 0.51 = 0.949
   EXPECT_NEAR(p.flat().to_vector()[0], 0.949, 1e-15);
   sgd.step();
-  // d = 0.5 + 0.01 * 0.949 = 0.50949; b = 0.9 * 0.51 + 0.50949 = 0.96849; p = 0.949 - 0.096849 = 0.852151
+  // d = 0.5 + 0.01 * 0.949 = 0.50949; b = 0.9 * 0.51 + 0.50949 = 0.96849; p = 0.949 - 0.096849 =
+  // 0.852151
   EXPECT_NEAR(p.flat().to_vector()[0], 0.852151, 1e-15);
   EXPECT_NEAR(sgd.state().at("momentum").to_vector()[0], 0.96849, 1e-15);
   EXPECT_EQ(sgd.step_count(), 2);
@@ -61,11 +62,11 @@ TEST(SGD, PlainStepThroughBackward) {
 TEST(ParamGroups, PerGroupLearningRateFrozenAndDecay) {
   nn::Params p = make({{"a", 1.0}, {"b", 2.0}, {"c", 3.0}, {"d", 4.0}, {"e", 5.0}});
   std::vector<ParamGroup> groups{
-      {{0}},                                // lr 1, default decay 0.5
-      {{1}, 0.1},                           // lr 0.1
-      {{2}, 1.0, /*frozen=*/true},          // untouched, even by weight decay
+      {{0}},                                 // lr 1, default decay 0.5
+      {{1}, 0.1},                            // lr 0.1
+      {{2}, 1.0, /*frozen=*/true},           // untouched, even by weight decay
       {{3}, 1.0, false, /*weight_decay=*/0}  // own decay 0
-      // "e" is in no group: not updated
+                                             // "e" is in no group: not updated
   };
   SGD sgd(p, /*lr=*/1.0, /*momentum=*/0.0, /*weight_decay=*/0.5, false, groups);
   p.flat_grad().fill_(1.0);

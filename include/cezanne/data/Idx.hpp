@@ -25,10 +25,10 @@ IdxArray read_idx(const std::filesystem::path& file);
 void write_idx(const std::filesystem::path& file, const IdxArray& array, bool gzip);
 
 struct IdxImportOptions {
-  std::filesystem::path images, labels;   ///< [n, H, W] (or [n, H, W, C]) and [n]
-  std::vector<std::string> class_names;   ///< name of label value v; empty: "0", "1", ...
-  std::string domain_name;                ///< empty: the images file name without .gz
-  SplitFractions fractions;               ///< of classes (an IDX pair is one domain)
+  std::filesystem::path images, labels;  ///< [n, H, W] (or [n, H, W, C]) and [n]
+  std::vector<std::string> class_names;  ///< name of label value v; empty: "0", "1", ...
+  std::string domain_name;               ///< empty: the images file name without .gz
+  SplitFractions fractions;              ///< of classes (an IDX pair is one domain)
   bool invert = false;
 };
 
@@ -38,7 +38,8 @@ struct ImportStats {
 
 /// Builds a store with one domain and one class per label value present (ascending),
 /// split by class. Throws StoreError naming the file on bad input.
-ImportStats prepare_idx(const std::filesystem::path& out, const IdxImportOptions& options, const Provenance& provenance,
+ImportStats prepare_idx(const std::filesystem::path& out, const IdxImportOptions& options,
+                        const Provenance& provenance,
                         const StoreWriterOptions& writer_options = {});
 
 }  // namespace cz::data

@@ -19,9 +19,9 @@ ImageLayout parse_image_layout(const std::string& name);  // throws StoreError
 struct ImageFolderOptions {
   std::filesystem::path root;
   ImageLayout layout = ImageLayout::omniglot;
-  int64_t size = 0;        ///< output is size x size; 0 keeps the size of the images (all must match)
-  int channels = 1;        ///< 1 (gray) or 3 (RGB)
-  bool invert = false;     ///< 255 - v (Omniglot: white strokes on black)
+  int64_t size = 0;     ///< output is size x size; 0 keeps the size of the images (all must match)
+  int channels = 1;     ///< 1 (gray) or 3 (RGB)
+  bool invert = false;  ///< 255 - v (Omniglot: white strokes on black)
   ResizeFilter filter = ResizeFilter::bilinear;
   SplitBy split_by = SplitBy::domain;
   SplitFractions fractions;
@@ -31,6 +31,7 @@ struct ImageFolderOptions {
 /// entries are ignored, and class folders without PNGs are skipped. Throws StoreError naming
 /// the file for an unreadable PNG, a size mismatch (size 0), or a root without classes.
 ImportStats prepare_images(const std::filesystem::path& out, const ImageFolderOptions& options,
-                           const Provenance& provenance, const StoreWriterOptions& writer_options = {});
+                           const Provenance& provenance,
+                           const StoreWriterOptions& writer_options = {});
 
 }  // namespace cz::data

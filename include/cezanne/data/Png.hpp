@@ -24,6 +24,7 @@ enum class ResizeFilter : uint8_t { nearest, bilinear };
 
 /// Resizes to height x width (pixel centres aligned, edges clamped, as OpenCV's INTER_LINEAR).
 /// Returns the input unchanged when the size already matches.
-Image resize_image(const Image& image, int64_t height, int64_t width, ResizeFilter filter = ResizeFilter::bilinear);
+Image resize_image(const Image& image, int64_t height, int64_t width,
+                   ResizeFilter filter = ResizeFilter::bilinear);
 
 }  // namespace cz::data

@@ -20,7 +20,7 @@ Split parse_split(const std::string& name);
 /// What the split is drawn over: whole domains (an alphabet is all train or all test) or
 /// classes (classes of one domain may land in different splits).
 enum class SplitBy : uint8_t { domain = 0, class_ = 1 };
-const char* split_by_name(SplitBy by);        // "domain", "class"
+const char* split_by_name(SplitBy by);            // "domain", "class"
 SplitBy parse_split_by(const std::string& name);  // throws StoreError
 
 /// Fractions of units (domains or classes) held out for val and test, and the seed of the

@@ -28,18 +28,18 @@ struct ClassInfo {
 
 /// One shard file as the manifest records it.
 struct ShardInfo {
-  std::string name;       // "shard-00000.h5", relative to the store directory
-  int64_t first_class;    // index of its first class
+  std::string name;     // "shard-00000.h5", relative to the store directory
+  int64_t first_class;  // index of its first class
   int64_t num_classes;
   int64_t num_examples;
-  int64_t bytes;          // file size on disk
+  int64_t bytes;  // file size on disk
 };
 
 /// Manifest attributes that describe where the store came from.
 struct StoreMetadata {
   Provenance provenance;
-  std::string created;    // ISO 8601 UTC
-  std::string split_by;   // "domain" or "class"
+  std::string created;   // ISO 8601 UTC
+  std::string split_by;  // "domain" or "class"
   int64_t format_version = 0;
   int compression = 0;
 };
@@ -65,9 +65,9 @@ class Store {
   const std::vector<ClassInfo>& classes() const;
   const std::vector<ShardInfo>& shards() const;
   const StoreMetadata& metadata() const;
-  std::vector<int64_t> classes_in(Split split) const;                  // class indices, ascending
+  std::vector<int64_t> classes_in(Split split) const;  // class indices, ascending
   std::vector<int64_t> classes_in(Split split, int32_t domain) const;
-  std::vector<int32_t> domains_in(Split split) const;                  // domains having >=1 class in split
+  std::vector<int32_t> domains_in(Split split) const;  // domains having >=1 class in split
 
   /// One whole class, uint8 [num_examples, H, W, C], read by one hyperslab through an LRU
   /// cache (a cached class is a hash lookup). Concurrent requests for the same cold class

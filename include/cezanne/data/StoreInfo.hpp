@@ -38,7 +38,8 @@ struct VerifyResult {
 
 /// Opens and verifies `dir` (Store::open then Store::verify); never throws StoreError.
 /// `summary` is filled when the store opens.
-VerifyResult inspect_store(const std::filesystem::path& dir, std::optional<StoreSummary>& summary, bool verify);
+VerifyResult inspect_store(const std::filesystem::path& dir, std::optional<StoreSummary>& summary,
+                           bool verify);
 
 /// A human table ("split  domains  classes  examples" ...), lines ending in '\n'.
 std::string format_summary(const StoreSummary& summary, const VerifyResult* verify);

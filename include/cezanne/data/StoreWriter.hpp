@@ -36,7 +36,8 @@ struct StoreWriterOptions {
 class StoreWriter {
  public:
   /// `out` must not exist (StoreError otherwise); its parent is created if needed.
-  StoreWriter(std::filesystem::path out, ImageShape shape, Provenance provenance, StoreWriterOptions options = {});
+  StoreWriter(std::filesystem::path out, ImageShape shape, Provenance provenance,
+              StoreWriterOptions options = {});
   ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;

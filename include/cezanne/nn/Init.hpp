@@ -20,7 +20,15 @@ namespace cz::nn {
 ///  kaiming_uniform  | U(-g*sqrt(3/fan_in), +...)   | gain g (0: √2) | -
 ///  xavier_uniform   | U(-g*sqrt(6/(fan_in+fan_out)), +...) | gain g (0: 1) | -
 struct Init {
-  enum Kind { zeros, ones, constant, uniform, normal, kaiming_uniform, xavier_uniform } kind = zeros;
+  enum Kind {
+    zeros,
+    ones,
+    constant,
+    uniform,
+    normal,
+    kaiming_uniform,
+    xavier_uniform
+  } kind = zeros;
   double a = 0, b = 0;
 };
 

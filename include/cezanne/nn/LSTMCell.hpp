@@ -15,6 +15,7 @@ struct LSTMState {
 ///   c' = sigmoid(f) * c + sigmoid(i) * tanh(g),   h' = sigmoid(o) * tanh(c').
 /// x [B, in], h and c [B, H], w_ih [4H, in], w_hh [4H, H], bias [4H] or undefined;
 /// task axis: x [T, B, in], h, c [T, B, H], w_ih [T, 4H, in], w_hh [T, 4H, H], bias [T, 4H].
-LSTMState lstm_cell(const Var& x, const Var& h, const Var& c, const Var& w_ih, const Var& w_hh, const Var& bias);
+LSTMState lstm_cell(const Var& x, const Var& h, const Var& c, const Var& w_ih, const Var& w_hh,
+                    const Var& bias);
 
 }  // namespace cz::nn

@@ -22,7 +22,8 @@ struct ParamSpec {
 
 /// Specs of a linear layer: "<prefix>.weight" [out, in] (`weight_init`) and, if `bias`,
 /// "<prefix>.bias" [out] (zeros).
-std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out, bool bias = true,
+std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out,
+                                    bool bias = true,
                                     Init weight_init = {Init::kaiming_uniform, 1.0});
 
 /// Specs of an LSTM cell: "<prefix>.w_ih" [4H, in], "<prefix>.w_hh" [4H, H], "<prefix>.bias" [4H],

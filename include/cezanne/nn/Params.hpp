@@ -24,7 +24,8 @@ class Params {
   Params() = default;
   /// Allocates zeroed buffers. Throws std::invalid_argument on a duplicate or empty name or a
   /// negative dimension.
-  explicit Params(std::vector<ParamSpec> specs, DType dtype = DType::f32, Device device = Device::cpu());
+  explicit Params(std::vector<ParamSpec> specs, DType dtype = DType::f32,
+                  Device device = Device::cpu());
   Params(Params&&) noexcept = default;
   Params& operator=(Params&&) noexcept = default;
   Params(const Params&) = delete;

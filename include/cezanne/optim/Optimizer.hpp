@@ -12,8 +12,9 @@
 namespace cz::optim {
 
 /// Works directly on Params::flat() / flat_grad() (each parameter is a contiguous range) under
-/// NoGradGuard; its state tensors are flat too, the size of flat(). Updates are computed in
-/// double per element and stored in the parameters' dtype.
+/// NoGradGuard; its state tensors are flat too, the size of flat(), on the parameters' device.
+/// On the CPU an update is one fused loop per parameter, computed in double per element and
+/// stored in the parameters' dtype; on other devices the same formula runs as tensor ops.
 ///
 /// Groups: empty means one group of every parameter with lr_scale 1. A parameter may be in at
 /// most one group; one in no group is not updated (as if frozen). The Params must outlive the
@@ -62,7 +63,6 @@ class Optimizer {
   };
   /// Ranges of the parameters to update this step (non-frozen groups), in parameter order.
   std::vector<Range> active_ranges(double default_weight_decay) const;
-  void check_cpu(const char* who) const;
 
   nn::Params* params_;
   double lr_;

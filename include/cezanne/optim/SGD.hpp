@@ -14,8 +14,8 @@ namespace cz::optim {
 class SGD final : public Optimizer {
  public:
   /// Throws std::invalid_argument on momentum < 0, weight_decay < 0, or nesterov without momentum.
-  SGD(nn::Params& params, double lr, double momentum = 0.0, double weight_decay = 0.0, bool nesterov = false,
-      std::vector<ParamGroup> groups = {});
+  SGD(nn::Params& params, double lr, double momentum = 0.0, double weight_decay = 0.0,
+      bool nesterov = false, std::vector<ParamGroup> groups = {});
 
   void step() override;
   const char* name() const override { return "SGD"; }

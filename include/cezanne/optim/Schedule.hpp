@@ -38,13 +38,14 @@ class StepSchedule final : public Schedule {
 
 /// Linear warm-up, then cosine decay from base_lr to min_lr:
 ///   step < warmup:            base_lr * (step + 1) / warmup
-///   warmup <= step <= total:  min_lr + (base_lr - min_lr) * (1 + cos(pi * (step - warmup) / (total - warmup))) / 2
-///   step > total:             min_lr
+///   warmup <= step <= total:  min_lr + (base_lr - min_lr) * (1 + cos(pi * (step - warmup) / (total
+///   - warmup))) / 2 step > total:             min_lr
 /// So lr_at(warmup) = base_lr (lr_at(0) = base_lr without warm-up) and lr_at(total) = min_lr.
 class CosineSchedule final : public Schedule {
  public:
   /// Throws std::invalid_argument unless 0 <= warmup_steps < total_steps.
-  CosineSchedule(double base_lr, int64_t total_steps, double min_lr = 0.0, int64_t warmup_steps = 0);
+  CosineSchedule(double base_lr, int64_t total_steps, double min_lr = 0.0,
+                 int64_t warmup_steps = 0);
   double lr_at(int64_t step) const override;
 
  private:

@@ -1,11 +1,21 @@
 // CPU backend: aligned host memory, and its registration.
 #include "CpuBackend.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 namespace cz::cpu {
+
+CpuBackend::CpuBackend() {
+  // Training allocates and frees the same large activation buffers every step. glibc serves
+  // blocks above its mmap threshold with fresh mappings, so every step would pay page faults
+  // and kernel zeroing for them; keeping them in the heap lets freed blocks be reused.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
 
 void* CpuBackend::allocate(size_t bytes) {
   const size_t rounded = (bytes + 63) / 64 * 64;

@@ -7,6 +7,7 @@ namespace cz::cpu {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend();
   Device device() const override { return Device::cpu(); }
   void* allocate(size_t bytes) override;
   void deallocate(void* ptr, size_t bytes) override;

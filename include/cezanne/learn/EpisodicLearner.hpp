@@ -1,0 +1,98 @@
+// EpisodicLearner: the one interface of few-shot learners (meta-loss, adaptation, prediction).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cezanne/autograd/Var.hpp"
+#include "cezanne/data/Episode.hpp"
+#include "cezanne/nn/Model.hpp"
+#include "cezanne/nn/ParamSpec.hpp"
+
+namespace cz::learn {
+
+/// What one meta_loss call measured on the query sets (means over the rank's tasks).
+struct Metrics {
+  double loss = 0.0;
+  /// Fraction of query examples classified correctly; 0 for regression.
+  double accuracy = 0.0;
+};
+
+/// The loss of a task: classification (labels i64 [.., N], logits) or regression
+/// (targets f32/f64 [.., N, out], mean squared error).
+enum class Loss : uint8_t { cross_entropy, mse };
+
+/// Everything make_learner needs. Fields an algorithm does not use are ignored.
+struct LearnerConfig {
+  /// maml, fomaml, anil, protonet, matching, siamese.
+  std::string algorithm = "maml";
+  /// The network: the whole classifier/regressor for the MAML family, the embedding (its
+  /// body, parameters [0, head_begin())) for the metric learners.
+  std::shared_ptr<const nn::Model> model;
+  /// Classes per episode (labels 0..ways-1). MAML family: at most the head's outputs.
+  int64_t ways = 5;
+  Loss loss = Loss::cross_entropy;
+  /// MAML family: step size and number of inner SGD steps during meta-training.
+  double inner_lr = 0.4;
+  int inner_steps = 1;
+  /// Inner steps at test time (predict, evaluation); 0 means inner_steps.
+  int test_inner_steps = 0;
+  /// maml only: drop the second-order term (fomaml sets it).
+  bool first_order = false;
+  /// matching: attention = softmax(scale * cosine similarity) over the support set.
+  double matching_scale = 10.0;
+};
+
+/// A few-shot learning algorithm, a pure function of explicit parameters theta (design §2):
+/// it holds only its configuration, never parameter values, so one object serves every rank
+/// and thread. Parameters are in the order of specs().
+class EpisodicLearner {
+ public:
+  virtual ~EpisodicLearner() = default;
+
+  /// The algorithm's name as make_learner takes it ("maml", "protonet", ...).
+  virtual std::string name() const = 0;
+  /// The meta-parameters theta.
+  virtual std::vector<nn::ParamSpec> specs() const = 0;
+
+  /// Mean over the batch's tasks of the query loss after adapting to each task's support set,
+  /// with history, so grad(meta_loss, theta) is the meta-gradient. All tasks go through the
+  /// task axis at once. `out`, when given, receives the loss and query accuracy.
+  /// Throws std::invalid_argument when the batch does not fit the model (image size, labels
+  /// outside 0..ways-1, inconsistent task counts).
+  virtual Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out = nullptr) const = 0;
+
+  /// One task, at test time: adapts to (support [N, ...], support_labels [N] or targets
+  /// [N, out]) and returns the query outputs without history: logits [Q, ways] (classifiers)
+  /// or predictions [Q, out] (regression). theta is not modified and keeps no graph.
+  virtual Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
+                         const Tensor& query) const = 0;
+
+  const LearnerConfig& config() const { return config_; }
+  const nn::Model& model() const { return *config_.model; }
+  /// Inner steps predict() uses (test_inner_steps, or inner_steps when that is 0).
+  int test_steps() const { return config_.test_inner_steps > 0 ? config_.test_inner_steps : config_.inner_steps; }
+
+  /// Checks that a checkpoint written by algorithm `algorithm` with parameters `specs` (names
+  /// and shapes; initializers are ignored) can be loaded into this learner. Throws
+  /// std::invalid_argument "checkpoint of 'protonet' cannot be loaded into 'maml'" on another
+  /// algorithm, or naming the first parameter whose name or shape differs.
+  void check_checkpoint(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs) const;
+
+ protected:
+  explicit EpisodicLearner(LearnerConfig config);
+  LearnerConfig config_;
+};
+
+/// The algorithms make_learner knows, in order.
+const std::vector<std::string>& learner_names();
+
+/// The learner called config.algorithm. Throws std::invalid_argument on an unknown name (the
+/// message lists the known ones), a missing model, ways < 1, ways above the head's outputs
+/// (MAML family), inner_steps < 1, test_inner_steps < 0, inner_lr <= 0, or regression with a
+/// metric learner.
+std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config);
+
+}  // namespace cz::learn

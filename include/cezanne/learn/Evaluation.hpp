@@ -1,0 +1,52 @@
+// The meta-test protocol: N held-out episodes, mean accuracy (or MSE) and its 95% interval.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/dist/Communicator.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
+
+namespace cz::learn {
+
+/// mean of the per-episode metric and ci95 = 1.96 * std / sqrt(episodes), std the population
+/// standard deviation (numpy.std, as the MAML and ProtoNets reference code reports it).
+struct EvalResult {
+  double mean = 0.0;
+  double ci95 = 0.0;
+  int64_t episodes = 0;
+};
+
+struct EvalOptions {
+  int64_t episodes = 600;
+  /// The step the test episodes are drawn at (episode i is task i of this step).
+  int64_t step = 0;
+};
+
+/// Summary of per-episode values (empty: all zeros).
+EvalResult summarize(const std::vector<double>& values);
+
+/// One episode's metric after predict(): the query accuracy for a classifier, the query mean
+/// squared error for a regressor.
+double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta, const data::Episode& episode);
+
+/// Runs `episodes` test episodes, episode i = episode_of(i) (i is the global task index), and
+/// summarizes their metrics. With a communicator of P ranks, rank r runs owned_tasks(episodes,
+/// r, P) and one allreduce of the per-episode values gives every rank the same result, equal
+/// to the single-process one. Throws std::invalid_argument on episodes < 1.
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
+                    dist::Communicator* comm = nullptr);
+
+/// Episodes from a sampler (normally on Split::test: held-out classes or domains).
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const data::EpisodeSampler& sampler,
+                    EvalOptions options = {}, dist::Communicator* comm = nullptr);
+
+/// Sinusoid tasks (normally a SinusoidTasks on Split::test).
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const SinusoidTasks& tasks,
+                    EvalOptions options = {}, dist::Communicator* comm = nullptr);
+
+}  // namespace cz::learn

@@ -1,0 +1,50 @@
+// MAML, first-order MAML and ANIL: gradient-based adaptation, all tasks of a rank at once.
+#pragma once
+
+#include "cezanne/learn/EpisodicLearner.hpp"
+
+namespace cz::learn {
+
+/// Model-agnostic meta-learning (Finn et al. 2017). Each task's parameters are adapted by
+/// `steps` SGD steps on its support loss,
+///   phi_0 = theta,  phi_{s+1} = phi_s - inner_lr * grad(L_support(phi_s), phi_s),
+/// and the meta-loss is the mean query loss of the phi's.
+///  - maml: the inner gradient is recorded (create_graph), so the meta-gradient has the
+///    second-order (Hessian) term;
+///  - fomaml: the inner gradient is a constant (no history), so d phi / d theta = I;
+///  - anil (Raghu et al. 2020): only the head [model.head_begin(), end) is adapted; the
+///    body's features of the support set are computed once and the inner loop runs on the
+///    head alone (second order through the head unless first_order).
+/// Batched: theta is expanded to per-task parameters [T, ...] (a view) and every inner step is
+/// one forward_tasks / one grad over the task axis: the inner gradient with respect to the
+/// expanded parameters is each task's own gradient, because the inner loss is the sum over
+/// tasks of each task's mean support loss.
+class Maml final : public EpisodicLearner {
+ public:
+  enum class Mode : uint8_t { full, head_only };
+
+  /// See make_learner for the checks.
+  Maml(LearnerConfig config, Mode mode);
+
+  std::string name() const override;
+  std::vector<nn::ParamSpec> specs() const override;
+  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out = nullptr) const override;
+  Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
+                 const Tensor& query) const override;
+
+  /// The adapted per-task parameters (every entry [T, ...]) after `steps` inner steps on
+  /// support [T, N, ...] with labels [T, N] (or targets [T, N, out]). With `create_graph` the
+  /// result has history back to theta through the inner gradients (second order); without,
+  /// the inner gradients are constants. Grad mode is switched on inside for the inner
+  /// gradients; leaves of theta that do not require grad are treated as constants.
+  nn::ParamList adapt(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels, int steps,
+                      bool create_graph) const;
+
+  Mode mode() const { return mode_; }
+
+ private:
+  Var task_loss(const Var& output, const Tensor& labels) const;
+  Mode mode_;
+};
+
+}  // namespace cz::learn

@@ -1,0 +1,224 @@
+// The learner factory, checkpoint compatibility, and the input checks every learner shares.
+#include "cezanne/learn/EpisodicLearner.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "LearnDetail.hpp"
+#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/learn/Maml.hpp"
+#include "cezanne/learn/MatchingNet.hpp"
+#include "cezanne/learn/ProtoNet.hpp"
+#include "cezanne/learn/SiameseNet.hpp"
+#include "cezanne/nn/Conv4.hpp"
+#include "cezanne/nn/MLP.hpp"
+#include "cezanne/tensor/Ops.hpp"
+
+namespace cz::learn {
+
+EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(config)) {
+  const std::string& who = config_.algorithm;
+  if (!config_.model) throw std::invalid_argument(who + ": no model given");
+  if (config_.ways < 1) throw std::invalid_argument(who + ": ways must be >= 1, got " + std::to_string(config_.ways));
+  if (config_.inner_steps < 1)
+    throw std::invalid_argument(who + ": inner_steps must be >= 1, got " + std::to_string(config_.inner_steps));
+  if (config_.test_inner_steps < 0)
+    throw std::invalid_argument(who + ": test_inner_steps must be >= 0, got " +
+                                std::to_string(config_.test_inner_steps));
+  if (!(config_.inner_lr > 0))
+    throw std::invalid_argument(who + ": inner_lr must be > 0, got " + std::to_string(config_.inner_lr));
+}
+
+void EpisodicLearner::check_checkpoint(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs) const {
+  if (algorithm != name())
+    throw std::invalid_argument("checkpoint of '" + algorithm + "' cannot be loaded into '" + name() + "'");
+  const std::vector<nn::ParamSpec> mine = this->specs();
+  if (specs.size() != mine.size())
+    throw std::invalid_argument("checkpoint of '" + algorithm + "' has " + std::to_string(specs.size()) +
+                                " parameters, this " + name() + " learner has " + std::to_string(mine.size()));
+  for (size_t i = 0; i < mine.size(); ++i)
+    if (specs[i].name != mine[i].name || specs[i].shape != mine[i].shape)
+      throw std::invalid_argument("checkpoint of '" + algorithm + "': parameter " + std::to_string(i) + " is '" +
+                                  specs[i].name + "' " + shape_str(specs[i].shape) + ", this learner expects '" +
+                                  mine[i].name + "' " + shape_str(mine[i].shape));
+}
+
+const std::vector<std::string>& learner_names() {
+  static const std::vector<std::string> names{"maml", "fomaml", "anil", "protonet", "matching", "siamese"};
+  return names;
+}
+
+std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
+  const std::string& a = config.algorithm;
+  LearnerConfig c = config;
+  if (a == "maml") return std::make_unique<Maml>(c, Maml::Mode::full);
+  if (a == "fomaml") {
+    c.first_order = true;
+    return std::make_unique<Maml>(c, Maml::Mode::full);
+  }
+  if (a == "anil") return std::make_unique<Maml>(c, Maml::Mode::head_only);
+  if (a == "protonet") return std::make_unique<ProtoNet>(c);
+  if (a == "matching") return std::make_unique<MatchingNet>(c);
+  if (a == "siamese") return std::make_unique<SiameseNet>(c);
+  std::string known;
+  for (const std::string& n : learner_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("make_learner: unknown algorithm '" + a + "' (known: " + known + ")");
+}
+
+namespace detail {
+
+namespace {
+
+// The per-example input shape the model takes, when the model tells (Conv4, MLP).
+bool model_input(const nn::Model& model, Shape& shape, std::string& model_name) {
+  if (const auto* conv = dynamic_cast<const nn::Conv4*>(&model)) {
+    shape = {conv->channels(), conv->image(), conv->image()};
+    model_name = "Conv4";
+    return true;
+  }
+  if (const auto* mlp = dynamic_cast<const nn::MLP*>(&model)) {
+    shape = {mlp->sizes().front()};
+    model_name = "MLP";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void check_set(const std::string& who, const LearnerConfig& config, const Tensor& x, const Tensor& labels,
+               const char* what, int64_t tasks) {
+  const std::string where = who + ": " + what;
+  if (!x.defined() || !labels.defined()) throw std::invalid_argument(where + " set is missing");
+  if (x.dim() < 3 || x.size(0) != tasks)
+    throw std::invalid_argument(where + " " + shape_str(x.shape()) + " must be [T = " + std::to_string(tasks) +
+                                ", N, ...]");
+  const int64_t n = x.size(1);
+  if (n < 1) throw std::invalid_argument(where + " set is empty");
+  Shape expected;
+  std::string model_name;
+  const Shape example(x.shape().begin() + 2, x.shape().end());
+  if (model_input(*config.model, expected, model_name) && example != expected)
+    throw std::invalid_argument(where + " examples are " + shape_str(example) + " but the model (" + model_name +
+                                ") takes " + shape_str(expected) + ": the model does not fit the data");
+  if (config.loss == Loss::cross_entropy) {
+    if (labels.dtype() != DType::i64 || labels.shape() != Shape{tasks, n})
+      throw std::invalid_argument(where + " labels must be i64 [" + std::to_string(tasks) + ", " + std::to_string(n) +
+                                  "], got " + dtype_name(labels.dtype()) + " " + shape_str(labels.shape()));
+    for (int64_t l : labels.to_i64_vector())
+      if (l < 0 || l >= config.ways)
+        throw std::invalid_argument(where + " label " + std::to_string(l) + " is outside 0.." +
+                                    std::to_string(config.ways - 1) + " (" + std::to_string(config.ways) +
+                                    "-way learner)");
+  } else {
+    const Shape target{tasks, n, config.model->output_size()};
+    if (labels.dtype() == DType::i64 || labels.shape() != target)
+      throw std::invalid_argument(where + " targets must be floating [" + std::to_string(tasks) + ", " +
+                                  std::to_string(n) + ", " + std::to_string(target[2]) + "], got " +
+                                  dtype_name(labels.dtype()) + " " + shape_str(labels.shape()));
+  }
+}
+
+void check_batch(const std::string& who, const LearnerConfig& config, const data::EpisodeBatch& batch) {
+  if (!batch.support.defined() || batch.support.dim() < 1)
+    throw std::invalid_argument(who + ": the batch has no support set");
+  const int64_t tasks = batch.support.size(0);
+  if (tasks < 1) throw std::invalid_argument(who + ": the batch has no tasks");
+  check_set(who, config, batch.support, batch.support_labels, "support", tasks);
+  check_set(who, config, batch.query, batch.query_labels, "query", tasks);
+}
+
+double accuracy(const Tensor& logits, const Tensor& labels) {
+  Tensor index;
+  cz::max(logits, -1, false, &index);
+  const std::vector<int64_t> predicted = index.to_i64_vector();
+  const std::vector<int64_t> truth = labels.to_i64_vector();
+  if (predicted.size() != truth.size() || truth.empty()) return 0.0;
+  int64_t correct = 0;
+  for (size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i];
+  return static_cast<double>(correct) / static_cast<double>(truth.size());
+}
+
+Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype) {
+  const int64_t tasks = labels.size(0), n = labels.size(1);
+  Tensor out = Tensor::zeros({tasks, n, ways}, DType::f64);
+  double* o = out.data<double>();
+  const std::vector<int64_t> l = labels.to_i64_vector();
+  for (int64_t i = 0; i < tasks * n; ++i) o[i * ways + l[static_cast<size_t>(i)]] = 1.0;
+  return dtype == DType::f64 ? out : out.to(dtype);
+}
+
+nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body, int64_t tasks) {
+  const std::vector<nn::ParamSpec> specs = model.specs();
+  const size_t head = model.head_begin();
+  nn::ParamList p = tasks > 0 ? nn::expand_to_tasks(body, tasks) : body;
+  const DType dtype = body.empty() ? DType::f32 : body[0].dtype();
+  for (size_t i = head; i < specs.size(); ++i) {
+    Shape shape = specs[i].shape;
+    Tensor zero = Tensor::zeros({1}, dtype);
+    if (tasks > 0) shape.insert(shape.begin(), tasks);
+    // A stride-0 view of one zero: no memory per element.
+    Shape ones(shape.size(), 1);
+    p.emplace_back(zero.view(ones).expand(shape));
+  }
+  return p;
+}
+
+void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs, const nn::ParamList& theta) {
+  if (theta.size() != specs.size())
+    throw std::invalid_argument(who + ": expected " + std::to_string(specs.size()) + " parameters, got " +
+                                std::to_string(theta.size()));
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (!theta[i].defined() || theta[i].shape() != specs[i].shape)
+      throw std::invalid_argument(who + ": parameter '" + specs[i].name + "' has shape " +
+                                  (theta[i].defined() ? shape_str(theta[i].shape()) : std::string("undefined")) +
+                                  ", expected " + shape_str(specs[i].shape));
+}
+
+}  // namespace detail
+}  // namespace cz::learn
+
+namespace cz::learn::detail {
+
+std::pair<Var, Var> embed_sets(const nn::Model& model, const nn::ParamList& body, const Tensor& support,
+                               const Tensor& query) {
+  const int64_t tasks = support.size(0), n = support.size(1), q = query.size(1);
+  const Tensor both = cz::cat({support, query}, 1);
+  const Var e = model.embed_tasks(body_with_dummy_head(model, body, tasks), Var(both));  // [T, N+Q, D]
+  return {slice(e, 1, 0, n), slice(e, 1, n, n + q)};
+}
+
+data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& support, const Tensor& support_labels,
+                               const Tensor& query) {
+  data::EpisodeBatch one;
+  one.support = support.unsqueeze(0);
+  one.support_labels = support_labels.unsqueeze(0);
+  one.query = query.unsqueeze(0);
+  one.query_labels = config.loss == Loss::cross_entropy
+                         ? Tensor::zeros({1, query.size(0)}, DType::i64)
+                         : Tensor::zeros({1, query.size(0), config.model->output_size()});
+  return one;
+}
+
+Tensor label_mask(const Tensor& support_labels, int64_t ways, DType dtype) {
+  const int64_t tasks = support_labels.size(0), n = support_labels.size(1);
+  Tensor mask = Tensor::full({tasks, 1, ways, n}, -1e30, DType::f64);
+  double* m = mask.data<double>();
+  const std::vector<int64_t> l = support_labels.to_i64_vector();
+  for (int64_t t = 0; t < tasks; ++t)
+    for (int64_t i = 0; i < n; ++i) m[(t * ways + l[static_cast<size_t>(t * n + i)]) * n + i] = 0.0;
+  return dtype == DType::f64 ? mask : mask.to(dtype);
+}
+
+std::vector<nn::ParamSpec> body_specs(const nn::Model& model) {
+  std::vector<nn::ParamSpec> specs = model.specs();
+  specs.resize(model.head_begin());
+  return specs;
+}
+
+void require_classification(const LearnerConfig& config) {
+  if (config.loss != Loss::cross_entropy)
+    throw std::invalid_argument(config.algorithm + ": classification only (a metric learner has no regression output)");
+}
+
+}  // namespace cz::learn::detail

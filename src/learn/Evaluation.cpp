@@ -1,0 +1,59 @@
+// The meta-test protocol: per-episode metrics, spread over ranks, summarized identically everywhere.
+#include "cezanne/learn/Evaluation.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "LearnDetail.hpp"
+#include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/tensor/Ops.hpp"
+
+namespace cz::learn {
+
+EvalResult summarize(const std::vector<double>& values) {
+  EvalResult r;
+  r.episodes = static_cast<int64_t>(values.size());
+  if (values.empty()) return r;
+  const double n = static_cast<double>(values.size());
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  r.mean = sum / n;
+  double squares = 0.0;
+  for (double v : values) squares += (v - r.mean) * (v - r.mean);
+  r.ci95 = 1.96 * std::sqrt(squares / n) / std::sqrt(n);
+  return r;
+}
+
+double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta, const data::Episode& episode) {
+  const Tensor out = learner.predict(theta, episode.support, episode.support_labels, episode.query);
+  if (learner.config().loss == Loss::cross_entropy) return detail::accuracy(out, episode.query_labels);
+  const Tensor d = binary(BinaryOp::sub, out, episode.query_labels.to(out.dtype()));
+  return sum(binary(BinaryOp::mul, d, d), {}).item() / static_cast<double>(d.numel());
+}
+
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
+                    dist::Communicator* comm) {
+  if (episodes < 1) throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
+  std::vector<double> values(static_cast<size_t>(episodes), 0.0);
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
+  for (int64_t i : owned_tasks(episodes, rank, world))
+    values[static_cast<size_t>(i)] = episode_metric(learner, theta, episode_of(i));
+  // Every value is written by exactly one rank and zero elsewhere, so the sum is exact.
+  if (comm && world > 1) comm->allreduce(values.data(), values.size(), dist::DataType::f64, dist::ReduceOp::sum);
+  return summarize(values);
+}
+
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const data::EpisodeSampler& sampler,
+                    EvalOptions options, dist::Communicator* comm) {
+  return evaluate(
+      learner, theta, [&](int64_t i) { return sampler.sample(options.step, i); }, options.episodes, comm);
+}
+
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const SinusoidTasks& tasks,
+                    EvalOptions options, dist::Communicator* comm) {
+  return evaluate(
+      learner, theta, [&](int64_t i) { return tasks.sample(options.step, i); }, options.episodes, comm);
+}
+
+}  // namespace cz::learn

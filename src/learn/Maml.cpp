@@ -1,0 +1,118 @@
+// MAML / FOMAML / ANIL: inner SGD loops of all tasks batched on the task axis.
+#include "cezanne/learn/Maml.hpp"
+
+#include <stdexcept>
+
+#include "LearnDetail.hpp"
+#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/nn/Linear.hpp"
+
+namespace cz::learn {
+
+Maml::Maml(LearnerConfig config, Mode mode) : EpisodicLearner(std::move(config)), mode_(mode) {
+  config_.algorithm = name();
+  const nn::Model& m = *config_.model;
+  if (config_.loss == Loss::cross_entropy && config_.ways > m.output_size())
+    throw std::invalid_argument(name() + ": " + std::to_string(config_.ways) + " ways but the model's head has " +
+                                std::to_string(m.output_size()) + " outputs");
+  if (mode_ == Mode::head_only && m.head_begin() >= m.specs().size())
+    throw std::invalid_argument(name() + ": the model has no head parameters to adapt");
+}
+
+std::string Maml::name() const {
+  if (mode_ == Mode::head_only) return "anil";
+  return config_.first_order ? "fomaml" : "maml";
+}
+
+std::vector<nn::ParamSpec> Maml::specs() const { return config_.model->specs(); }
+
+Var Maml::task_loss(const Var& output, const Tensor& labels) const {
+  if (config_.loss == Loss::mse) return mse(output, Var(labels.to(output.dtype())));
+  // Fewer ways than head outputs: only the first `ways` logits take part.
+  const Var logits = output.size(-1) == config_.ways ? output : slice(output, -1, 0, config_.ways);
+  return cross_entropy(logits, labels);
+}
+
+nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels, int steps,
+                          bool create_graph) const {
+  const nn::Model& model = *config_.model;
+  const int64_t tasks = support.size(0);
+  GradModeGuard grad_on(true);
+  // Leaves that do not require grad (plain data) become fresh leaves: their inner gradients
+  // exist, and nothing flows back to the caller's tensors.
+  nn::ParamList base = theta;
+  for (Var& v : base)
+    if (!v.requires_grad()) v = Var(v.data(), true);
+  nn::ParamList phi = nn::expand_to_tasks(base, tasks);
+  const GradOptions options{.create_graph = create_graph};
+  // Every task has the same number of support examples, so T * (mean over all) is the sum over
+  // tasks of each task's mean loss: its gradient w.r.t. the per-task parameters is per task.
+  const double scale = static_cast<double>(tasks);
+  const Var x(support);
+
+  if (mode_ == Mode::full) {
+    for (int s = 0; s < steps; ++s) {
+      const Var loss = task_loss(model.forward_tasks(phi, x), support_labels) * scale;
+      const std::vector<Var> g = grad({loss}, phi, {}, options);
+      for (size_t i = 0; i < phi.size(); ++i)
+        phi[i] = phi[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
+    }
+    return phi;
+  }
+
+  // ANIL: the body's features of the support set once, then the inner loop on the head only.
+  const size_t head = model.head_begin();
+  const Var features = model.embed_tasks(phi, x);  // [T, N, D]
+  std::vector<Var> head_params(phi.begin() + static_cast<std::ptrdiff_t>(head), phi.end());
+  if (head_params.size() != 2)
+    throw std::invalid_argument("anil: the head must be one linear layer (weight, bias), got " +
+                                std::to_string(head_params.size()) + " parameters");
+  for (int s = 0; s < steps; ++s) {
+    const Var out = nn::linear(features, head_params[0], head_params[1]);
+    const Var loss = task_loss(out, support_labels) * scale;
+    const std::vector<Var> g = grad({loss}, head_params, {}, options);
+    for (size_t i = 0; i < head_params.size(); ++i)
+      head_params[i] = head_params[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
+  }
+  for (size_t i = 0; i < head_params.size(); ++i) phi[head + i] = head_params[i];
+  return phi;
+}
+
+Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out) const {
+  detail::check_theta(name(), specs(), theta);
+  detail::check_batch(name(), config_, batch);
+  // Second order needs the inner gradients recorded, and only when an outer gradient is wanted.
+  const bool outer = grad_enabled();
+  const nn::ParamList phi =
+      adapt(theta, batch.support, batch.support_labels, config_.inner_steps, outer && !config_.first_order);
+  const Var output = config_.model->forward_tasks(phi, Var(batch.query));
+  const Var loss = task_loss(output, batch.query_labels);
+  if (out) {
+    out->loss = loss.item();
+    out->accuracy = config_.loss == Loss::cross_entropy
+                        ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
+                        : 0.0;
+  }
+  return loss;
+}
+
+Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
+                     const Tensor& query) const {
+  detail::check_theta(name(), specs(), theta);
+  data::EpisodeBatch one;
+  one.support = support.unsqueeze(0);
+  one.support_labels = support_labels.unsqueeze(0);
+  one.query = query.unsqueeze(0);
+  one.query_labels = config_.loss == Loss::cross_entropy ? Tensor::zeros({1, query.size(0)}, DType::i64)
+                                                         : Tensor::zeros({1, query.size(0), model().output_size()});
+  detail::check_batch(name(), config_, one);
+  nn::ParamList constants;
+  for (const Var& v : theta) constants.push_back(v.detach());
+  const nn::ParamList phi = adapt(constants, one.support, one.support_labels, test_steps(), false);
+  NoGradGuard no_grad;
+  Tensor y = config_.model->forward_tasks(phi, Var(one.query)).data().select(0, 0);
+  if (config_.loss == Loss::cross_entropy && y.size(-1) != config_.ways) y = y.slice(-1, 0, config_.ways);
+  return y.contiguous();
+}
+
+}  // namespace cz::learn
