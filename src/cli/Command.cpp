@@ -19,8 +19,7 @@ std::map<std::string, CommandInfo>& registry() {
   return commands;
 }
 
-void print_help(std::ostream& out, const std::string& command,
-                const po::options_description& all,
+void print_help(std::ostream& out, const std::string& command, const po::options_description& all,
                 const po::positional_options_description* positional) {
   out << "usage: cezanne " << command << " [options]";
   if (positional != nullptr) {
@@ -34,7 +33,8 @@ void print_help(std::ostream& out, const std::string& command,
     }
     if (n == std::numeric_limits<unsigned>::max()) out << "...";
   }
-  out << "\n" << all << "\n"
+  out << "\n"
+      << all << "\n"
       << "Every option can also be set in the --config INI file (`name = value`); the command\n"
       << "line wins over the file.\n";
 }
@@ -85,13 +85,11 @@ const CommandInfo* find_command(const std::string& name) {
 
 bool parse_options(int argc, char** argv, const std::string& command,
                    po::options_description& options,
-                   const po::positional_options_description* positional,
-                   po::variables_map& vm) {
+                   const po::positional_options_description* positional, po::variables_map& vm) {
   po::options_description common("Common options");
-  common.add_options()
-      ("help,h", "print this help and exit")
-      ("config", po::value<std::string>()->value_name("FILE"),
-       "read options from an INI file (command line wins)");
+  common.add_options()("help,h", "print this help and exit")(
+      "config", po::value<std::string>()->value_name("FILE"),
+      "read options from an INI file (command line wins)");
   po::options_description all;
   all.add(options).add(common);
 

@@ -12,8 +12,8 @@
 //     ...
 //     return 0;
 //   }
-//   const cz::cli::CommandRegistrar kPrepare("prepare", "build a store from a source", run_prepare);
-//   }  // namespace
+//   const cz::cli::CommandRegistrar kPrepare("prepare", "build a store from a source",
+//   run_prepare); }  // namespace
 //
 // Names may have two words ("bench sampler"): `cezanne bench sampler --iters 10` runs it, and
 // `cezanne bench --help` lists every "bench ..." command.

@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
       print_commands(std::cout, group + " ");
       return 0;
     }
-    std::cerr << "cezanne " << group << ": unknown command '" << argv[2]
-              << "' (see cezanne " << group << " --help)" << std::endl;
+    std::cerr << "cezanne " << group << ": unknown command '" << argv[2] << "' (see cezanne "
+              << group << " --help)" << std::endl;
     return 2;
   }
   std::cerr << "cezanne: unknown command '" << group << "' (see cezanne --help)" << std::endl;

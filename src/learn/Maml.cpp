@@ -44,7 +44,11 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support, con
   for (Var& v : base)
     if (!v.requires_grad()) v = Var(v.data(), true);
   nn::ParamList phi = nn::expand_to_tasks(base, tasks);
-  const GradOptions options{.create_graph = create_graph};
+  GradOptions options;
+  options.create_graph = create_graph;
+  // The engine frees saved tensors of the nodes a grad() touches, including the ones that
+  // produced phi (expand, sub), which the query forward still goes through: keep them.
+  options.retain_graph = true;
   // Every task has the same number of support examples, so T * (mean over all) is the sum over
   // tasks of each task's mean loss: its gradient w.r.t. the per-task parameters is per task.
   const double scale = static_cast<double>(tasks);

@@ -116,12 +116,12 @@ TEST(Allgather, GradientOfGradientMatchesSingleProcess) {
   Communicator& c = world();
   const Var local(embeddings(c.rank()), true);
   const Var loss = rank_loss(local, allgather(c, local), c.rank(), first_row(c.rank()), c.size());
-  const Var g = grad({loss}, {local}, {}, {.create_graph = true})[0];
+  const Var g = grad({loss}, {local}, {}, GradOptions{.create_graph = true, .retain_graph = std::nullopt})[0];
   const Var h = sum(g * g);
   const Var dh = grad({h}, {local})[0];
 
   Reference ref = reference(c.size());
-  std::vector<Var> g_ref = grad({ref.total}, ref.slices, {}, {.create_graph = true});
+  std::vector<Var> g_ref = grad({ref.total}, ref.slices, {}, GradOptions{.create_graph = true, .retain_graph = std::nullopt});
   Var h_ref;
   for (const Var& gs : g_ref) h_ref = h_ref.defined() ? h_ref + sum(gs * gs) : sum(gs * gs);
   const Var dh_ref = grad({h_ref}, {ref.slices[static_cast<size_t>(c.rank())]})[0];

@@ -23,7 +23,9 @@ TEST(Communicator, RankSizeAndLocalRank) {
   Communicator& c = world();
   EXPECT_STREQ(c.backend(), "mpi");  // ctest starts every *MpiTest under mpirun
   const char* env_size = std::getenv("OMPI_COMM_WORLD_SIZE");
-  if (env_size) EXPECT_EQ(c.size(), std::atoi(env_size));
+  if (env_size) {
+    EXPECT_EQ(c.size(), std::atoi(env_size));
+  }
   EXPECT_GE(c.rank(), 0);
   EXPECT_LT(c.rank(), c.size());
   EXPECT_GE(c.local_rank(), 0);

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <numbers>
 #include <vector>
 
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/dist/Failure.hpp"
+#include "cezanne/dist/Log.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/tensor/Ops.hpp"
@@ -98,7 +101,7 @@ void meta_step(Mlp& model, GradientReducer& reducer, int64_t step, const std::ve
   for (int64_t t : tasks) {
     const Task task = sinusoid(step, t, model.flat.dtype());
     const Var support_loss = mse(forward(model.params, task.xs), task.ys);
-    const std::vector<Var> g = grad({support_loss}, model.params, {}, {.create_graph = true});
+    const std::vector<Var> g = grad({support_loss}, model.params, {}, GradOptions{.create_graph = true, .retain_graph = std::nullopt});
     std::vector<Var> adapted;
     for (size_t i = 0; i < g.size(); ++i) adapted.push_back(model.params[i] - g[i] * kInnerLr);
     const Var query_loss = mse(forward(adapted, task.xq), task.yq);
@@ -139,7 +142,12 @@ void check_same_answer(DType dtype, double tolerance) {
   for (int64_t step = 0; step < kSteps; ++step) meta_step(ref, local, step, owned_tasks(kMetaBatch, 0, 1));
 
   EXPECT_GT(max_rel_diff(ref.flat, initial), 1e-4);  // training moved the parameters
-  EXPECT_LE(max_rel_diff(model.flat, ref.flat), tolerance) << "ranks " << c.size();
+  const double diff = max_rel_diff(model.flat, ref.flat);
+  EXPECT_LE(diff, tolerance) << "ranks " << c.size();
+  std::ostringstream line;
+  line << "  " << dtype_name(dtype) << " at " << c.size() << " ranks: max |theta - theta_ref| / max |theta_ref| = "
+       << std::scientific << std::setprecision(2) << diff;
+  log(c, line.str());
   // Every rank holds the same parameters, bit for bit.
   const std::vector<double> mine = model.flat.to_vector();
   std::vector<double> root = mine;

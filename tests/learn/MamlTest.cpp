@@ -277,12 +277,14 @@ TEST(Maml, MetaLossFallsOnAFixedProblem) {
   auto model = std::make_shared<nn::Conv4>(8, 1, 16, 3);
   const data::EpisodeBatch batch = image_batch(2, 3, 16, 61, DType::f32);
   for (const char* algorithm : {"maml", "fomaml", "anil"}) {
-    const auto learner = make_learner(config(algorithm, model, Loss::cross_entropy, 3, 0.4, 1));
+    // FOMAML ignores how the inner step moves with theta, so it wants a milder inner step.
+    const double inner_lr = std::string(algorithm) == "fomaml" ? 0.1 : 0.4;
+    const auto learner = make_learner(config(algorithm, model, Loss::cross_entropy, 3, inner_lr, 1));
     nn::Params params(learner->specs());
     params.initialize(6);
     optim::Adam adam(params, 0.003);
     Metrics first, last;
-    for (int step = 0; step < 25; ++step) {
+    for (int step = 0; step < 30; ++step) {
       adam.zero_grad();
       Metrics m;
       learner->meta_loss(params.list(), batch, &m).backward();

@@ -80,7 +80,8 @@ void fill(float* device_ptr, std::size_t n, float value, void* stream) {
   if (n == 0) return;
   constexpr int kThreads = 256;
   constexpr std::size_t kMaxBlocks = 65535;
-  const auto blocks = static_cast<unsigned>(std::min<std::size_t>((n + kThreads - 1) / kThreads, kMaxBlocks));
+  const auto blocks =
+      static_cast<unsigned>(std::min<std::size_t>((n + kThreads - 1) / kThreads, kMaxBlocks));
   fill_kernel<<<blocks, kThreads, 0, as_stream(stream)>>>(device_ptr, n, value);
   CZ_CHECK_CUDA_LAUNCH();
 }

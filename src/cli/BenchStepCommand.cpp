@@ -1,0 +1,222 @@
+// `cezanne bench step`: meta-training steps per second of one learner on synthetic episodes.
+#include <sys/resource.h>
+
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "Command.hpp"
+#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/backend/Backend.hpp"
+#include "cezanne/dist/Bootstrap.hpp"
+#include "cezanne/dist/Failure.hpp"
+#include "cezanne/dist/GradientReducer.hpp"
+#include "cezanne/dist/Log.hpp"
+#include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
+#include "cezanne/nn/Conv4.hpp"
+#include "cezanne/nn/MLP.hpp"
+#include "cezanne/nn/Params.hpp"
+#include "cezanne/optim/Adam.hpp"
+#include "cezanne/tensor/Random.hpp"
+
+namespace po = boost::program_options;
+
+namespace cz::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Settings {
+  std::string algo, model;
+  int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1, filters = 64;
+  int iters = 10, warmup = 2, threads = 0;
+  double inner_lr = 0.4, outer_lr = 1e-3;
+  uint64_t seed = 0;
+};
+
+Settings settings_from(const po::variables_map& vm) {
+  Settings s;
+  s.algo = vm["algo"].as<std::string>();
+  s.model = vm["model"].as<std::string>();
+  s.ways = vm["ways"].as<int>();
+  s.shots = vm["shots"].as<int>();
+  s.queries = vm["queries"].as<int>();
+  s.meta_batch = vm["meta-batch"].as<int>();
+  s.inner_steps = vm["inner-steps"].as<int>();
+  s.inner_lr = vm["inner-lr"].as<double>();
+  s.outer_lr = vm["outer-lr"].as<double>();
+  s.image = vm["image"].as<int>();
+  s.channels = vm["channels"].as<int>();
+  s.filters = vm["filters"].as<int>();
+  s.iters = vm["iters"].as<int>();
+  s.warmup = vm["warmup"].as<int>();
+  s.threads = vm["threads"].as<int>();
+  s.seed = vm["seed"].as<uint64_t>();
+  bool known = false;
+  for (const std::string& n : learn::learner_names()) known = known || n == s.algo;
+  if (!known) throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese; got '" + s.algo + "'");
+  if (s.model != "conv4" && s.model != "mlp") throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
+  if (s.model == "mlp" && s.algo != "maml" && s.algo != "fomaml" && s.algo != "anil")
+    throw UsageError("--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo + "'");
+  if (s.ways < 1 || s.shots < 1 || s.queries < 1 || s.meta_batch < 1)
+    throw UsageError("--ways, --shots, --queries and --meta-batch must be >= 1");
+  if (s.inner_steps < 1 || !(s.inner_lr > 0) || !(s.outer_lr > 0))
+    throw UsageError("--inner-steps must be >= 1, --inner-lr and --outer-lr > 0");
+  if (s.iters < 1 || s.warmup < 0) throw UsageError("--iters must be >= 1 and --warmup >= 0");
+  if (s.threads < 0) throw UsageError("--threads must be >= 0 (0: the default)");
+  if (s.filters < 1 || s.channels < 1) throw UsageError("--filters and --channels must be >= 1");
+  return s;
+}
+
+// Synthetic classification tasks: uniform random images (a pure function of the seed and the
+// global task index, so any rank count draws the same ones), class-major fixed labels.
+data::EpisodeBatch synthetic_images(const Settings& s, const std::vector<int64_t>& tasks) {
+  const int64_t T = static_cast<int64_t>(tasks.size()), n = s.ways * s.shots, q = s.ways * s.queries;
+  data::EpisodeBatch b;
+  std::vector<Tensor> support, query;
+  for (int64_t t : tasks) {
+    const uint64_t key = mix_key({s.seed, static_cast<uint64_t>(t)});
+    support.push_back(Tensor::uniform({1, n, s.channels, s.image, s.image}, 0, 1, key, 0));
+    query.push_back(Tensor::uniform({1, q, s.channels, s.image, s.image}, 0, 1, key, static_cast<uint64_t>(n) << 20));
+  }
+  b.support = cat(support, 0);
+  b.query = cat(query, 0);
+  std::vector<int64_t> sl, ql;
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t c = 0; c < s.ways; ++c) {
+      for (int k = 0; k < s.shots; ++k) sl.push_back(c);
+      for (int k = 0; k < s.queries; ++k) ql.push_back(c);
+    }
+  b.support_labels = Tensor::from_i64(sl, {T, n});
+  b.query_labels = Tensor::from_i64(ql, {T, q});
+  b.task_indices = tasks;
+  return b;
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
+}
+
+int run_bench(dist::Communicator& comm, const Settings& s, const learn::EpisodicLearner& learner) {
+  const std::vector<int64_t> mine = owned_tasks(s.meta_batch, comm.rank(), comm.size());
+  const int64_t local = static_cast<int64_t>(mine.size());
+  nn::Params params(learner.specs());
+  params.initialize(s.seed);
+  dist::broadcast_parameters(comm, params.flat());
+  optim::Adam adam(params, s.outer_lr);
+  dist::GradientReducer reducer(comm);
+
+  const bool regression = s.model == "mlp";
+  const learn::SinusoidTasks sinusoids({.shots = s.shots, .queries = s.queries}, s.seed);
+  const data::EpisodeBatch images = regression || local == 0 ? data::EpisodeBatch{} : synthetic_images(s, mine);
+
+  double loss = 0.0;
+  auto step = [&](int64_t index) {
+    adam.zero_grad();
+    if (local > 0) {
+      const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(index, mine) : images;
+      learn::Metrics m;
+      // meta_loss is the mean over this rank's tasks; the reducer wants the sum, then divides
+      // by the global meta-batch.
+      (learner.meta_loss(params.list(), batch, &m) * static_cast<double>(local)).backward();
+      loss = m.loss;
+    }
+    reducer.reduce(params.flat_grad(), s.meta_batch);
+    adam.step();
+  };
+
+  for (int i = 0; i < s.warmup; ++i) step(i);
+  comm.barrier();
+  const auto start = Clock::now();
+  for (int i = 0; i < s.iters; ++i) step(s.warmup + i);
+  comm.barrier();
+  const double seconds =
+      comm.allreduce_value(std::chrono::duration<double>(Clock::now() - start).count(), dist::ReduceOp::max);
+  const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
+  const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
+
+  std::ostringstream line;
+  line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\",\"model\":\"" << s.model << "\"";
+  if (!regression) line << ",\"ways\":" << s.ways;
+  line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries << ",\"meta_batch\":" << s.meta_batch
+       << ",\"inner_steps\":" << s.inner_steps << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
+  if (!regression)
+    line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
+  line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
+       << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel() << ",\"seconds\":" << seconds
+       << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
+       << ",\"meta_steps_per_s\":" << s.iters / seconds << ",\"peak_rss_mb\":" << rss
+       << ",\"peak_rss_mb_all_ranks\":" << total_rss << ",\"last_loss\":" << (std::isfinite(loss) ? loss : -1.0)
+       << "}";
+  dist::log(comm, line.str());
+  return 0;
+}
+
+int bench_step(int argc, char** argv) {
+  po::options_description options(
+      "cezanne bench step: meta-training steps on synthetic episodes (Adam outer step), one JSON line");
+  // clang-format off
+  options.add_options()
+    ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching or siamese")
+    ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1)")
+    ("ways", po::value<int>()->default_value(5), "classes per task (conv4)")
+    ("shots", po::value<int>()->default_value(1), "support examples per class (mlp: K points)")
+    ("queries", po::value<int>()->default_value(15), "query examples per class (mlp: Q points)")
+    ("meta-batch", po::value<int>()->default_value(8), "tasks per meta-step over all ranks")
+    ("inner-steps", po::value<int>()->default_value(1), "inner SGD steps (MAML family)")
+    ("inner-lr", po::value<double>()->default_value(0.4), "inner learning rate (MAML family)")
+    ("outer-lr", po::value<double>()->default_value(1e-3), "Adam learning rate")
+    ("image", po::value<int>()->default_value(28), "image side (conv4)")
+    ("channels", po::value<int>()->default_value(1), "image channels (conv4)")
+    ("filters", po::value<int>()->default_value(64), "Conv4 filters")
+    ("iters", po::value<int>()->default_value(10), "timed meta-steps")
+    ("warmup", po::value<int>()->default_value(2), "untimed meta-steps first")
+    ("threads", po::value<int>()->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("seed", po::value<uint64_t>()->default_value(0), "seed of the parameters and synthetic tasks");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
+  const Settings s = settings_from(vm);
+
+  // The model and learner are checked before MPI starts: a bad size is a usage error.
+  std::unique_ptr<learn::EpisodicLearner> learner;
+  try {
+    learn::LearnerConfig c;
+    c.algorithm = s.algo;
+    c.ways = s.model == "mlp" ? 1 : s.ways;
+    c.inner_lr = s.inner_lr;
+    c.inner_steps = s.inner_steps;
+    if (s.model == "mlp") {
+      c.model = std::make_shared<nn::MLP>(learn::SinusoidTasks::model());
+      c.loss = learn::Loss::mse;
+    } else {
+      c.model = std::make_shared<nn::Conv4>(s.filters, s.channels, s.image, s.ways);
+    }
+    learner = learn::make_learner(c);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+
+  set_num_threads(s.threads);
+  auto world = dist::init(&argc, &argv);
+  const int status = dist::run_guarded(*world, [&] { return run_bench(*world, s, *learner); });
+  world.reset();
+  dist::finalize();
+  return status;
+}
+
+const CommandRegistrar kBenchStep("bench step", "meta-training steps per second of a learner on synthetic episodes",
+                                  bench_step);
+
+}  // namespace
+}  // namespace cz::cli

@@ -1,0 +1,106 @@
+// Differentiable ops against naive reference loops: conv2d (with bias, stride, padding and the
+// task axis) and batch_norm (batch statistics, task axis, running statistics).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "GradCheck.hpp"
+
+namespace cz {
+namespace {
+
+double conv_ref(const Tensor& x, const Tensor& w, const Tensor& b, int n, int f, int oh, int ow, int stride, int pad) {
+  const int64_t C = x.size(1), H = x.size(2), W = x.size(3), k = w.size(2);
+  double s = b.defined() ? b.at({f}) : 0.0;
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t ih = oh * stride - pad + i, iw = ow * stride - pad + j;
+        if (ih >= 0 && ih < H && iw >= 0 && iw < W) s += x.at({n, c, ih, iw}) * w.at({f, c, i, j});
+      }
+  return s;
+}
+
+TEST(Reference, Conv2dMatchesNaiveLoops) {
+  const Tensor x = testing::random_f64({2, 3, 7, 6}, 1), w = testing::random_f64({4, 3, 3, 3}, 2),
+               b = testing::random_f64({4}, 3);
+  for (int stride : {1, 2})
+    for (int pad : {0, 1}) {
+      const Tensor y = conv2d(Var(x), Var(w), Var(b), stride, pad).data();
+      ASSERT_EQ(y.shape(), (Shape{2, 4, (7 + 2 * pad - 3) / stride + 1, (6 + 2 * pad - 3) / stride + 1}));
+      for (int n = 0; n < 2; ++n)
+        for (int f = 0; f < 4; ++f)
+          for (int oh = 0; oh < y.size(2); ++oh)
+            for (int ow = 0; ow < y.size(3); ++ow)
+              ASSERT_NEAR(y.at({n, f, oh, ow}), conv_ref(x, w, b, n, f, oh, ow, stride, pad), 1e-12);
+    }
+}
+
+TEST(Reference, Conv2dTaskAxisIsAGroupedConvolution) {
+  const Tensor x = testing::random_f64({3, 2, 2, 5, 5}, 4), w = testing::random_f64({3, 4, 2, 3, 3}, 5),
+               b = testing::random_f64({3, 4}, 6);
+  const Tensor y = conv2d(Var(x), Var(w), Var(b), 1, 1).data();
+  ASSERT_EQ(y.shape(), (Shape{3, 2, 4, 5, 5}));
+  for (int t = 0; t < 3; ++t)
+    for (int n = 0; n < 2; ++n)
+      for (int f = 0; f < 4; ++f)
+        for (int oh = 0; oh < 5; ++oh)
+          for (int ow = 0; ow < 5; ++ow)
+            ASSERT_NEAR(y.at({t, n, f, oh, ow}),
+                        conv_ref(x.select(0, t), w.select(0, t), b.select(0, t), n, f, oh, ow, 1, 1), 1e-12);
+}
+
+// y[n,c,...] = (x - mean_c) / sqrt(var_c + eps) * gamma_c + beta_c over all n and positions.
+void batch_norm_ref(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, const Tensor& y) {
+  const int64_t N = x.size(0), C = x.size(1), P = x.numel() / (N * C);
+  const Tensor xc = x.reshape({N, C, P}), yc = y.reshape({N, C, P});
+  for (int64_t c = 0; c < C; ++c) {
+    double mean = 0, var = 0;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t p = 0; p < P; ++p) mean += xc.at({n, c, p});
+    mean /= static_cast<double>(N * P);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t p = 0; p < P; ++p) var += std::pow(xc.at({n, c, p}) - mean, 2);
+    var /= static_cast<double>(N * P);
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t p = 0; p < P; ++p)
+        ASSERT_NEAR(yc.at({n, c, p}), (xc.at({n, c, p}) - mean) / std::sqrt(var + eps) * gamma.at({c}) + beta.at({c}),
+                    1e-12);
+  }
+}
+
+TEST(Reference, BatchNormMatchesNaiveLoops) {
+  const Tensor x = testing::random_f64({5, 3, 2, 4}, 7), g = testing::random_f64({3}, 8), b = testing::random_f64({3}, 9);
+  batch_norm_ref(x, g, b, 1e-5, batch_norm(Var(x), Var(g), Var(b), 1e-5).data());
+}
+
+TEST(Reference, BatchNormTaskAxisKeepsPerTaskStatistics) {
+  const Tensor x = testing::random_f64({2, 4, 3, 2, 2}, 10), g = testing::random_f64({2, 3}, 11),
+               b = testing::random_f64({2, 3}, 12);
+  const Tensor y = batch_norm(Var(x), Var(g), Var(b), 1e-5, true).data();
+  for (int t = 0; t < 2; ++t) batch_norm_ref(x.select(0, t), g.select(0, t), b.select(0, t), 1e-5, y.select(0, t));
+}
+
+TEST(Reference, BatchNormRunningStatistics) {
+  const Tensor x = testing::random_f64({6, 2, 3, 3}, 13);
+  RunningStats running{Tensor::zeros({2}, DType::f64), Tensor::ones({2}, DType::f64), 0.1};
+  batch_norm(Var(x), Var(), Var(), 1e-5, false, &running, true);
+  // Running mean moves 10% towards the batch mean; running var towards the unbiased batch var.
+  for (int64_t c = 0; c < 2; ++c) {
+    const std::vector<double> v = x.select(1, c).contiguous().to_vector();
+    double mean = 0, var = 0;
+    for (double a : v) mean += a;
+    mean /= static_cast<double>(v.size());
+    for (double a : v) var += (a - mean) * (a - mean);
+    var /= static_cast<double>(v.size() - 1);
+    EXPECT_NEAR(running.mean.at({c}), 0.1 * mean, 1e-12);
+    EXPECT_NEAR(running.var.at({c}), 0.9 + 0.1 * var, 1e-12);
+  }
+  // In evaluation, the running statistics normalize.
+  const Tensor y = batch_norm(Var(x), Var(), Var(), 1e-5, false, &running, false).data();
+  EXPECT_NEAR(y.at({0, 1, 0, 0}), (x.at({0, 1, 0, 0}) - running.mean.at({1})) / std::sqrt(running.var.at({1}) + 1e-5),
+              1e-12);
+}
+
+}  // namespace
+}  // namespace cz
