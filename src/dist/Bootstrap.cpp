@@ -47,14 +47,18 @@ std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options)
   std::lock_guard<std::mutex> lock(world_mutex);
   if (world) return world;
   if (launched_in_parallel()) {
+    const long slurm_tasks = env_long("SLURM_NTASKS", 1);
+    if (slurm_tasks > 1 && std::getenv("SLURM_STEP_ID") != nullptr && std::getenv("PMIX_RANK") == nullptr &&
+        std::getenv("PMI_RANK") == nullptr && std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) {
+      // srun without a PMI plugin: checked before MPI_Init, because Open MPI aborts inside it
+      // with a message that does not name the fix, and other MPIs start singletons that would
+      // each train alone.
+      throw DistError(with_rank(static_cast<int>(env_long("SLURM_PROCID", 0)),
+                                "Slurm started " + std::to_string(slurm_tasks) +
+                                    " tasks but MPI sees 1 rank; launch with srun --mpi=pmix"));
+    }
     detail::mpi_initialize(argc, argv);
     world = detail::make_mpi_world();
-    const long slurm_tasks = env_long("SLURM_NTASKS", 1);
-    if (slurm_tasks > 1 && world->size() == 1 && std::getenv("OMPI_COMM_WORLD_SIZE") == nullptr) {
-      // srun without a PMI plugin starts independent singletons: each would train alone.
-      throw DistError(with_rank(0, "Slurm started " + std::to_string(slurm_tasks) +
-                                       " tasks but MPI sees 1 rank; launch with srun --mpi=pmix"));
-    }
   } else {
     world = std::make_shared<detail::StubCommunicator>();
   }

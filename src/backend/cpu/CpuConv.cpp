@@ -1,4 +1,5 @@
 // CPU im2col / col2im and max-pooling windows.
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -22,6 +23,19 @@ ConvGeometry geometry(const Shape& image, int64_t kh, int64_t kw, int64_t stride
   return g;
 }
 
+// Output positions o in [lo, hi) whose input o*stride - padding + k lies in [0, size).
+struct ValidRange {
+  int64_t lo, hi;
+};
+ValidRange valid_range(int64_t out, int64_t size, int64_t stride, int64_t padding, int64_t k) {
+  const int64_t shift = padding - k;  // input = o*stride - shift
+  int64_t lo = shift > 0 ? (shift + stride - 1) / stride : 0;
+  int64_t hi = (size - 1 + shift) >= 0 ? (size - 1 + shift) / stride + 1 : 0;
+  lo = std::min(lo, out);
+  hi = std::max(std::min(hi, out), lo);
+  return {lo, hi};
+}
+
 }  // namespace
 
 void CpuBackend::unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& cols) {
@@ -35,6 +49,8 @@ void CpuBackend::unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride,
     for (int64_t b = 0; b < g.batch; ++b) {
       for (int64_t row = 0; row < rows; ++row) {
         const int64_t c = row / (kh * kw), ki = (row / kw) % kh, kj = row % kw;
+        const ValidRange cols_range = valid_range(g.Wo, g.W, stride, padding, kj);
+        const int64_t cols_lo = cols_range.lo, cols_hi = cols_range.hi;
         T* dst = cp + (b * rows + row) * ncols;
         for (int64_t n = 0; n < g.N; ++n) {
           const T* plane = xp + ((b * g.N + n) * g.C + c) * g.H * g.W;
@@ -46,18 +62,14 @@ void CpuBackend::unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride,
               std::memset(drow, 0, sizeof(T) * g.Wo);
               continue;
             }
-            const T* srow = plane + ih * g.W;
+            const T* srow = plane + ih * g.W - padding + kj;  // srow[ow*stride] = input column
+            for (int64_t ow = 0; ow < cols_lo; ++ow) drow[ow] = T(0);
             if (stride == 1) {
-              for (int64_t ow = 0; ow < g.Wo; ++ow) {
-                const int64_t iw = ow - padding + kj;
-                drow[ow] = (iw >= 0 && iw < g.W) ? srow[iw] : T(0);
-              }
+              for (int64_t ow = cols_lo; ow < cols_hi; ++ow) drow[ow] = srow[ow];
             } else {
-              for (int64_t ow = 0; ow < g.Wo; ++ow) {
-                const int64_t iw = ow * stride - padding + kj;
-                drow[ow] = (iw >= 0 && iw < g.W) ? srow[iw] : T(0);
-              }
+              for (int64_t ow = cols_lo; ow < cols_hi; ++ow) drow[ow] = srow[ow * stride];
             }
+            for (int64_t ow = cols_hi; ow < g.Wo; ++ow) drow[ow] = T(0);
           }
         }
       }
@@ -82,14 +94,15 @@ void CpuBackend::fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t stride
             for (int64_t kj = 0; kj < kw; ++kj) {
               const int64_t row = (c * kh + ki) * kw + kj;
               const T* src = cp + (b * rows + row) * ncols + n * L;
-              for (int64_t oh = 0; oh < g.Ho; ++oh) {
-                const int64_t ih = oh * stride - padding + ki;
-                if (ih < 0 || ih >= g.H) continue;
-                T* prow = plane + ih * g.W;
+              const ValidRange rr = valid_range(g.Ho, g.H, stride, padding, ki);
+              const ValidRange cr = valid_range(g.Wo, g.W, stride, padding, kj);
+              for (int64_t oh = rr.lo; oh < rr.hi; ++oh) {
+                T* prow = plane + (oh * stride - padding + ki) * g.W - padding + kj;
                 const T* srow = src + oh * g.Wo;
-                for (int64_t ow = 0; ow < g.Wo; ++ow) {
-                  const int64_t iw = ow * stride - padding + kj;
-                  if (iw >= 0 && iw < g.W) prow[iw] += srow[ow];
+                if (stride == 1) {
+                  for (int64_t ow = cr.lo; ow < cr.hi; ++ow) prow[ow] += srow[ow];
+                } else {
+                  for (int64_t ow = cr.lo; ow < cr.hi; ++ow) prow[ow * stride] += srow[ow];
                 }
               }
             }
