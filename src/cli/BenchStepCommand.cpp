@@ -36,7 +36,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Settings {
   std::string algo, model;
-  int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1, filters = 64;
+  int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
+      filters = 64;
   int iters = 10, warmup = 2, threads = 0;
   double inner_lr = 0.4, outer_lr = 1e-3;
   uint64_t seed = 0;
@@ -62,10 +63,15 @@ Settings settings_from(const po::variables_map& vm) {
   s.seed = vm["seed"].as<uint64_t>();
   bool known = false;
   for (const std::string& n : learn::learner_names()) known = known || n == s.algo;
-  if (!known) throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese; got '" + s.algo + "'");
-  if (s.model != "conv4" && s.model != "mlp") throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
+  if (!known)
+    throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese; got '" +
+                     s.algo + "'");
+  if (s.model != "conv4" && s.model != "mlp")
+    throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
   if (s.model == "mlp" && s.algo != "maml" && s.algo != "fomaml" && s.algo != "anil")
-    throw UsageError("--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo + "'");
+    throw UsageError(
+        "--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo +
+        "'");
   if (s.ways < 1 || s.shots < 1 || s.queries < 1 || s.meta_batch < 1)
     throw UsageError("--ways, --shots, --queries and --meta-batch must be >= 1");
   if (s.inner_steps < 1 || !(s.inner_lr > 0) || !(s.outer_lr > 0))
@@ -79,13 +85,15 @@ Settings settings_from(const po::variables_map& vm) {
 // Synthetic classification tasks: uniform random images (a pure function of the seed and the
 // global task index, so any rank count draws the same ones), class-major fixed labels.
 data::EpisodeBatch synthetic_images(const Settings& s, const std::vector<int64_t>& tasks) {
-  const int64_t T = static_cast<int64_t>(tasks.size()), n = s.ways * s.shots, q = s.ways * s.queries;
+  const int64_t T = static_cast<int64_t>(tasks.size()), n = s.ways * s.shots,
+                q = s.ways * s.queries;
   data::EpisodeBatch b;
   std::vector<Tensor> support, query;
   for (int64_t t : tasks) {
     const uint64_t key = mix_key({s.seed, static_cast<uint64_t>(t)});
     support.push_back(Tensor::uniform({1, n, s.channels, s.image, s.image}, 0, 1, key, 0));
-    query.push_back(Tensor::uniform({1, q, s.channels, s.image, s.image}, 0, 1, key, static_cast<uint64_t>(n) << 20));
+    query.push_back(Tensor::uniform({1, q, s.channels, s.image, s.image}, 0, 1, key,
+                                    static_cast<uint64_t>(n) << 20));
   }
   b.support = cat(support, 0);
   b.query = cat(query, 0);
@@ -118,7 +126,8 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
 
   const bool regression = s.model == "mlp";
   const learn::SinusoidTasks sinusoids({.shots = s.shots, .queries = s.queries}, s.seed);
-  const data::EpisodeBatch images = regression || local == 0 ? data::EpisodeBatch{} : synthetic_images(s, mine);
+  const data::EpisodeBatch images =
+      regression || local == 0 ? data::EpisodeBatch{} : synthetic_images(s, mine);
 
   double loss = 0.0;
   auto step = [&](int64_t index) {
@@ -140,31 +149,38 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
   const auto start = Clock::now();
   for (int i = 0; i < s.iters; ++i) step(s.warmup + i);
   comm.barrier();
-  const double seconds =
-      comm.allreduce_value(std::chrono::duration<double>(Clock::now() - start).count(), dist::ReduceOp::max);
+  const double seconds = comm.allreduce_value(
+      std::chrono::duration<double>(Clock::now() - start).count(), dist::ReduceOp::max);
   const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
   const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
+  // The last step's meta-loss over the global meta-batch (the same figure on any rank count).
+  const double global_loss =
+      comm.allreduce_value(loss * static_cast<double>(local), dist::ReduceOp::sum) / s.meta_batch;
 
   std::ostringstream line;
   line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\",\"model\":\"" << s.model << "\"";
   if (!regression) line << ",\"ways\":" << s.ways;
-  line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries << ",\"meta_batch\":" << s.meta_batch
-       << ",\"inner_steps\":" << s.inner_steps << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
+  line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries
+       << ",\"meta_batch\":" << s.meta_batch << ",\"inner_steps\":" << s.inner_steps
+       << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
   if (!regression)
-    line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
+    line << ",\"image\":" << s.image << ",\"channels\":" << s.channels
+         << ",\"filters\":" << s.filters;
   line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
-       << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel() << ",\"seconds\":" << seconds
+       << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
+       << ",\"seconds\":" << seconds
        << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
        << ",\"meta_steps_per_s\":" << s.iters / seconds << ",\"peak_rss_mb\":" << rss
-       << ",\"peak_rss_mb_all_ranks\":" << total_rss << ",\"last_loss\":" << (std::isfinite(loss) ? loss : -1.0)
-       << "}";
+       << ",\"peak_rss_mb_all_ranks\":" << total_rss
+       << ",\"last_loss\":" << (std::isfinite(global_loss) ? global_loss : -1.0) << "}";
   dist::log(comm, line.str());
   return 0;
 }
 
 int bench_step(int argc, char** argv) {
   po::options_description options(
-      "cezanne bench step: meta-training steps on synthetic episodes (Adam outer step), one JSON line");
+      "cezanne bench step: meta-training steps on synthetic episodes (Adam outer step), one JSON "
+      "line");
   // clang-format off
   options.add_options()
     ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching or siamese")
@@ -215,8 +231,8 @@ int bench_step(int argc, char** argv) {
   return status;
 }
 
-const CommandRegistrar kBenchStep("bench step", "meta-training steps per second of a learner on synthetic episodes",
-                                  bench_step);
+const CommandRegistrar kBenchStep(
+    "bench step", "meta-training steps per second of a learner on synthetic episodes", bench_step);
 
 }  // namespace
 }  // namespace cz::cli

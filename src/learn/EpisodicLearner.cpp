@@ -19,32 +19,40 @@ namespace cz::learn {
 EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(config)) {
   const std::string& who = config_.algorithm;
   if (!config_.model) throw std::invalid_argument(who + ": no model given");
-  if (config_.ways < 1) throw std::invalid_argument(who + ": ways must be >= 1, got " + std::to_string(config_.ways));
+  if (config_.ways < 1)
+    throw std::invalid_argument(who + ": ways must be >= 1, got " + std::to_string(config_.ways));
   if (config_.inner_steps < 1)
-    throw std::invalid_argument(who + ": inner_steps must be >= 1, got " + std::to_string(config_.inner_steps));
+    throw std::invalid_argument(who + ": inner_steps must be >= 1, got " +
+                                std::to_string(config_.inner_steps));
   if (config_.test_inner_steps < 0)
     throw std::invalid_argument(who + ": test_inner_steps must be >= 0, got " +
                                 std::to_string(config_.test_inner_steps));
   if (!(config_.inner_lr > 0))
-    throw std::invalid_argument(who + ": inner_lr must be > 0, got " + std::to_string(config_.inner_lr));
+    throw std::invalid_argument(who + ": inner_lr must be > 0, got " +
+                                std::to_string(config_.inner_lr));
 }
 
-void EpisodicLearner::check_checkpoint(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs) const {
+void EpisodicLearner::check_checkpoint(const std::string& algorithm,
+                                       const std::vector<nn::ParamSpec>& specs) const {
   if (algorithm != name())
-    throw std::invalid_argument("checkpoint of '" + algorithm + "' cannot be loaded into '" + name() + "'");
+    throw std::invalid_argument("checkpoint of '" + algorithm + "' cannot be loaded into '" +
+                                name() + "'");
   const std::vector<nn::ParamSpec> mine = this->specs();
   if (specs.size() != mine.size())
-    throw std::invalid_argument("checkpoint of '" + algorithm + "' has " + std::to_string(specs.size()) +
-                                " parameters, this " + name() + " learner has " + std::to_string(mine.size()));
+    throw std::invalid_argument("checkpoint of '" + algorithm + "' has " +
+                                std::to_string(specs.size()) + " parameters, this " + name() +
+                                " learner has " + std::to_string(mine.size()));
   for (size_t i = 0; i < mine.size(); ++i)
     if (specs[i].name != mine[i].name || specs[i].shape != mine[i].shape)
-      throw std::invalid_argument("checkpoint of '" + algorithm + "': parameter " + std::to_string(i) + " is '" +
-                                  specs[i].name + "' " + shape_str(specs[i].shape) + ", this learner expects '" +
+      throw std::invalid_argument("checkpoint of '" + algorithm + "': parameter " +
+                                  std::to_string(i) + " is '" + specs[i].name + "' " +
+                                  shape_str(specs[i].shape) + ", this learner expects '" +
                                   mine[i].name + "' " + shape_str(mine[i].shape));
 }
 
 const std::vector<std::string>& learner_names() {
-  static const std::vector<std::string> names{"maml", "fomaml", "anil", "protonet", "matching", "siamese"};
+  static const std::vector<std::string> names{"maml",     "fomaml",   "anil",
+                                              "protonet", "matching", "siamese"};
   return names;
 }
 
@@ -86,40 +94,44 @@ bool model_input(const nn::Model& model, Shape& shape, std::string& model_name) 
 
 }  // namespace
 
-void check_set(const std::string& who, const LearnerConfig& config, const Tensor& x, const Tensor& labels,
-               const char* what, int64_t tasks) {
+void check_set(const std::string& who, const LearnerConfig& config, const Tensor& x,
+               const Tensor& labels, const char* what, int64_t tasks) {
   const std::string where = who + ": " + what;
   if (!x.defined() || !labels.defined()) throw std::invalid_argument(where + " set is missing");
   if (x.dim() < 3 || x.size(0) != tasks)
-    throw std::invalid_argument(where + " " + shape_str(x.shape()) + " must be [T = " + std::to_string(tasks) +
-                                ", N, ...]");
+    throw std::invalid_argument(where + " " + shape_str(x.shape()) +
+                                " must be [T = " + std::to_string(tasks) + ", N, ...]");
   const int64_t n = x.size(1);
   if (n < 1) throw std::invalid_argument(where + " set is empty");
   Shape expected;
   std::string model_name;
   const Shape example(x.shape().begin() + 2, x.shape().end());
   if (model_input(*config.model, expected, model_name) && example != expected)
-    throw std::invalid_argument(where + " examples are " + shape_str(example) + " but the model (" + model_name +
-                                ") takes " + shape_str(expected) + ": the model does not fit the data");
+    throw std::invalid_argument(where + " examples are " + shape_str(example) + " but the model (" +
+                                model_name + ") takes " + shape_str(expected) +
+                                ": the model does not fit the data");
   if (config.loss == Loss::cross_entropy) {
     if (labels.dtype() != DType::i64 || labels.shape() != Shape{tasks, n})
-      throw std::invalid_argument(where + " labels must be i64 [" + std::to_string(tasks) + ", " + std::to_string(n) +
-                                  "], got " + dtype_name(labels.dtype()) + " " + shape_str(labels.shape()));
+      throw std::invalid_argument(where + " labels must be i64 [" + std::to_string(tasks) + ", " +
+                                  std::to_string(n) + "], got " + dtype_name(labels.dtype()) + " " +
+                                  shape_str(labels.shape()));
     for (int64_t l : labels.to_i64_vector())
       if (l < 0 || l >= config.ways)
         throw std::invalid_argument(where + " label " + std::to_string(l) + " is outside 0.." +
-                                    std::to_string(config.ways - 1) + " (" + std::to_string(config.ways) +
-                                    "-way learner)");
+                                    std::to_string(config.ways - 1) + " (" +
+                                    std::to_string(config.ways) + "-way learner)");
   } else {
     const Shape target{tasks, n, config.model->output_size()};
     if (labels.dtype() == DType::i64 || labels.shape() != target)
-      throw std::invalid_argument(where + " targets must be floating [" + std::to_string(tasks) + ", " +
-                                  std::to_string(n) + ", " + std::to_string(target[2]) + "], got " +
-                                  dtype_name(labels.dtype()) + " " + shape_str(labels.shape()));
+      throw std::invalid_argument(where + " targets must be floating [" + std::to_string(tasks) +
+                                  ", " + std::to_string(n) + ", " + std::to_string(target[2]) +
+                                  "], got " + dtype_name(labels.dtype()) + " " +
+                                  shape_str(labels.shape()));
   }
 }
 
-void check_batch(const std::string& who, const LearnerConfig& config, const data::EpisodeBatch& batch) {
+void check_batch(const std::string& who, const LearnerConfig& config,
+                 const data::EpisodeBatch& batch) {
   if (!batch.support.defined() || batch.support.dim() < 1)
     throw std::invalid_argument(who + ": the batch has no support set");
   const int64_t tasks = batch.support.size(0);
@@ -148,7 +160,8 @@ Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype) {
   return dtype == DType::f64 ? out : out.to(dtype);
 }
 
-nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body, int64_t tasks) {
+nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body,
+                                   int64_t tasks) {
   const std::vector<nn::ParamSpec> specs = model.specs();
   const size_t head = model.head_begin();
   nn::ParamList p = tasks > 0 ? nn::expand_to_tasks(body, tasks) : body;
@@ -164,15 +177,17 @@ nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& 
   return p;
 }
 
-void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs, const nn::ParamList& theta) {
+void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs,
+                 const nn::ParamList& theta) {
   if (theta.size() != specs.size())
-    throw std::invalid_argument(who + ": expected " + std::to_string(specs.size()) + " parameters, got " +
-                                std::to_string(theta.size()));
+    throw std::invalid_argument(who + ": expected " + std::to_string(specs.size()) +
+                                " parameters, got " + std::to_string(theta.size()));
   for (size_t i = 0; i < specs.size(); ++i)
     if (!theta[i].defined() || theta[i].shape() != specs[i].shape)
-      throw std::invalid_argument(who + ": parameter '" + specs[i].name + "' has shape " +
-                                  (theta[i].defined() ? shape_str(theta[i].shape()) : std::string("undefined")) +
-                                  ", expected " + shape_str(specs[i].shape));
+      throw std::invalid_argument(
+          who + ": parameter '" + specs[i].name + "' has shape " +
+          (theta[i].defined() ? shape_str(theta[i].shape()) : std::string("undefined")) +
+          ", expected " + shape_str(specs[i].shape));
 }
 
 }  // namespace detail
@@ -180,16 +195,17 @@ void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs
 
 namespace cz::learn::detail {
 
-std::pair<Var, Var> embed_sets(const nn::Model& model, const nn::ParamList& body, const Tensor& support,
-                               const Tensor& query) {
+std::pair<Var, Var> embed_sets(const nn::Model& model, const nn::ParamList& body,
+                               const Tensor& support, const Tensor& query) {
   const int64_t tasks = support.size(0), n = support.size(1), q = query.size(1);
   const Tensor both = cz::cat({support, query}, 1);
-  const Var e = model.embed_tasks(body_with_dummy_head(model, body, tasks), Var(both));  // [T, N+Q, D]
+  const Var e =
+      model.embed_tasks(body_with_dummy_head(model, body, tasks), Var(both));  // [T, N+Q, D]
   return {slice(e, 1, 0, n), slice(e, 1, n, n + q)};
 }
 
-data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& support, const Tensor& support_labels,
-                               const Tensor& query) {
+data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& support,
+                               const Tensor& support_labels, const Tensor& query) {
   data::EpisodeBatch one;
   one.support = support.unsqueeze(0);
   one.support_labels = support_labels.unsqueeze(0);
@@ -218,7 +234,8 @@ std::vector<nn::ParamSpec> body_specs(const nn::Model& model) {
 
 void require_classification(const LearnerConfig& config) {
   if (config.loss != Loss::cross_entropy)
-    throw std::invalid_argument(config.algorithm + ": classification only (a metric learner has no regression output)");
+    throw std::invalid_argument(
+        config.algorithm + ": classification only (a metric learner has no regression output)");
 }
 
 }  // namespace cz::learn::detail

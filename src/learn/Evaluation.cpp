@@ -1,4 +1,5 @@
-// The meta-test protocol: per-episode metrics, spread over ranks, summarized identically everywhere.
+// The meta-test protocol: per-episode metrics, spread over ranks, summarized identically
+// everywhere.
 #include "cezanne/learn/Evaluation.hpp"
 
 #include <cmath>
@@ -24,9 +25,11 @@ EvalResult summarize(const std::vector<double>& values) {
   return r;
 }
 
-double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta, const data::Episode& episode) {
+double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta,
+                      const data::Episode& episode) {
   const Tensor out = learner.predict(theta, episode.support, episode.support_labels, episode.query);
-  if (learner.config().loss == Loss::cross_entropy) return detail::accuracy(out, episode.query_labels);
+  if (learner.config().loss == Loss::cross_entropy)
+    return detail::accuracy(out, episode.query_labels);
   const Tensor d = binary(BinaryOp::sub, out, episode.query_labels.to(out.dtype()));
   return sum(binary(BinaryOp::mul, d, d), {}).item() / static_cast<double>(d.numel());
 }
@@ -34,26 +37,31 @@ double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta
 EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
                     const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
                     dist::Communicator* comm) {
-  if (episodes < 1) throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
+  if (episodes < 1)
+    throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
   std::vector<double> values(static_cast<size_t>(episodes), 0.0);
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
   for (int64_t i : owned_tasks(episodes, rank, world))
     values[static_cast<size_t>(i)] = episode_metric(learner, theta, episode_of(i));
   // Every value is written by exactly one rank and zero elsewhere, so the sum is exact.
-  if (comm && world > 1) comm->allreduce(values.data(), values.size(), dist::DataType::f64, dist::ReduceOp::sum);
+  if (comm && world > 1)
+    comm->allreduce(values.data(), values.size(), dist::DataType::f64, dist::ReduceOp::sum);
   return summarize(values);
 }
 
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const data::EpisodeSampler& sampler,
-                    EvalOptions options, dist::Communicator* comm) {
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const data::EpisodeSampler& sampler, EvalOptions options,
+                    dist::Communicator* comm) {
   return evaluate(
-      learner, theta, [&](int64_t i) { return sampler.sample(options.step, i); }, options.episodes, comm);
+      learner, theta, [&](int64_t i) { return sampler.sample(options.step, i); }, options.episodes,
+      comm);
 }
 
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const SinusoidTasks& tasks,
-                    EvalOptions options, dist::Communicator* comm) {
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const SinusoidTasks& tasks, EvalOptions options, dist::Communicator* comm) {
   return evaluate(
-      learner, theta, [&](int64_t i) { return tasks.sample(options.step, i); }, options.episodes, comm);
+      learner, theta, [&](int64_t i) { return tasks.sample(options.step, i); }, options.episodes,
+      comm);
 }
 
 }  // namespace cz::learn

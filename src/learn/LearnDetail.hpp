@@ -13,11 +13,12 @@ namespace cz::learn::detail {
 /// Checks one set of a batch: x [T, N, ...] fits the model's input, labels [T, N] (i64 in
 /// [0, ways)) or targets [T, N, out] for regression. `what` is "support" or "query".
 /// Throws std::invalid_argument starting with "<who>: ".
-void check_set(const std::string& who, const LearnerConfig& config, const Tensor& x, const Tensor& labels,
-               const char* what, int64_t tasks);
+void check_set(const std::string& who, const LearnerConfig& config, const Tensor& x,
+               const Tensor& labels, const char* what, int64_t tasks);
 
 /// Checks both sets of a batch (same T on every tensor).
-void check_batch(const std::string& who, const LearnerConfig& config, const data::EpisodeBatch& batch);
+void check_batch(const std::string& who, const LearnerConfig& config,
+                 const data::EpisodeBatch& batch);
 
 /// Fraction of rows whose argmax over the last dim equals the label: logits [..., C], labels [...].
 double accuracy(const Tensor& logits, const Tensor& labels);
@@ -28,10 +29,12 @@ Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype);
 /// For a metric learner: theta (the body's parameters, [0, head_begin())) followed by zero
 /// constants in place of the head's, each expanded to a leading task axis of `tasks` (0: none),
 /// so the model's embed / embed_tasks accept the list. The head is never read by embed.
-nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body, int64_t tasks);
+nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body,
+                                   int64_t tasks);
 
 /// "<who>: expected N parameters, got M" / shape mismatch against `specs`.
-void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs, const nn::ParamList& theta);
+void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs,
+                 const nn::ParamList& theta);
 
 }  // namespace cz::learn::detail
 
@@ -40,13 +43,13 @@ namespace cz::learn::detail {
 /// A metric learner's embeddings of support [T, N, ...] and query [T, Q, ...]: both sets of a
 /// task go through the body as one batch (batch norm sees the whole task), -> [T, N, D] and
 /// [T, Q, D]. `body` is the body's parameters [0, head_begin()).
-std::pair<Var, Var> embed_sets(const nn::Model& model, const nn::ParamList& body, const Tensor& support,
-                               const Tensor& query);
+std::pair<Var, Var> embed_sets(const nn::Model& model, const nn::ParamList& body,
+                               const Tensor& support, const Tensor& query);
 
 /// Batch of one task from (support [N, ...], labels, query [Q, ...]) for predict(); the query
 /// labels are zeros of the right shape (only their shape is checked).
-data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& support, const Tensor& support_labels,
-                               const Tensor& query);
+data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& support,
+                               const Tensor& support_labels, const Tensor& query);
 
 /// Per label c, an additive mask [T, 1, ways, N] that is 0 on label c's support examples and
 /// a large negative number elsewhere: reducing scores [T, Q, 1, N] + mask over the last dim

@@ -13,7 +13,8 @@ Maml::Maml(LearnerConfig config, Mode mode) : EpisodicLearner(std::move(config))
   config_.algorithm = name();
   const nn::Model& m = *config_.model;
   if (config_.loss == Loss::cross_entropy && config_.ways > m.output_size())
-    throw std::invalid_argument(name() + ": " + std::to_string(config_.ways) + " ways but the model's head has " +
+    throw std::invalid_argument(name() + ": " + std::to_string(config_.ways) +
+                                " ways but the model's head has " +
                                 std::to_string(m.output_size()) + " outputs");
   if (mode_ == Mode::head_only && m.head_begin() >= m.specs().size())
     throw std::invalid_argument(name() + ": the model has no head parameters to adapt");
@@ -33,8 +34,8 @@ Var Maml::task_loss(const Var& output, const Tensor& labels) const {
   return cross_entropy(logits, labels);
 }
 
-nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels, int steps,
-                          bool create_graph) const {
+nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
+                          const Tensor& support_labels, int steps, bool create_graph) const {
   const nn::Model& model = *config_.model;
   const int64_t tasks = support.size(0);
   GradModeGuard grad_on(true);
@@ -82,40 +83,44 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support, con
   return phi;
 }
 
-Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out) const {
+Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                    Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   // Second order needs the inner gradients recorded, and only when an outer gradient is wanted.
   const bool outer = grad_enabled();
-  const nn::ParamList phi =
-      adapt(theta, batch.support, batch.support_labels, config_.inner_steps, outer && !config_.first_order);
+  const nn::ParamList phi = adapt(theta, batch.support, batch.support_labels, config_.inner_steps,
+                                  outer && !config_.first_order);
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
   const Var loss = task_loss(output, batch.query_labels);
   if (out) {
     out->loss = loss.item();
-    out->accuracy = config_.loss == Loss::cross_entropy
-                        ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
-                        : 0.0;
+    out->accuracy =
+        config_.loss == Loss::cross_entropy
+            ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
+            : 0.0;
   }
   return loss;
 }
 
-Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
-                     const Tensor& query) const {
+Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support,
+                     const Tensor& support_labels, const Tensor& query) const {
   detail::check_theta(name(), specs(), theta);
   data::EpisodeBatch one;
   one.support = support.unsqueeze(0);
   one.support_labels = support_labels.unsqueeze(0);
   one.query = query.unsqueeze(0);
-  one.query_labels = config_.loss == Loss::cross_entropy ? Tensor::zeros({1, query.size(0)}, DType::i64)
-                                                         : Tensor::zeros({1, query.size(0), model().output_size()});
+  one.query_labels = config_.loss == Loss::cross_entropy
+                         ? Tensor::zeros({1, query.size(0)}, DType::i64)
+                         : Tensor::zeros({1, query.size(0), model().output_size()});
   detail::check_batch(name(), config_, one);
   nn::ParamList constants;
   for (const Var& v : theta) constants.push_back(v.detach());
   const nn::ParamList phi = adapt(constants, one.support, one.support_labels, test_steps(), false);
   NoGradGuard no_grad;
   Tensor y = config_.model->forward_tasks(phi, Var(one.query)).data().select(0, 0);
-  if (config_.loss == Loss::cross_entropy && y.size(-1) != config_.ways) y = y.slice(-1, 0, config_.ways);
+  if (config_.loss == Loss::cross_entropy && y.size(-1) != config_.ways)
+    y = y.slice(-1, 0, config_.ways);
   return y.contiguous();
 }
 

@@ -14,17 +14,21 @@ ProtoNet::ProtoNet(LearnerConfig config) : EpisodicLearner(std::move(config)) {
 
 std::vector<nn::ParamSpec> ProtoNet::specs() const { return detail::body_specs(*config_.model); }
 
-Var ProtoNet::logits(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
-                     const Tensor& query) const {
-  const auto [s, q] = detail::embed_sets(*config_.model, theta, support, query);  // [T, N, D], [T, Q, D]
+Var ProtoNet::logits(const nn::ParamList& theta, const Tensor& support,
+                     const Tensor& support_labels, const Tensor& query) const {
+  const auto [s, q] =
+      detail::embed_sets(*config_.model, theta, support, query);  // [T, N, D], [T, Q, D]
   // Mean of each label's support embeddings: ([T, ways, N] one-hot / count) @ [T, N, D].
-  const Tensor hot = detail::one_hot(support_labels, config_.ways, s.dtype()).transpose(1, 2);  // [T, ways, N]
-  const Tensor count = cz::clamp(cz::sum(hot, {2}, true), 1.0, 1e300);  // an absent label: a zero prototype
+  const Tensor hot =
+      detail::one_hot(support_labels, config_.ways, s.dtype()).transpose(1, 2);  // [T, ways, N]
+  const Tensor count =
+      cz::clamp(cz::sum(hot, {2}, true), 1.0, 1e300);  // an absent label: a zero prototype
   const Var prototypes = matmul(Var(binary(BinaryOp::div, hot, count)), s);  // [T, ways, D]
-  return -pairwise_sq_dist(q, prototypes);                                     // [T, Q, ways]
+  return -pairwise_sq_dist(q, prototypes);                                   // [T, Q, ways]
 }
 
-Var ProtoNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out) const {
+Var ProtoNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                        Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   const Var z = logits(theta, batch.support, batch.support_labels, batch.query);
@@ -33,8 +37,8 @@ Var ProtoNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& ba
   return loss;
 }
 
-Tensor ProtoNet::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
-                         const Tensor& query) const {
+Tensor ProtoNet::predict(const nn::ParamList& theta, const Tensor& support,
+                         const Tensor& support_labels, const Tensor& query) const {
   detail::check_theta(name(), specs(), theta);
   const data::EpisodeBatch one = detail::single_task(config_, support, support_labels, query);
   detail::check_batch(name(), config_, one);

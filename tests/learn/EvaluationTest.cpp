@@ -70,12 +70,14 @@ TEST(Evaluation, RegressionEpisodesReportQueryMse) {
   EXPECT_EQ(r.episodes, 20);
   // The metric of each episode is the query MSE of predict().
   double mean = 0;
-  for (int64_t i = 0; i < 20; ++i) mean += episode_metric(*learner, params.list(), tasks.sample(0, i)) / 20;
+  for (int64_t i = 0; i < 20; ++i)
+    mean += episode_metric(*learner, params.list(), tasks.sample(0, i)) / 20;
   EXPECT_NEAR(r.mean, mean, 1e-12);
   const data::Episode e = tasks.sample(0, 0);
   const Tensor y = learner->predict(params.list(), e.support, e.support_labels, e.query);
   const Tensor d = binary(BinaryOp::sub, y, e.query_labels);
-  EXPECT_NEAR(episode_metric(*learner, params.list(), e), sum(binary(BinaryOp::mul, d, d), {}).item() / 10, 1e-6);
+  EXPECT_NEAR(episode_metric(*learner, params.list(), e),
+              sum(binary(BinaryOp::mul, d, d), {}).item() / 10, 1e-6);
   EXPECT_GT(r.mean, 0.1);  // an untrained network does not fit sinusoids
 }
 

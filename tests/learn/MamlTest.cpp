@@ -28,14 +28,17 @@ data::EpisodeBatch regression_batch(int64_t tasks, uint64_t seed) {
   b.support = rand64({tasks, 5, 1}, seed, -5, 5);
   b.query = rand64({tasks, 7, 1}, seed + 1, -5, 5);
   const Tensor amp = rand64({tasks, 1, 1}, seed + 2, 0.5, 2);
-  auto f = [&](const Tensor& x) { return binary(BinaryOp::mul, amp, unary(UnaryOp::tanh, affine(x, 0.5, 0.3))); };
+  auto f = [&](const Tensor& x) {
+    return binary(BinaryOp::mul, amp, unary(UnaryOp::tanh, affine(x, 0.5, 0.3)));
+  };
   b.support_labels = f(b.support);
   b.query_labels = f(b.query);
   return b;
 }
 
 // T image tasks, `ways` classes, 1 shot, 2 queries per class, class-major labels.
-data::EpisodeBatch image_batch(int64_t tasks, int64_t ways, int64_t image, uint64_t seed, DType dtype = DType::f64) {
+data::EpisodeBatch image_batch(int64_t tasks, int64_t ways, int64_t image, uint64_t seed,
+                               DType dtype = DType::f64) {
   data::EpisodeBatch b;
   b.support = Tensor::uniform({tasks, ways, 1, image, image}, 0, 1, seed, 0, dtype);
   b.query = Tensor::uniform({tasks, 2 * ways, 1, image, image}, 0, 1, seed + 1, 0, dtype);
@@ -49,8 +52,8 @@ data::EpisodeBatch image_batch(int64_t tasks, int64_t ways, int64_t image, uint6
   return b;
 }
 
-LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model, Loss loss, int64_t ways,
-                     double lr, int steps) {
+LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model,
+                     Loss loss, int64_t ways, double lr, int steps) {
   LearnerConfig c;
   c.algorithm = algorithm;
   c.model = std::move(model);
@@ -74,13 +77,16 @@ nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
 }
 
 // grad(meta_loss) against central differences along random directions and single coordinates.
-void check_against_finite_differences(const EpisodicLearner& learner, const data::EpisodeBatch& batch, uint64_t seed) {
+void check_against_finite_differences(const EpisodicLearner& learner,
+                                      const data::EpisodeBatch& batch, uint64_t seed) {
   nn::Params params(learner.specs(), DType::f64);
   params.initialize(seed);
   const std::vector<Tensor> base = data_of(params.list());
   const nn::ParamList theta = leaves_of(base);
   const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
-  auto M = [&](const std::vector<Tensor>& point) { return learner.meta_loss(leaves_of(point), batch).item(); };
+  auto M = [&](const std::vector<Tensor>& point) {
+    return learner.meta_loss(leaves_of(point), batch).item();
+  };
   const double eps = 1e-6;
   for (uint64_t dir = 0; dir < 3; ++dir) {
     std::vector<Tensor> up, down;
@@ -92,7 +98,8 @@ void check_against_finite_differences(const EpisodicLearner& learner, const data
       predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
     }
     const double numeric = (M(up) - M(down)) / (2 * eps);
-    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << learner.name() << " direction " << dir;
+    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric))
+        << learner.name() << " direction " << dir;
   }
   for (size_t i = 0; i < base.size(); ++i) {
     const int64_t k = base[i].numel() / 2;
@@ -102,7 +109,8 @@ void check_against_finite_differences(const EpisodicLearner& learner, const data
     up[i].data<double>()[k] += eps;
     down[i].data<double>()[k] -= eps;
     const double numeric = (M(up) - M(down)) / (2 * eps);
-    EXPECT_NEAR(analytic[i].data().to_vector()[static_cast<size_t>(k)], numeric, 1e-6 + 1e-5 * std::abs(numeric))
+    EXPECT_NEAR(analytic[i].data().to_vector()[static_cast<size_t>(k)], numeric,
+                1e-6 + 1e-5 * std::abs(numeric))
         << learner.name() << " " << params.name(i) << "[" << k << "]";
   }
 }
@@ -123,20 +131,22 @@ TEST(Maml, MetaGradientEqualsFiniteDifferencesConv4) {
 
 TEST(Maml, AnilAndFirstOrderMetaGradientsEqualFiniteDifferences) {
   auto model = std::make_shared<nn::MLP>(std::vector<int64_t>{1, 8, 8, 1});
-  check_against_finite_differences(*make_learner(config("anil", model, Loss::mse, 1, 0.05, 2)), regression_batch(3, 12), 3);
+  check_against_finite_differences(*make_learner(config("anil", model, Loss::mse, 1, 0.05, 2)),
+                                   regression_batch(3, 12), 3);
   // FOMAML's "meta-loss" is the same function as MAML's, but its gradient is not that of the
   // meta-loss; with one step and a tiny inner rate the difference is O(lr): check ANIL-Conv4.
   auto conv = std::make_shared<nn::Conv4>(3, 1, 16, 3);
-  check_against_finite_differences(*make_learner(config("anil", conv, Loss::cross_entropy, 3, 0.4, 2)),
-                                   image_batch(2, 3, 16, 22), 4);
+  check_against_finite_differences(
+      *make_learner(config("anil", conv, Loss::cross_entropy, 3, 0.4, 2)),
+      image_batch(2, 3, 16, 22), 4);
 }
 
 // MAML's one-step meta-gradient is (1/T) sum_t (I - lr H_t) g_t, with g_t the query gradient at
 // phi_t and H_t the support Hessian at theta; FOMAML keeps (1/T) sum_t g_t. Both are built here
 // per task from the engine's grad and a Hessian-vector product, independently of the learner.
 void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn::Model> model,
-                                                       const data::EpisodeBatch& batch, Loss loss, int64_t ways,
-                                                       double lr) {
+                                                       const data::EpisodeBatch& batch, Loss loss,
+                                                       int64_t ways, double lr) {
   const auto maml = make_learner(config("maml", model, loss, ways, lr, 1));
   const auto fomaml = make_learner(config("fomaml", model, loss, ways, lr, 1));
   nn::Params params(maml->specs(), DType::f64);
@@ -162,7 +172,8 @@ void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn:
     const Tensor xq = batch.query.select(0, t), yq = batch.query_labels.select(0, t);
     const std::vector<Var> gs = grad({task_loss(th, xs, ys)}, th, {}, {.create_graph = true});
     nn::ParamList phi;
-    for (size_t i = 0; i < th.size(); ++i) phi.emplace_back(binary(BinaryOp::sub, base[i], affine(gs[i].data(), lr, 0)), true);
+    for (size_t i = 0; i < th.size(); ++i)
+      phi.emplace_back(binary(BinaryOp::sub, base[i], affine(gs[i].data(), lr, 0)), true);
     const std::vector<Var> gq = grad({task_loss(phi, xq, yq)}, phi);  // g_t at phi_t
     // H_t g_t = d/dtheta <grad L_s(theta), g_t>.
     Var dot;
@@ -188,10 +199,12 @@ void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn:
 }
 
 TEST(Maml, FirstOrderEqualsSecondOrderWithTheHessianTermDropped) {
-  check_first_order_is_second_order_without_hessian(std::make_shared<nn::MLP>(std::vector<int64_t>{1, 8, 8, 1}),
-                                                    regression_batch(3, 31), Loss::mse, 1, 0.05);
-  check_first_order_is_second_order_without_hessian(std::make_shared<nn::Conv4>(3, 1, 16, 3), image_batch(2, 3, 16, 32),
-                                                    Loss::cross_entropy, 3, 0.4);
+  check_first_order_is_second_order_without_hessian(
+      std::make_shared<nn::MLP>(std::vector<int64_t>{1, 8, 8, 1}), regression_batch(3, 31),
+      Loss::mse, 1, 0.05);
+  check_first_order_is_second_order_without_hessian(std::make_shared<nn::Conv4>(3, 1, 16, 3),
+                                                    image_batch(2, 3, 16, 32), Loss::cross_entropy,
+                                                    3, 0.4);
 }
 
 // The task axis: one batched meta-loss equals the mean of T single-task meta-losses, and so do
@@ -220,13 +233,16 @@ TEST(Maml, BatchedTasksEqualOneTaskAtATime) {
       const std::vector<Var> g = grad({l}, th);
       for (size_t i = 0; i < g.size(); ++i) {
         const Tensor s = affine(g[i].data(), 1.0 / 3, 0);
-        if (g_mean.size() <= i) g_mean.push_back(s);
-        else g_mean[i] = binary(BinaryOp::add, g_mean[i], s);
+        if (g_mean.size() <= i)
+          g_mean.push_back(s);
+        else
+          g_mean[i] = binary(BinaryOp::add, g_mean[i], s);
       }
     }
     EXPECT_NEAR(batched.item(), mean, 1e-12) << algorithm;
     for (size_t i = 0; i < g_mean.size(); ++i)
-      EXPECT_LT(max_abs_diff(g_batched[i].data(), g_mean[i]), 1e-10) << algorithm << " " << params.name(i);
+      EXPECT_LT(max_abs_diff(g_batched[i].data(), g_mean[i]), 1e-10)
+          << algorithm << " " << params.name(i);
   }
 }
 
@@ -237,12 +253,15 @@ TEST(Maml, AnilLeavesTheBodyUnadapted) {
   nn::Params params(learner->specs(), DType::f64);
   params.initialize(3);
   const data::EpisodeBatch batch = image_batch(2, 3, 16, 51);
-  const nn::ParamList phi = maml.adapt(params.list(), batch.support, batch.support_labels, 3, false);
+  const nn::ParamList phi =
+      maml.adapt(params.list(), batch.support, batch.support_labels, 3, false);
   for (size_t i = 0; i < phi.size(); ++i) {
     const Tensor expanded = params.list()[i].data().unsqueeze(0).expand(phi[i].shape());
     const double moved = max_abs_diff(phi[i].data(), expanded);
-    if (i < model->head_begin()) EXPECT_EQ(moved, 0.0) << params.name(i);
-    else EXPECT_GT(moved, 1e-6) << params.name(i);
+    if (i < model->head_begin())
+      EXPECT_EQ(moved, 0.0) << params.name(i);
+    else
+      EXPECT_GT(moved, 1e-6) << params.name(i);
   }
 }
 
@@ -268,8 +287,9 @@ TEST(Maml, PredictUsesTestStepsAndKeepsNoHistory) {
     EXPECT_LT(loss, previous) << test_steps << " steps";
     previous = loss;
   }
-  for (size_t i = 0; i < params.size(); ++i) EXPECT_FALSE(params.list()[i].grad().defined() &&
-                                                          sum(unary(UnaryOp::abs, params.list()[i].grad()), {}).item() > 0);
+  for (size_t i = 0; i < params.size(); ++i)
+    EXPECT_FALSE(params.list()[i].grad().defined() &&
+                 sum(unary(UnaryOp::abs, params.list()[i].grad()), {}).item() > 0);
 }
 
 // A fixed small problem: the meta-loss falls under Adam for each of the three algorithms.
@@ -279,7 +299,8 @@ TEST(Maml, MetaLossFallsOnAFixedProblem) {
   for (const char* algorithm : {"maml", "fomaml", "anil"}) {
     // FOMAML ignores how the inner step moves with theta, so it wants a milder inner step.
     const double inner_lr = std::string(algorithm) == "fomaml" ? 0.1 : 0.4;
-    const auto learner = make_learner(config(algorithm, model, Loss::cross_entropy, 3, inner_lr, 1));
+    const auto learner =
+        make_learner(config(algorithm, model, Loss::cross_entropy, 3, inner_lr, 1));
     nn::Params params(learner->specs());
     params.initialize(6);
     optim::Adam adam(params, 0.003);
@@ -292,7 +313,8 @@ TEST(Maml, MetaLossFallsOnAFixedProblem) {
       if (step == 0) first = m;
       last = m;
     }
-    EXPECT_LT(last.loss, 0.5 * first.loss) << algorithm << ": " << first.loss << " -> " << last.loss;
+    EXPECT_LT(last.loss, 0.5 * first.loss)
+        << algorithm << ": " << first.loss << " -> " << last.loss;
     EXPECT_GT(last.accuracy, first.accuracy - 1e-12) << algorithm;
   }
 }
@@ -338,7 +360,8 @@ TEST(Maml, BadInputGivesClearErrors) {
     FAIL() << "no error for 16x16 images on a 28x28 Conv4";
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
-                 "anil: support examples are [1, 16, 16] but the model (Conv4) takes [1, 28, 28]: the model does not "
+                 "anil: support examples are [1, 16, 16] but the model (Conv4) takes [1, 28, 28]: "
+                 "the model does not "
                  "fit the data");
   }
   // labels outside the ways
@@ -352,7 +375,8 @@ TEST(Maml, BadInputGivesClearErrors) {
     EXPECT_STREQ(e.what(), "maml: support label 3 is outside 0..2 (3-way learner)");
   }
   // unknown algorithm, checkpoint of another algorithm
-  EXPECT_THROW(make_learner(config("reptile", conv, Loss::cross_entropy, 5, 0.4, 1)), std::invalid_argument);
+  EXPECT_THROW(make_learner(config("reptile", conv, Loss::cross_entropy, 5, 0.4, 1)),
+               std::invalid_argument);
   try {
     learner->check_checkpoint("protonet", learner->specs());
     FAIL();
@@ -363,9 +387,12 @@ TEST(Maml, BadInputGivesClearErrors) {
   std::vector<nn::ParamSpec> other = learner->specs();
   other.back().shape = {3};
   EXPECT_THROW(learner->check_checkpoint("anil", other), std::invalid_argument);
-  EXPECT_THROW(make_learner(config("maml", conv, Loss::cross_entropy, 5, 0.4, 0)), std::invalid_argument);
-  EXPECT_THROW(make_learner(config("maml", conv, Loss::cross_entropy, 5, -1.0, 1)), std::invalid_argument);
-  EXPECT_THROW(make_learner(config("maml", nullptr, Loss::cross_entropy, 5, 0.4, 1)), std::invalid_argument);
+  EXPECT_THROW(make_learner(config("maml", conv, Loss::cross_entropy, 5, 0.4, 0)),
+               std::invalid_argument);
+  EXPECT_THROW(make_learner(config("maml", conv, Loss::cross_entropy, 5, -1.0, 1)),
+               std::invalid_argument);
+  EXPECT_THROW(make_learner(config("maml", nullptr, Loss::cross_entropy, 5, 0.4, 1)),
+               std::invalid_argument);
 }
 
 }  // namespace

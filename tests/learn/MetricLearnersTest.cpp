@@ -19,7 +19,8 @@
 namespace cz::learn {
 namespace {
 
-LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model, int64_t ways) {
+LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model,
+                     int64_t ways) {
   LearnerConfig c;
   c.algorithm = algorithm;
   c.model = std::move(model);
@@ -29,7 +30,8 @@ LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Mod
 
 // Feature-vector tasks for an MLP embedding: T tasks, `ways` classes, 2 shots, 3 queries each.
 // Class c's points are centred on a per-task random centre, so the problem is learnable.
-data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed, DType dtype) {
+data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed,
+                                DType dtype) {
   const int64_t shots = 2, queries = 3;
   data::EpisodeBatch b;
   const Tensor centres = Tensor::uniform({tasks, ways, 1, dim}, -2, 2, seed, 0, DType::f64);
@@ -75,7 +77,8 @@ TEST(ProtoNet, LogitsAreNegativeSquaredDistancesToClassMeans) {
   const Tensor logits = learner.predict(params.list(), support, labels, query);
   ASSERT_EQ(logits.shape(), (Shape{2, 2}));
   // By hand: embeddings relu(x W^T + b), computed on support and query as one batch.
-  const std::vector<double> W = params.list()[0].data().to_vector(), bias = params.list()[1].data().to_vector();
+  const std::vector<double> W = params.list()[0].data().to_vector(),
+                            bias = params.list()[1].data().to_vector();
   auto embed = [&](const Tensor& x, int64_t row) {
     std::vector<double> e(4);
     for (int j = 0; j < 4; ++j) {
@@ -114,7 +117,8 @@ TEST(MatchingNet, ProbabilitiesAreAttentionMassPerLabel) {
   ASSERT_EQ(logp.shape(), (Shape{4, 3}));
   // By hand: attention = softmax(scale * cos) over the 5 support examples, summed per label.
   // The body's parameters plus an unused head, as MLP::embed wants the full list.
-  const nn::ParamList full{params.list()[0], params.list()[1], Var(Tensor::zeros({2, 5}, DType::f64)),
+  const nn::ParamList full{params.list()[0], params.list()[1],
+                           Var(Tensor::zeros({2, 5}, DType::f64)),
                            Var(Tensor::zeros({2}, DType::f64))};
   const Var e = model->embed(full, Var(cat({support, query}, 0)));
   const Tensor emb = e.data();
@@ -134,7 +138,8 @@ TEST(MatchingNet, ProbabilitiesAreAttentionMassPerLabel) {
     for (int64_t s = 0; s < 5; ++s) total += w[s] = std::exp(2.5 * cosine(5 + i, s));
     std::vector<double> p(3, 0.0);
     for (int64_t s = 0; s < 5; ++s) p[l[s]] += w[s] / total;
-    for (int64_t k = 0; k < 3; ++k) EXPECT_NEAR(std::exp(logp.at({i, k})), p[k], 1e-12) << i << " " << k;
+    for (int64_t k = 0; k < 3; ++k)
+      EXPECT_NEAR(std::exp(logp.at({i, k})), p[k], 1e-12) << i << " " << k;
   }
 }
 
@@ -151,8 +156,9 @@ TEST(SiameseNet, TestTimeIsNearestNeighbourUnderThePairScore) {
   const Tensor labels = Tensor::from_i64({0, 1, 1, 0}, {4});
   const Tensor query = Tensor::uniform({3, 3}, -1, 1, 8, 0, DType::f64);
   const Tensor scores = learner.predict(params.list(), support, labels, query);
-  const Tensor pairs =
-      learner.pair_logits(params.list(), support.unsqueeze(0), query.unsqueeze(0)).data().select(0, 0);  // [3, 4]
+  const Tensor pairs = learner.pair_logits(params.list(), support.unsqueeze(0), query.unsqueeze(0))
+                           .data()
+                           .select(0, 0);  // [3, 4]
   for (int64_t i = 0; i < 3; ++i) {
     EXPECT_DOUBLE_EQ(scores.at({i, 0}), std::max(pairs.at({i, 0}), pairs.at({i, 3})));
     EXPECT_DOUBLE_EQ(scores.at({i, 1}), std::max(pairs.at({i, 1}), pairs.at({i, 2})));
@@ -175,9 +181,11 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
       down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
       predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
     }
-    const double numeric =
-        (learner.meta_loss(leaves_of(up), batch).item() - learner.meta_loss(leaves_of(down), batch).item()) / (2 * eps);
-    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << learner.name() << " direction " << dir;
+    const double numeric = (learner.meta_loss(leaves_of(up), batch).item() -
+                            learner.meta_loss(leaves_of(down), batch).item()) /
+                           (2 * eps);
+    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric))
+        << learner.name() << " direction " << dir;
   }
 }
 
@@ -240,7 +248,8 @@ TEST(MetricLearners, LossFallsOnAFixedProblem) {
       if (step == 0) first = m;
       last = m;
     }
-    EXPECT_LT(last.loss, 0.5 * first.loss) << algorithm << ": " << first.loss << " -> " << last.loss;
+    EXPECT_LT(last.loss, 0.5 * first.loss)
+        << algorithm << ": " << first.loss << " -> " << last.loss;
     EXPECT_GE(last.accuracy, 0.9) << algorithm;
   }
 }
@@ -260,7 +269,8 @@ TEST(MetricLearners, BadInputGivesClearErrors) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
-                 "protonet: support examples are [1, 28, 28] but the model (Conv4) takes [3, 84, 84]: the model does "
+                 "protonet: support examples are [1, 28, 28] but the model (Conv4) takes [3, 84, "
+                 "84]: the model does "
                  "not fit the data");
   }
   c.loss = Loss::mse;
@@ -270,8 +280,9 @@ TEST(MetricLearners, BadInputGivesClearErrors) {
       make_learner(c);
       FAIL() << algorithm;
     } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(std::string(e.what()), std::string(algorithm) + ": classification only (a metric learner has no "
-                                                                "regression output)");
+      EXPECT_EQ(std::string(e.what()), std::string(algorithm) +
+                                           ": classification only (a metric learner has no "
+                                           "regression output)");
     }
   }
   try {

@@ -22,7 +22,8 @@ TEST(SinusoidTasks, PointsLieOnTheTasksSineWithinTheRanges) {
     ASSERT_EQ(e.support_labels.shape(), (Shape{10, 1}));
     ASSERT_EQ(e.query.shape(), (Shape{15, 1}));
     ASSERT_EQ(e.query_labels.shape(), (Shape{15, 1}));
-    for (const auto& [x, y] : {std::pair{e.support, e.support_labels}, std::pair{e.query, e.query_labels}}) {
+    for (const auto& [x, y] :
+         {std::pair{e.support, e.support_labels}, std::pair{e.query, e.query_labels}}) {
       const std::vector<double> xs = x.to_vector(), ys = y.to_vector();
       for (size_t k = 0; k < xs.size(); ++k) {
         EXPECT_GE(xs[k], -5.0);

@@ -62,24 +62,28 @@ class EpisodicLearner {
   /// task axis at once. `out`, when given, receives the loss and query accuracy.
   /// Throws std::invalid_argument when the batch does not fit the model (image size, labels
   /// outside 0..ways-1, inconsistent task counts).
-  virtual Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out = nullptr) const = 0;
+  virtual Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                        Metrics* out = nullptr) const = 0;
 
   /// One task, at test time: adapts to (support [N, ...], support_labels [N] or targets
   /// [N, out]) and returns the query outputs without history: logits [Q, ways] (classifiers)
   /// or predictions [Q, out] (regression). theta is not modified and keeps no graph.
-  virtual Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
-                         const Tensor& query) const = 0;
+  virtual Tensor predict(const nn::ParamList& theta, const Tensor& support,
+                         const Tensor& support_labels, const Tensor& query) const = 0;
 
   const LearnerConfig& config() const { return config_; }
   const nn::Model& model() const { return *config_.model; }
   /// Inner steps predict() uses (test_inner_steps, or inner_steps when that is 0).
-  int test_steps() const { return config_.test_inner_steps > 0 ? config_.test_inner_steps : config_.inner_steps; }
+  int test_steps() const {
+    return config_.test_inner_steps > 0 ? config_.test_inner_steps : config_.inner_steps;
+  }
 
   /// Checks that a checkpoint written by algorithm `algorithm` with parameters `specs` (names
   /// and shapes; initializers are ignored) can be loaded into this learner. Throws
   /// std::invalid_argument "checkpoint of 'protonet' cannot be loaded into 'maml'" on another
   /// algorithm, or naming the first parameter whose name or shape differs.
-  void check_checkpoint(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs) const;
+  void check_checkpoint(const std::string& algorithm,
+                        const std::vector<nn::ParamSpec>& specs) const;
 
  protected:
   explicit EpisodicLearner(LearnerConfig config);

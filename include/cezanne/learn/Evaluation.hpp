@@ -31,7 +31,8 @@ EvalResult summarize(const std::vector<double>& values);
 
 /// One episode's metric after predict(): the query accuracy for a classifier, the query mean
 /// squared error for a regressor.
-double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta, const data::Episode& episode);
+double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta,
+                      const data::Episode& episode);
 
 /// Runs `episodes` test episodes, episode i = episode_of(i) (i is the global task index), and
 /// summarizes their metrics. With a communicator of P ranks, rank r runs owned_tasks(episodes,
@@ -42,11 +43,13 @@ EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
                     dist::Communicator* comm = nullptr);
 
 /// Episodes from a sampler (normally on Split::test: held-out classes or domains).
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const data::EpisodeSampler& sampler,
-                    EvalOptions options = {}, dist::Communicator* comm = nullptr);
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const data::EpisodeSampler& sampler, EvalOptions options = {},
+                    dist::Communicator* comm = nullptr);
 
 /// Sinusoid tasks (normally a SinusoidTasks on Split::test).
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta, const SinusoidTasks& tasks,
-                    EvalOptions options = {}, dist::Communicator* comm = nullptr);
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const SinusoidTasks& tasks, EvalOptions options = {},
+                    dist::Communicator* comm = nullptr);
 
 }  // namespace cz::learn

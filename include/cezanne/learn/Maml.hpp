@@ -28,7 +28,8 @@ class Maml final : public EpisodicLearner {
 
   std::string name() const override;
   std::vector<nn::ParamSpec> specs() const override;
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch, Metrics* out = nullptr) const override;
+  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                Metrics* out = nullptr) const override;
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
 
@@ -37,8 +38,8 @@ class Maml final : public EpisodicLearner {
   /// result has history back to theta through the inner gradients (second order); without,
   /// the inner gradients are constants. Grad mode is switched on inside for the inner
   /// gradients; leaves of theta that do not require grad are treated as constants.
-  nn::ParamList adapt(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels, int steps,
-                      bool create_graph) const;
+  nn::ParamList adapt(const nn::ParamList& theta, const Tensor& support,
+                      const Tensor& support_labels, int steps, bool create_graph) const;
 
   Mode mode() const { return mode_; }
 
