@@ -107,6 +107,15 @@ std::unordered_map<Node*, Var> run_backward(const Roots& roots, const std::unord
       if (accumulate) acc->backward(grad);
       continue;
     }
+    // A requested input's node only hands over its gradient; it runs (and frees its saved
+    // tensors) only when something beyond it is needed too.
+    bool leads_on = false;
+    for (const auto& next : n->next)
+      if (next && needed.count(next.get())) leads_on = true;
+    if (!leads_on) {
+      buffer.erase(n);
+      continue;
+    }
     if (n->released())
       throw AutogradError(std::string("backward through a freed graph: op '") + n->name() +
                           "' already ran a backward that freed its saved tensors; pass retain_graph=true to the "

@@ -106,13 +106,7 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
 Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support,
                      const Tensor& support_labels, const Tensor& query) const {
   detail::check_theta(name(), specs(), theta);
-  data::EpisodeBatch one;
-  one.support = support.unsqueeze(0);
-  one.support_labels = support_labels.unsqueeze(0);
-  one.query = query.unsqueeze(0);
-  one.query_labels = config_.loss == Loss::cross_entropy
-                         ? Tensor::zeros({1, query.size(0)}, DType::i64)
-                         : Tensor::zeros({1, query.size(0), model().output_size()});
+  const data::EpisodeBatch one = detail::single_task(config_, support, support_labels, query);
   detail::check_batch(name(), config_, one);
   nn::ParamList constants;
   for (const Var& v : theta) constants.push_back(v.detach());

@@ -206,6 +206,17 @@ TEST(Engine, ConvolutionChannelMismatchIsAShapeError) {
   }
 }
 
+TEST(Engine, GradStopsAtItsInputsAndLeavesTheirHistoryUsable) {
+  // MAML's pattern: phi is computed from theta; grad w.r.t. phi must not run (and free) the
+  // node that produced phi, so the query loss can still be differentiated back to theta.
+  const Var theta = leaf({1.0, 2.0}, {2});
+  const Var phi = expand(theta * 3.0, {2, 2});
+  const Var g = grad({sum(phi * phi)}, {phi})[0];
+  EXPECT_EQ(g.data().to_vector(), (std::vector<double>{6.0, 12.0, 6.0, 12.0}));
+  const Var d = grad({sum(phi)}, {theta})[0];
+  EXPECT_EQ(d.data().to_vector(), (std::vector<double>{6.0, 6.0}));
+}
+
 TEST(Engine, ManyOutputsWithSeeds) {
   const Var x = leaf({1.0, 2.0}, {2});
   const std::vector<Var> g = grad({sum(x * x), sum(x)}, {x});

@@ -170,7 +170,9 @@ void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn:
     const nn::ParamList th = leaves_of(base);
     const Tensor xs = batch.support.select(0, t), ys = batch.support_labels.select(0, t);
     const Tensor xq = batch.query.select(0, t), yq = batch.query_labels.select(0, t);
-    const std::vector<Var> gs = grad({task_loss(th, xs, ys)}, th, {}, {.create_graph = true});
+    GradOptions second_order;
+    second_order.create_graph = true;
+    const std::vector<Var> gs = grad({task_loss(th, xs, ys)}, th, {}, second_order);
     nn::ParamList phi;
     for (size_t i = 0; i < th.size(); ++i)
       phi.emplace_back(binary(BinaryOp::sub, base[i], affine(gs[i].data(), lr, 0)), true);
