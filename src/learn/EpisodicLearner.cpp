@@ -6,6 +6,7 @@
 
 #include "LearnDetail.hpp"
 #include "cezanne/autograd/Ops.hpp"
+#include "cezanne/learn/BlackBox.hpp"
 #include "cezanne/learn/Maml.hpp"
 #include "cezanne/learn/MatchingNet.hpp"
 #include "cezanne/learn/ProtoNet.hpp"
@@ -13,6 +14,7 @@
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/tensor/Ops.hpp"
+#include "cezanne/tensor/Random.hpp"
 
 namespace cz::learn {
 
@@ -27,6 +29,9 @@ EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(confi
   if (config_.test_inner_steps < 0)
     throw std::invalid_argument(who + ": test_inner_steps must be >= 0, got " +
                                 std::to_string(config_.test_inner_steps));
+  if (!(config_.meta_reg_scale >= 0))
+    throw std::invalid_argument(who + ": meta_reg_scale must be >= 0, got " +
+                                std::to_string(config_.meta_reg_scale));
   if (!(config_.inner_lr > 0))
     throw std::invalid_argument(who + ": inner_lr must be > 0, got " +
                                 std::to_string(config_.inner_lr));
@@ -52,7 +57,8 @@ void EpisodicLearner::check_checkpoint(const std::string& algorithm,
 
 const std::vector<std::string>& learner_names() {
   static const std::vector<std::string> names{"maml",     "fomaml",   "anil",
-                                              "protonet", "matching", "siamese"};
+                                              "protonet", "matching", "siamese",
+                                              "mann",     "set_encoder"};
   return names;
 }
 
@@ -68,6 +74,8 @@ std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
   if (a == "protonet") return std::make_unique<ProtoNet>(c);
   if (a == "matching") return std::make_unique<MatchingNet>(c);
   if (a == "siamese") return std::make_unique<SiameseNet>(c);
+  if (a == "mann") return std::make_unique<Mann>(c);
+  if (a == "set_encoder") return std::make_unique<SetEncoder>(c);
   std::string known;
   for (const std::string& n : learner_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("make_learner: unknown algorithm '" + a + "' (known: " + known + ")");
@@ -188,6 +196,34 @@ void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs
           who + ": parameter '" + specs[i].name + "' has shape " +
           (theta[i].defined() ? shape_str(theta[i].shape()) : std::string("undefined")) +
           ", expected " + shape_str(specs[i].shape));
+}
+
+nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& theta,
+                            int64_t step) {
+  if (config.meta_regularization != MetaRegularization::weight_noise ||
+      config.meta_reg_scale == 0.0 || !grad_enabled())
+    return theta;
+  nn::ParamList out;
+  out.reserve(theta.size());
+  for (size_t i = 0; i < theta.size(); ++i) {
+    const Tensor& t = theta[i].data();
+    const uint64_t key =
+        mix_key({config.meta_reg_seed, static_cast<uint64_t>(step), static_cast<uint64_t>(i)});
+    Tensor noise = Tensor::normal(t.shape(), 0.0, config.meta_reg_scale, key, 0, t.dtype());
+    if (t.device() != noise.device()) noise = noise.to(t.device());
+    out.push_back(theta[i] + Var(noise));
+  }
+  return out;
+}
+
+Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& theta,
+                            const Var& loss) {
+  if (config.meta_regularization != MetaRegularization::information ||
+      config.meta_reg_scale == 0.0)
+    return loss;
+  Var total = loss;
+  for (const Var& p : theta) total = total + sum(p * p) * (0.5 * config.meta_reg_scale);
+  return total;
 }
 
 }  // namespace detail

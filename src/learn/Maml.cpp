@@ -89,7 +89,10 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
   detail::check_batch(name(), config_, batch);
   // Second order needs the inner gradients recorded, and only when an outer gradient is wanted.
   const bool outer = grad_enabled();
-  const nn::ParamList phi = adapt(theta, batch.support, batch.support_labels, config_.inner_steps,
+  // Meta-regularization: weight noise on theta before adaptation, an information penalty on
+  // theta itself after it (LearnDetail.hpp).
+  const nn::ParamList start = detail::perturb_theta(config_, theta, batch.step);
+  const nn::ParamList phi = adapt(start, batch.support, batch.support_labels, config_.inner_steps,
                                   outer && !config_.first_order);
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
   const Var loss = task_loss(output, batch.query_labels);
@@ -100,7 +103,7 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
             ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
             : 0.0;
   }
-  return loss;
+  return detail::add_information_penalty(config_, theta, loss);
 }
 
 Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support,

@@ -24,9 +24,14 @@ struct Metrics {
 /// (targets f32/f64 [.., N, out], mean squared error).
 enum class Loss : uint8_t { cross_entropy, mse };
 
+/// Meta-regularization against memorization (Yin et al. 2020), MAML family and black-box
+/// learners: weight_noise perturbs theta by N(0, meta_reg_scale^2) before adaptation;
+/// information adds meta_reg_scale * sum ||theta||^2 / 2 to the meta-loss.
+enum class MetaRegularization : uint8_t { none, weight_noise, information };
+
 /// Everything make_learner needs. Fields an algorithm does not use are ignored.
 struct LearnerConfig {
-  /// maml, fomaml, anil, protonet, matching, siamese.
+  /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder.
   std::string algorithm = "maml";
   /// The network: the whole classifier/regressor for the MAML family, the embedding (its
   /// body, parameters [0, head_begin())) for the metric learners.
@@ -43,6 +48,16 @@ struct LearnerConfig {
   bool first_order = false;
   /// matching: attention = softmax(scale * cosine similarity) over the support set.
   double matching_scale = 10.0;
+  /// mann: hidden size of the LSTM.
+  int64_t hidden = 128;
+  /// MAML family, mann, set_encoder: see MetaRegularization. weight_noise draws the noise of
+  /// parameter i from Tensor::normal(shape, 0, meta_reg_scale, mix_key({meta_reg_seed,
+  /// batch.step, i})), so meta_loss stays a pure function of (theta, batch, config): the trainer
+  /// passes the step through EpisodeBatch::step (EpisodeSampler sets it). The noise is drawn
+  /// only while grad mode is on (meta-training); with grad off (validation) theta is used as is.
+  MetaRegularization meta_regularization = MetaRegularization::none;
+  double meta_reg_scale = 0.0;
+  uint64_t meta_reg_seed = 0;
 };
 
 /// A few-shot learning algorithm, a pure function of explicit parameters theta (design §2):
@@ -95,8 +110,8 @@ const std::vector<std::string>& learner_names();
 
 /// The learner called config.algorithm. Throws std::invalid_argument on an unknown name (the
 /// message lists the known ones), a missing model, ways < 1, ways above the head's outputs
-/// (MAML family), inner_steps < 1, test_inner_steps < 0, inner_lr <= 0, or regression with a
-/// metric learner.
+/// (MAML family), inner_steps < 1, test_inner_steps < 0, inner_lr <= 0, meta_reg_scale < 0,
+/// regression with a metric or black-box learner, hidden < 1 (mann).
 std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config);
 
 }  // namespace cz::learn

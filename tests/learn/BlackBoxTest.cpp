@@ -1,0 +1,283 @@
+// MANN and the set encoder: parameters, outputs against hand computations, gradients against
+// finite differences, batched = one task at a time, learning on a fixed problem, errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/learn/BlackBox.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/nn/MLP.hpp"
+#include "cezanne/nn/Params.hpp"
+#include "cezanne/optim/Adam.hpp"
+#include "cezanne/tensor/Ops.hpp"
+
+namespace cz::learn {
+namespace {
+
+LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model,
+                     int64_t ways, int64_t hidden = 16) {
+  LearnerConfig c;
+  c.algorithm = algorithm;
+  c.model = std::move(model);
+  c.ways = ways;
+  c.hidden = hidden;
+  return c;
+}
+
+// T tasks of `ways` classes, 2 shots and 3 queries each, class points around per-task centres.
+data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed,
+                                DType dtype) {
+  const int64_t shots = 2, queries = 3;
+  data::EpisodeBatch b;
+  const Tensor centres = Tensor::uniform({tasks, ways, 1, dim}, -2, 2, seed, 0, DType::f64);
+  auto points = [&](int64_t per, uint64_t s) {
+    const Tensor noise = Tensor::normal({tasks, ways, per, dim}, 0, 0.3, s, 0, DType::f64);
+    return binary(BinaryOp::add, noise, centres).reshape({tasks, ways * per, dim}).to(dtype);
+  };
+  b.support = points(shots, seed + 1);
+  b.query = points(queries, seed + 2);
+  std::vector<int64_t> sy, qy;
+  for (int64_t t = 0; t < tasks; ++t)
+    for (int64_t c = 0; c < ways; ++c) {
+      for (int64_t k = 0; k < shots; ++k) sy.push_back(c);
+      for (int64_t k = 0; k < queries; ++k) qy.push_back(c);
+    }
+  b.support_labels = Tensor::from_i64(sy, {tasks, ways * shots});
+  b.query_labels = Tensor::from_i64(qy, {tasks, ways * queries});
+  return b;
+}
+
+nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
+  nn::ParamList p;
+  for (const Tensor& t : ts) p.emplace_back(t.clone(), true);
+  return p;
+}
+
+TEST(BlackBox, RegisteredWithTheirParameters) {
+  const std::vector<std::string>& names = learner_names();
+  EXPECT_EQ(names[names.size() - 2], "mann");
+  EXPECT_EQ(names.back(), "set_encoder");
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{3, 4, 2});  // body: D = 4
+  const auto mann = make_learner(config("mann", mlp, 2, 5));
+  EXPECT_EQ(mann->name(), "mann");
+  const std::vector<nn::ParamSpec> m = mann->specs();
+  ASSERT_EQ(m.size(), 7u);
+  EXPECT_EQ(m[2].name, "lstm.w_ih");
+  EXPECT_EQ(m[2].shape, (Shape{20, 6}));  // 4H x (D + ways)
+  EXPECT_EQ(m[3].shape, (Shape{20, 5}));
+  EXPECT_EQ(m[4].shape, (Shape{20}));
+  EXPECT_EQ(m[5].name, "head.weight");
+  EXPECT_EQ(m[5].shape, (Shape{2, 5}));
+  EXPECT_EQ(m[6].shape, (Shape{2}));
+  const auto enc = make_learner(config("set_encoder", mlp, 2));
+  EXPECT_EQ(enc->name(), "set_encoder");
+  const std::vector<nn::ParamSpec> s = enc->specs();
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[2].name, "encoder.weight");
+  EXPECT_EQ(s[2].shape, (Shape{5, 6}));  // (D + 1) x (D + ways)
+  EXPECT_EQ(s[3].shape, (Shape{5}));
+}
+
+// Set encoder by hand: per-class summary -> classifier rows -> query logits.
+TEST(SetEncoder, LogitsAreAClassifierBuiltFromClassSummaries) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 3, 2});
+  SetEncoder learner(config("set_encoder", mlp, 2));
+  nn::Params params(learner.specs(), DType::f64);
+  params.initialize(4);
+  const Tensor support = Tensor::uniform({3, 2}, -1, 1, 5, 0, DType::f64);
+  const Tensor labels = Tensor::from_i64({1, 0, 1}, {3});
+  const Tensor query = Tensor::uniform({2, 2}, -1, 1, 6, 0, DType::f64);
+  const Tensor logits = learner.predict(params.list(), support, labels, query);
+  ASSERT_EQ(logits.shape(), (Shape{2, 2}));
+  const std::vector<double> W = params.list()[0].data().to_vector(),
+                            b = params.list()[1].data().to_vector(),
+                            A = params.list()[2].data().to_vector(),
+                            a = params.list()[3].data().to_vector();
+  auto embed = [&](const Tensor& x, int64_t i) {
+    std::vector<double> e(3);
+    for (int64_t j = 0; j < 3; ++j) {
+      double v = b[j];
+      for (int64_t k = 0; k < 2; ++k) v += W[j * 2 + k] * x.at({i, k});
+      e[j] = std::max(v, 0.0);
+    }
+    return e;
+  };
+  // Class summaries [mean_c (3) ; onehot(c) (2)]: class 0 = example 1, class 1 = mean of 0, 2.
+  std::vector<std::vector<double>> summary(2, std::vector<double>(5, 0.0));
+  const std::vector<double> e0 = embed(support, 0), e1 = embed(support, 1), e2 = embed(support, 2);
+  for (int j = 0; j < 3; ++j) {
+    summary[0][j] = e1[j];
+    summary[1][j] = (e0[j] + e2[j]) / 2;
+  }
+  summary[0][3] = 1;
+  summary[1][4] = 1;
+  for (int64_t qi = 0; qi < 2; ++qi) {
+    const std::vector<double> eq = embed(query, qi);
+    for (int c = 0; c < 2; ++c) {
+      std::vector<double> row(4);  // W_phi[c] (3), b_phi[c]
+      for (int r = 0; r < 4; ++r) {
+        row[r] = a[r];
+        for (int k = 0; k < 5; ++k) row[r] += A[r * 5 + k] * summary[c][k];
+      }
+      const double expected = eq[0] * row[0] + eq[1] * row[1] + eq[2] * row[2] + row[3];
+      EXPECT_NEAR(logits.at({qi, c}), expected, 1e-12) << qi << " " << c;
+    }
+  }
+}
+
+// MANN: the queries branch off the support state in parallel (a query's logits do not depend
+// on the other queries), and every support label is read, the last one included.
+TEST(Mann, QueriesAreIndependentAndEveryLabelIsRead) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 4, 2});
+  Mann learner(config("mann", mlp, 2, 6));
+  nn::Params params(learner.specs(), DType::f64);
+  params.initialize(7);
+  const Tensor support = Tensor::uniform({4, 2}, -1, 1, 8, 0, DType::f64);
+  const Tensor labels = Tensor::from_i64({0, 1, 1, 0}, {4});
+  const Tensor query = Tensor::uniform({3, 2}, -1, 1, 9, 0, DType::f64);
+  const Tensor all = learner.predict(params.list(), support, labels, query);
+  ASSERT_EQ(all.shape(), (Shape{3, 2}));
+  for (int64_t i = 0; i < 3; ++i) {
+    const Tensor one = learner.predict(params.list(), support, labels, query.slice(0, i, i + 1));
+    for (int64_t c = 0; c < 2; ++c) EXPECT_NEAR(one.at({0, c}), all.at({i, c}), 1e-12);
+  }
+  const Tensor flipped =
+      learner.predict(params.list(), support, Tensor::from_i64({0, 1, 1, 1}, {4}), query);
+  EXPECT_GT(std::abs(flipped.at({0, 0}) - all.at({0, 0})), 1e-9);
+}
+
+void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
+  nn::Params params(learner.specs(), DType::f64);
+  params.initialize(3);
+  std::vector<Tensor> base;
+  for (const Var& v : params.list()) base.push_back(v.data().clone());
+  const nn::ParamList theta = leaves_of(base);
+  const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
+  const double eps = 1e-6;
+  std::vector<Tensor> up, down;
+  double predicted = 0;
+  for (size_t i = 0; i < base.size(); ++i) {
+    const Tensor d = Tensor::uniform(base[i].shape(), -1, 1, 500 + i, 0, DType::f64);
+    up.push_back(binary(BinaryOp::add, base[i], affine(d, eps, 0)));
+    down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
+    predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
+  }
+  const double numeric = (learner.meta_loss(leaves_of(up), batch).item() -
+                          learner.meta_loss(leaves_of(down), batch).item()) /
+                         (2 * eps);
+  EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << learner.name();
+}
+
+TEST(BlackBox, GradientsEqualFiniteDifferences) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
+  const data::EpisodeBatch batch = vector_batch(2, 3, 4, 1, DType::f64);
+  for (const char* algorithm : {"mann", "set_encoder"})
+    check_gradient(*make_learner(config(algorithm, mlp, 3, 5)), batch);
+}
+
+TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 3});
+  data::EpisodeBatch b = vector_batch(3, 3, 4, 2, DType::f64);
+  b.support_labels = Tensor::from_i64({0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 1, 2, 0, 1, 0, 2, 2},
+                                      {3, 6});  // mixed orders, per task
+  for (const char* algorithm : {"mann", "set_encoder"}) {
+    const auto learner = make_learner(config(algorithm, mlp, 3, 8));
+    nn::Params params(learner->specs(), DType::f64);
+    params.initialize(5);
+    double mean = 0;
+    for (int64_t t = 0; t < 3; ++t) {
+      data::EpisodeBatch one;
+      one.support = b.support.slice(0, t, t + 1);
+      one.support_labels = b.support_labels.slice(0, t, t + 1);
+      one.query = b.query.slice(0, t, t + 1);
+      one.query_labels = b.query_labels.slice(0, t, t + 1);
+      mean += learner->meta_loss(params.list(), one).item() / 3;
+      const Tensor p = learner->predict(params.list(), b.support.select(0, t),
+                                        b.support_labels.select(0, t), b.query.select(0, t));
+      EXPECT_EQ(p.shape(), (Shape{9, 3}));
+    }
+    EXPECT_NEAR(learner->meta_loss(params.list(), b).item(), mean, 1e-12) << algorithm;
+  }
+}
+
+TEST(BlackBox, LossFallsOnAFixedProblem) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 32, 16, 3});
+  const data::EpisodeBatch batch = vector_batch(4, 3, 2, 9, DType::f32);
+  for (const char* algorithm : {"mann", "set_encoder"}) {
+    const auto learner = make_learner(config(algorithm, mlp, 3, 32));
+    nn::Params params(learner->specs());
+    params.initialize(8);
+    optim::Adam adam(params, 0.01);
+    Metrics first, last;
+    for (int step = 0; step < 80; ++step) {
+      adam.zero_grad();
+      Metrics m;
+      learner->meta_loss(params.list(), batch, &m).backward();
+      adam.step();
+      if (step == 0) first = m;
+      last = m;
+    }
+    EXPECT_LT(last.loss, 0.5 * first.loss)
+        << algorithm << ": " << first.loss << " -> " << last.loss;
+    EXPECT_GE(last.accuracy, 0.9) << algorithm;
+  }
+}
+
+TEST(BlackBox, BadInputGivesClearErrors) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 4, 2});
+  LearnerConfig c = config("mann", mlp, 2, 0);
+  try {
+    make_learner(c);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "mann: hidden must be >= 1, got 0");
+  }
+  c.hidden = 4;
+  c.loss = Loss::mse;
+  for (const char* algorithm : {"mann", "set_encoder"}) {
+    c.algorithm = algorithm;
+    try {
+      make_learner(c);
+      FAIL() << algorithm;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()),
+                std::string(algorithm) +
+                    ": classification only (a black-box learner outputs ways logits)");
+    }
+  }
+  c.loss = Loss::cross_entropy;
+  c.algorithm = "set_encoder";
+  const auto learner = make_learner(c);
+  nn::Params params(learner->specs());
+  data::EpisodeBatch b;
+  b.support = Tensor::zeros({1, 2, 3});
+  b.query = Tensor::zeros({1, 2, 2});
+  b.support_labels = Tensor::from_i64({0, 1}, {1, 2});
+  b.query_labels = Tensor::from_i64({0, 2}, {1, 2});
+  try {
+    learner->meta_loss(params.list(), b);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "set_encoder: support examples are [3] but the model (MLP) takes [2]: the "
+                 "model does not fit the data");
+  }
+  b.support = Tensor::zeros({1, 2, 2});
+  try {
+    learner->meta_loss(params.list(), b);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "set_encoder: query label 2 is outside 0..1 (2-way learner)");
+  }
+  try {
+    learner->meta_loss(nn::ParamList{}, b);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "set_encoder: expected 4 parameters, got 0");
+  }
+}
+
+}  // namespace
+}  // namespace cz::learn
