@@ -14,6 +14,7 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
+#include "LearnFixtures.hpp"
 
 namespace cz::learn {
 namespace {
@@ -303,18 +304,7 @@ TEST(Maml, MetaLossFallsOnAFixedProblem) {
     const double inner_lr = std::string(algorithm) == "fomaml" ? 0.1 : 0.4;
     const auto learner =
         make_learner(config(algorithm, model, Loss::cross_entropy, 3, inner_lr, 1));
-    nn::Params params(learner->specs());
-    params.initialize(6);
-    optim::Adam adam(params, 0.003);
-    Metrics first, last;
-    for (int step = 0; step < 30; ++step) {
-      adam.zero_grad();
-      Metrics m;
-      learner->meta_loss(params.list(), batch, &m).backward();
-      adam.step();
-      if (step == 0) first = m;
-      last = m;
-    }
+    const auto [first, last] = testing::train_on(*learner, batch, 6, 0.003, 30);
     EXPECT_LT(last.loss, 0.5 * first.loss)
         << algorithm << ": " << first.loss << " -> " << last.loss;
     EXPECT_GT(last.accuracy, first.accuracy - 1e-12) << algorithm;

@@ -15,6 +15,7 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
+#include "LearnFixtures.hpp"
 
 namespace cz::learn {
 namespace {
@@ -26,30 +27,6 @@ LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Mod
   c.model = std::move(model);
   c.ways = ways;
   return c;
-}
-
-// Feature-vector tasks for an MLP embedding: T tasks, `ways` classes, 2 shots, 3 queries each.
-// Class c's points are centred on a per-task random centre, so the problem is learnable.
-data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed,
-                                DType dtype) {
-  const int64_t shots = 2, queries = 3;
-  data::EpisodeBatch b;
-  const Tensor centres = Tensor::uniform({tasks, ways, 1, dim}, -2, 2, seed, 0, DType::f64);
-  auto points = [&](int64_t per, uint64_t s) {
-    const Tensor noise = Tensor::normal({tasks, ways, per, dim}, 0, 0.3, s, 0, DType::f64);
-    return binary(BinaryOp::add, noise, centres).reshape({tasks, ways * per, dim}).to(dtype);
-  };
-  b.support = points(shots, seed + 1);
-  b.query = points(queries, seed + 2);
-  std::vector<int64_t> sy, qy;
-  for (int64_t t = 0; t < tasks; ++t)
-    for (int64_t c = 0; c < ways; ++c) {
-      for (int64_t k = 0; k < shots; ++k) sy.push_back(c);
-      for (int64_t k = 0; k < queries; ++k) qy.push_back(c);
-    }
-  b.support_labels = Tensor::from_i64(sy, {tasks, ways * shots});
-  b.query_labels = Tensor::from_i64(qy, {tasks, ways * queries});
-  return b;
 }
 
 std::vector<Tensor> data_of(const nn::ParamList& p) {
@@ -191,7 +168,7 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
 
 TEST(MetricLearners, GradientsEqualFiniteDifferences) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
-  const data::EpisodeBatch vectors = vector_batch(2, 3, 4, 1, DType::f64);
+  const data::EpisodeBatch vectors = testing::vector_batch(2, 3, 4, 1, DType::f64);
   for (const char* algorithm : {"protonet", "matching", "siamese"})
     check_gradient(*make_learner(config(algorithm, mlp, 3)), vectors);
   // Conv4 embeddings with per-task batch norm over support + query.
@@ -233,21 +210,10 @@ TEST(MetricLearners, BatchedTasksEqualOneTaskAtATime) {
 // A fixed problem: the loss falls under Adam and the query accuracy ends high.
 TEST(MetricLearners, LossFallsOnAFixedProblem) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{8, 32, 16, 5});
-  const data::EpisodeBatch batch = vector_batch(4, 5, 8, 9, DType::f32);
+  const data::EpisodeBatch batch = testing::vector_batch(4, 5, 8, 9, DType::f32);
   for (const char* algorithm : {"protonet", "matching", "siamese"}) {
     const auto learner = make_learner(config(algorithm, mlp, 5));
-    nn::Params params(learner->specs());
-    params.initialize(8);
-    optim::Adam adam(params, 0.01);
-    Metrics first, last;
-    for (int step = 0; step < 60; ++step) {
-      adam.zero_grad();
-      Metrics m;
-      learner->meta_loss(params.list(), batch, &m).backward();
-      adam.step();
-      if (step == 0) first = m;
-      last = m;
-    }
+    const auto [first, last] = testing::train_on(*learner, batch, 8, 0.01, 60);
     EXPECT_LT(last.loss, 0.5 * first.loss)
         << algorithm << ": " << first.loss << " -> " << last.loss;
     EXPECT_GE(last.accuracy, 0.9) << algorithm;

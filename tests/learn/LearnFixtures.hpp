@@ -1,0 +1,59 @@
+// Shared by the learn tests: small learnable episode batches and a fixed-problem training loop.
+#pragma once
+
+#include <vector>
+
+#include "cezanne/data/Episode.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/nn/Params.hpp"
+#include "cezanne/optim/Adam.hpp"
+#include "cezanne/tensor/Ops.hpp"
+
+namespace cz::learn::testing {
+
+/// Feature-vector tasks: T tasks, `ways` classes, 2 shots and 3 queries each, class points
+/// around per-task random centres (so the problem is learnable), class-major labels.
+inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed, DType dtype) {
+  const int64_t shots = 2, queries = 3;
+  data::EpisodeBatch b;
+  const Tensor centres = Tensor::uniform({tasks, ways, 1, dim}, -2, 2, seed, 0, DType::f64);
+  auto points = [&](int64_t per, uint64_t s) {
+    const Tensor noise = Tensor::normal({tasks, ways, per, dim}, 0, 0.3, s, 0, DType::f64);
+    return binary(BinaryOp::add, noise, centres).reshape({tasks, ways * per, dim}).to(dtype);
+  };
+  b.support = points(shots, seed + 1);
+  b.query = points(queries, seed + 2);
+  std::vector<int64_t> sy, qy;
+  for (int64_t t = 0; t < tasks; ++t)
+    for (int64_t c = 0; c < ways; ++c) {
+      for (int64_t k = 0; k < shots; ++k) sy.push_back(c);
+      for (int64_t k = 0; k < queries; ++k) qy.push_back(c);
+    }
+  b.support_labels = Tensor::from_i64(sy, {tasks, ways * shots});
+  b.query_labels = Tensor::from_i64(qy, {tasks, ways * queries});
+  return b;
+}
+
+struct TrainResult {
+  Metrics first, last;
+};
+
+/// `steps` Adam steps on the meta-loss of one fixed batch; the metrics of the first and last.
+inline TrainResult train_on(const EpisodicLearner& learner, const data::EpisodeBatch& batch, uint64_t init_seed,
+                            double lr, int steps) {
+  nn::Params params(learner.specs());
+  params.initialize(init_seed);
+  optim::Adam adam(params, lr);
+  TrainResult r;
+  for (int step = 0; step < steps; ++step) {
+    adam.zero_grad();
+    Metrics m;
+    learner.meta_loss(params.list(), batch, &m).backward();
+    adam.step();
+    if (step == 0) r.first = m;
+    r.last = m;
+  }
+  return r;
+}
+
+}  // namespace cz::learn::testing
