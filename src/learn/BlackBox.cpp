@@ -33,9 +33,7 @@ Var black_box_loss(const EpisodicLearner& learner, const nn::ParamList& theta,
   detail::check_theta(learner.name(), learner.specs(), theta);
   detail::check_batch(learner.name(), learner.config(), batch);
   const nn::ParamList noisy = detail::perturb_theta(learner.config(), theta, batch.step);
-  const Var z = logits(noisy);
-  const Var loss = cross_entropy(z, batch.query_labels);
-  if (out) *out = {loss.item(), detail::accuracy(z.data(), batch.query_labels)};
+  const Var loss = detail::query_cross_entropy(logits(noisy), batch.query_labels, out);
   return detail::add_information_penalty(learner.config(), theta, loss);
 }
 

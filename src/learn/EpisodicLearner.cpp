@@ -159,6 +159,12 @@ double accuracy(const Tensor& logits, const Tensor& labels) {
   return static_cast<double>(correct) / static_cast<double>(truth.size());
 }
 
+Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out) {
+  const Var loss = cross_entropy(logits, labels);
+  if (out) *out = {loss.item(), accuracy(logits.data(), labels)};
+  return loss;
+}
+
 Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype) {
   const int64_t tasks = labels.size(0), n = labels.size(1);
   Tensor out = Tensor::zeros({tasks, n, ways}, DType::f64);

@@ -23,6 +23,10 @@ void check_batch(const std::string& who, const LearnerConfig& config,
 /// Fraction of rows whose argmax over the last dim equals the label: logits [..., C], labels [...].
 double accuracy(const Tensor& logits, const Tensor& labels);
 
+/// A classifier's query loss: cross-entropy of logits [T, Q, ways] against the query labels,
+/// with the loss and accuracy written to `out` when given.
+Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out);
+
 /// One-hot encoding as a constant: labels i64 [T, N] -> [T, N, ways] in `dtype`.
 Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype);
 

@@ -37,10 +37,8 @@ Var MatchingNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch&
                            Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
-  const Var z = logits(theta, batch.support, batch.support_labels, batch.query);
-  const Var loss = cross_entropy(z, batch.query_labels);
-  if (out) *out = {loss.item(), detail::accuracy(z.data(), batch.query_labels)};
-  return loss;
+  return detail::query_cross_entropy(logits(theta, batch.support, batch.support_labels, batch.query),
+                                     batch.query_labels, out);
 }
 
 Tensor MatchingNet::predict(const nn::ParamList& theta, const Tensor& support,
