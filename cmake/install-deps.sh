@@ -17,7 +17,7 @@ PACKAGES=(
   # data store
   libhdf5-dev hdf5-tools python3-h5py zlib1g-dev
   # CLI, math, tests, benchmarks
-  libboost-program-options-dev libopenblas-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-program-options-dev libopenblas-dev libopenblas-openmp-dev libgtest-dev libgmock-dev libbenchmark-dev
   # glyph importer and plots
   libfreetype-dev libpng-dev fonts-noto-core gnuplot-nox
 )
