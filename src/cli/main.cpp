@@ -4,10 +4,8 @@
 // "cezanne <cmd>: error: <what>" (anything else, exit 1). Under MPI every rank is then aborted
 // so that no rank waits forever in a collective for the one that failed.
 #include <mpi.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -101,19 +99,7 @@ int run(const cz::cli::CommandInfo& command, int skip, int argc, char** argv) {
 
 }  // namespace
 
-// OpenMP threads that spin between parallel regions take the core (or its SMT sibling) that
-// OpenBLAS and the main thread need: on 2 cores conv2d forward+backward ran at 40% of sgemm
-// speed with libgomp's default spinning and 75% with passive waiting. libgomp reads
-// OMP_WAIT_POLICY only when it is loaded, so set it and start again (same pid, same
-// environment otherwise; mpirun and srun see nothing). A user's own setting is kept.
-static void ensure_passive_openmp_waiting(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: carry on with the default policy
-}
-
 int main(int argc, char** argv) {
-  ensure_passive_openmp_waiting(argv);
   if (argc < 2 || is_help(argv[1])) {
     print_usage(std::cout);
     return 0;
