@@ -417,10 +417,4 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
   return m;
 }
 
-bool all_finite(const Tensor& x) {
-  for (double v : x.to_vector())
-    if (!std::isfinite(v)) return false;
-  return true;
-}
-
 }  // namespace cz

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "LearnFixtures.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/BlackBox.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -12,7 +13,6 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
-#include "LearnFixtures.hpp"
 
 namespace cz::learn {
 namespace {
@@ -25,12 +25,6 @@ LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Mod
   c.ways = ways;
   c.hidden = hidden;
   return c;
-}
-
-nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
-  nn::ParamList p;
-  for (const Tensor& t : ts) p.emplace_back(t.clone(), true);
-  return p;
 }
 
 TEST(BlackBox, RegisteredWithTheirParameters) {
@@ -131,7 +125,7 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
   params.initialize(3);
   std::vector<Tensor> base;
   for (const Var& v : params.list()) base.push_back(v.data().clone());
-  const nn::ParamList theta = leaves_of(base);
+  const nn::ParamList theta = testing::leaves_of(base);
   const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
   const double eps = 1e-6;
   std::vector<Tensor> up, down;
@@ -142,8 +136,8 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
     down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
     predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
   }
-  const double numeric = (learner.meta_loss(leaves_of(up), batch).item() -
-                          learner.meta_loss(leaves_of(down), batch).item()) /
+  const double numeric = (learner.meta_loss(testing::leaves_of(up), batch).item() -
+                          learner.meta_loss(testing::leaves_of(down), batch).item()) /
                          (2 * eps);
   EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << learner.name();
 }
@@ -195,12 +189,7 @@ TEST(BlackBox, LossFallsOnAFixedProblem) {
 TEST(BlackBox, BadInputGivesClearErrors) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 4, 2});
   LearnerConfig c = config("mann", mlp, 2, 0);
-  try {
-    make_learner(c);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "mann: hidden must be >= 1, got 0");
-  }
+  testing::expect_invalid_argument([&] { make_learner(c); }, "mann: hidden must be >= 1, got 0");
   c.hidden = 4;
   c.loss = Loss::mse;
   for (const char* algorithm : {"mann", "set_encoder"}) {
@@ -223,27 +212,15 @@ TEST(BlackBox, BadInputGivesClearErrors) {
   b.query = Tensor::zeros({1, 2, 2});
   b.support_labels = Tensor::from_i64({0, 1}, {1, 2});
   b.query_labels = Tensor::from_i64({0, 2}, {1, 2});
-  try {
-    learner->meta_loss(params.list(), b);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(),
-                 "set_encoder: support examples are [3] but the model (MLP) takes [2]: the "
-                 "model does not fit the data");
-  }
+  testing::expect_invalid_argument(
+      [&] { learner->meta_loss(params.list(), b); },
+      "set_encoder: support examples are [3] but the model (MLP) takes [2]: the "
+      "model does not fit the data");
   b.support = Tensor::zeros({1, 2, 2});
-  try {
-    learner->meta_loss(params.list(), b);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "set_encoder: query label 2 is outside 0..1 (2-way learner)");
-  }
-  try {
-    learner->meta_loss(nn::ParamList{}, b);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "set_encoder: expected 4 parameters, got 0");
-  }
+  testing::expect_invalid_argument([&] { learner->meta_loss(params.list(), b); },
+                                   "set_encoder: query label 2 is outside 0..1 (2-way learner)");
+  testing::expect_invalid_argument([&] { learner->meta_loss(nn::ParamList{}, b); },
+                                   "set_encoder: expected 4 parameters, got 0");
 }
 
 }  // namespace

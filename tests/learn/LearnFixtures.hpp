@@ -1,6 +1,11 @@
 // Shared by the learn tests: small learnable episode batches and a fixed-problem training loop.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
@@ -13,7 +18,8 @@ namespace cz::learn::testing {
 
 /// Feature-vector tasks: T tasks, `ways` classes, 2 shots and 3 queries each, class points
 /// around per-task random centres (so the problem is learnable), class-major labels.
-inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed, DType dtype) {
+inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed,
+                                       DType dtype) {
   const int64_t shots = 2, queries = 3;
   data::EpisodeBatch b;
   const Tensor centres = Tensor::uniform({tasks, ways, 1, dim}, -2, 2, seed, 0, DType::f64);
@@ -34,13 +40,37 @@ inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim,
   return b;
 }
 
+/// Copies of the parameters' data (a point to evaluate the meta-objective at).
+inline std::vector<Tensor> data_of(const nn::ParamList& p) {
+  std::vector<Tensor> out;
+  for (const Var& v : p) out.push_back(v.data().clone());
+  return out;
+}
+
+/// Fresh leaves (requires_grad) holding copies of `ts`.
+inline nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
+  nn::ParamList p;
+  for (const Tensor& t : ts) p.emplace_back(t.clone(), true);
+  return p;
+}
+
+/// `fn` throws std::invalid_argument with exactly `message`.
+inline void expect_invalid_argument(const std::function<void()>& fn, const std::string& message) {
+  try {
+    fn();
+    ADD_FAILURE() << "expected std::invalid_argument: " << message;
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
 struct TrainResult {
   Metrics first, last;
 };
 
 /// `steps` Adam steps on the meta-loss of one fixed batch; the metrics of the first and last.
-inline TrainResult train_on(const EpisodicLearner& learner, const data::EpisodeBatch& batch, uint64_t init_seed,
-                            double lr, int steps) {
+inline TrainResult train_on(const EpisodicLearner& learner, const data::EpisodeBatch& batch,
+                            uint64_t init_seed, double lr, int steps) {
   nn::Params params(learner.specs());
   params.initialize(init_seed);
   optim::Adam adam(params, lr);

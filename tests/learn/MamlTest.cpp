@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "LearnFixtures.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/Maml.hpp"
@@ -14,7 +15,6 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
-#include "LearnFixtures.hpp"
 
 namespace cz::learn {
 namespace {
@@ -65,28 +65,16 @@ LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Mod
   return c;
 }
 
-std::vector<Tensor> data_of(const nn::ParamList& p) {
-  std::vector<Tensor> out;
-  for (const Var& v : p) out.push_back(v.data().clone());
-  return out;
-}
-
-nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
-  nn::ParamList p;
-  for (const Tensor& t : ts) p.emplace_back(t.clone(), true);
-  return p;
-}
-
 // grad(meta_loss) against central differences along random directions and single coordinates.
 void check_against_finite_differences(const EpisodicLearner& learner,
                                       const data::EpisodeBatch& batch, uint64_t seed) {
   nn::Params params(learner.specs(), DType::f64);
   params.initialize(seed);
-  const std::vector<Tensor> base = data_of(params.list());
-  const nn::ParamList theta = leaves_of(base);
+  const std::vector<Tensor> base = testing::data_of(params.list());
+  const nn::ParamList theta = testing::leaves_of(base);
   const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
   auto M = [&](const std::vector<Tensor>& point) {
-    return learner.meta_loss(leaves_of(point), batch).item();
+    return learner.meta_loss(testing::leaves_of(point), batch).item();
   };
   const double eps = 1e-6;
   for (uint64_t dir = 0; dir < 3; ++dir) {
@@ -152,8 +140,8 @@ void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn:
   const auto fomaml = make_learner(config("fomaml", model, loss, ways, lr, 1));
   nn::Params params(maml->specs(), DType::f64);
   params.initialize(5);
-  const std::vector<Tensor> base = data_of(params.list());
-  const nn::ParamList theta = leaves_of(base);
+  const std::vector<Tensor> base = testing::data_of(params.list());
+  const nn::ParamList theta = testing::leaves_of(base);
   const std::vector<Var> g_maml = grad({maml->meta_loss(theta, batch)}, theta);
   const std::vector<Var> g_fo = grad({fomaml->meta_loss(theta, batch)}, theta);
 
@@ -168,7 +156,7 @@ void check_first_order_is_second_order_without_hessian(std::shared_ptr<const nn:
     expect_so.push_back(Tensor::zeros(b.shape(), DType::f64));
   }
   for (int64_t t = 0; t < tasks; ++t) {
-    const nn::ParamList th = leaves_of(base);
+    const nn::ParamList th = testing::leaves_of(base);
     const Tensor xs = batch.support.select(0, t), ys = batch.support_labels.select(0, t);
     const Tensor xq = batch.query.select(0, t), yq = batch.query_labels.select(0, t);
     GradOptions second_order;
@@ -219,7 +207,7 @@ TEST(Maml, BatchedTasksEqualOneTaskAtATime) {
     nn::Params params(learner->specs(), DType::f64);
     params.initialize(9);
     const data::EpisodeBatch batch = image_batch(3, 3, 16, 41);
-    const nn::ParamList theta = leaves_of(data_of(params.list()));
+    const nn::ParamList theta = testing::leaves_of(testing::data_of(params.list()));
     const Var batched = learner->meta_loss(theta, batch);
     const std::vector<Var> g_batched = grad({batched}, theta);
     double mean = 0;
@@ -230,7 +218,7 @@ TEST(Maml, BatchedTasksEqualOneTaskAtATime) {
       one.support_labels = batch.support_labels.slice(0, t, t + 1);
       one.query = batch.query.slice(0, t, t + 1);
       one.query_labels = batch.query_labels.slice(0, t, t + 1);
-      const nn::ParamList th = leaves_of(data_of(params.list()));
+      const nn::ParamList th = testing::leaves_of(testing::data_of(params.list()));
       const Var l = learner->meta_loss(th, one);
       mean += l.item() / 3;
       const std::vector<Var> g = grad({l}, th);
@@ -360,21 +348,14 @@ TEST(Maml, BadInputGivesClearErrors) {
   auto small = std::make_shared<nn::Conv4>(4, 1, 16, 5);
   const auto three = make_learner(config("maml", small, Loss::cross_entropy, 3, 0.4, 1));
   nn::Params p3(three->specs());
-  try {
-    three->meta_loss(p3.list(), image_batch(1, 4, 16, 1, DType::f32));
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "maml: support label 3 is outside 0..2 (3-way learner)");
-  }
+  testing::expect_invalid_argument(
+      [&] { three->meta_loss(p3.list(), image_batch(1, 4, 16, 1, DType::f32)); },
+      "maml: support label 3 is outside 0..2 (3-way learner)");
   // unknown algorithm, checkpoint of another algorithm
   EXPECT_THROW(make_learner(config("reptile", conv, Loss::cross_entropy, 5, 0.4, 1)),
                std::invalid_argument);
-  try {
-    learner->check_checkpoint("protonet", learner->specs());
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "checkpoint of 'protonet' cannot be loaded into 'anil'");
-  }
+  testing::expect_invalid_argument([&] { learner->check_checkpoint("protonet", learner->specs()); },
+                                   "checkpoint of 'protonet' cannot be loaded into 'anil'");
   EXPECT_NO_THROW(learner->check_checkpoint("anil", learner->specs()));
   std::vector<nn::ParamSpec> other = learner->specs();
   other.back().shape = {3};

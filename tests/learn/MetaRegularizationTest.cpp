@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "LearnFixtures.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/nn/MLP.hpp"
@@ -116,12 +117,8 @@ TEST(MetaRegularization, WeightNoiseIsAPureFunctionOfSeedAndStep) {
         << algorithm;
   }
   LearnerConfig bad = maml_config(MetaRegularization::weight_noise, -1);
-  try {
-    make_learner(bad);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "maml: meta_reg_scale must be >= 0, got -1.000000");
-  }
+  testing::expect_invalid_argument([&] { make_learner(bad); },
+                                   "maml: meta_reg_scale must be >= 0, got -1.000000");
 }
 
 }  // namespace

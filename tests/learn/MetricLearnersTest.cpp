@@ -5,6 +5,7 @@
 #include <cmath>
 #include <memory>
 
+#include "LearnFixtures.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/MatchingNet.hpp"
@@ -15,7 +16,6 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
-#include "LearnFixtures.hpp"
 
 namespace cz::learn {
 namespace {
@@ -27,18 +27,6 @@ LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Mod
   c.model = std::move(model);
   c.ways = ways;
   return c;
-}
-
-std::vector<Tensor> data_of(const nn::ParamList& p) {
-  std::vector<Tensor> out;
-  for (const Var& v : p) out.push_back(v.data().clone());
-  return out;
-}
-
-nn::ParamList leaves_of(const std::vector<Tensor>& ts) {
-  nn::ParamList p;
-  for (const Tensor& t : ts) p.emplace_back(t.clone(), true);
-  return p;
 }
 
 TEST(ProtoNet, LogitsAreNegativeSquaredDistancesToClassMeans) {
@@ -145,8 +133,8 @@ TEST(SiameseNet, TestTimeIsNearestNeighbourUnderThePairScore) {
 void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
   nn::Params params(learner.specs(), DType::f64);
   params.initialize(3);
-  const std::vector<Tensor> base = data_of(params.list());
-  const nn::ParamList theta = leaves_of(base);
+  const std::vector<Tensor> base = testing::data_of(params.list());
+  const nn::ParamList theta = testing::leaves_of(base);
   const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
   const double eps = 1e-6;
   for (uint64_t dir = 0; dir < 2; ++dir) {
@@ -158,8 +146,8 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
       down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
       predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
     }
-    const double numeric = (learner.meta_loss(leaves_of(up), batch).item() -
-                            learner.meta_loss(leaves_of(down), batch).item()) /
+    const double numeric = (learner.meta_loss(testing::leaves_of(up), batch).item() -
+                            learner.meta_loss(testing::leaves_of(down), batch).item()) /
                            (2 * eps);
     EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric))
         << learner.name() << " direction " << dir;
@@ -230,15 +218,11 @@ TEST(MetricLearners, BadInputGivesClearErrors) {
   b.query = Tensor::zeros({1, 5, 1, 28, 28});
   b.support_labels = Tensor::from_i64({0, 1, 2, 3, 4}, {1, 5});
   b.query_labels = b.support_labels;
-  try {
-    learner->meta_loss(params.list(), b);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(),
-                 "protonet: support examples are [1, 28, 28] but the model (Conv4) takes [3, 84, "
-                 "84]: the model does "
-                 "not fit the data");
-  }
+  testing::expect_invalid_argument(
+      [&] { learner->meta_loss(params.list(), b); },
+      "protonet: support examples are [1, 28, 28] but the model (Conv4) takes [3, 84, "
+      "84]: the model does "
+      "not fit the data");
   c.loss = Loss::mse;
   for (const char* algorithm : {"protonet", "matching", "siamese"}) {
     c.algorithm = algorithm;
@@ -251,18 +235,10 @@ TEST(MetricLearners, BadInputGivesClearErrors) {
                                            "regression output)");
     }
   }
-  try {
-    learner->check_checkpoint("maml", conv->specs());
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "checkpoint of 'maml' cannot be loaded into 'protonet'");
-  }
-  try {
-    learner->meta_loss(nn::ParamList{}, b);
-    FAIL();
-  } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "protonet: expected 16 parameters, got 0");
-  }
+  testing::expect_invalid_argument([&] { learner->check_checkpoint("maml", conv->specs()); },
+                                   "checkpoint of 'maml' cannot be loaded into 'protonet'");
+  testing::expect_invalid_argument([&] { learner->meta_loss(nn::ParamList{}, b); },
+                                   "protonet: expected 16 parameters, got 0");
 }
 
 }  // namespace

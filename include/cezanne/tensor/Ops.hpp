@@ -63,6 +63,5 @@ Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counte
 
 /// Largest absolute difference (tests and checks).
 double max_abs_diff(const Tensor& a, const Tensor& b);
-bool all_finite(const Tensor& x);
 
 }  // namespace cz
