@@ -1,6 +1,9 @@
 // Internal HDF5 helpers: process-wide set-up, the I/O thread, error text, typed reads/writes.
 #include "H5.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +37,18 @@ std::string h5_error_detail() {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
   H5Eclear2(H5E_DEFAULT);
   return detail;
+}
+
+std::string fsync_error(const std::filesystem::path& path, bool directory) {
+  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
+  if (fd < 0) return path.string() + ": cannot open for fsync: " + std::strerror(errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  // Some file systems refuse fsync on directories; the data files are what matter.
+  if (rc != 0 && !(directory && (err == EINVAL || err == EROFS)))
+    return path.string() + ": fsync failed: " + std::strerror(err);
+  return "";
 }
 
 void throw_h5(const std::string& file, const std::string& object, const char* call, const char* src,

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -29,6 +30,10 @@ std::string h5_error_detail();
 /// Throws StoreError "<file>: <object>: <call> failed: <hdf5 detail> [<src>:<line>]".
 [[noreturn]] void throw_h5(const std::string& file, const std::string& object, const char* call,
                            const char* src, int line);
+
+/// fsync of a file or directory: "" on success, else "<path>: cannot open for fsync: <why>" or
+/// "<path>: fsync failed: <why>". Directories where the file system refuses fsync count as done.
+std::string fsync_error(const std::filesystem::path& path, bool directory);
 
 /// Evaluates an HDF5 call; a negative result throws StoreError naming file, object and call.
 #define CZ_CHECK_H5(expr, file, object)                                          \

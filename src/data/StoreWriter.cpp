@@ -36,15 +36,8 @@ std::string iso_now() {
 }
 
 void fsync_path(const fs::path& path, bool directory) {
-  const int fd = ::open(path.c_str(), directory ? (O_RDONLY | O_DIRECTORY) : O_RDONLY);
-  if (fd < 0) throw StoreError(path.string() + ": cannot open for fsync: " + std::strerror(errno));
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  // Some file systems refuse fsync on directories; the data files are what matter.
-  if (rc != 0 && !(directory && (err == EINVAL || err == EROFS))) {
-    throw StoreError(path.string() + ": fsync failed: " + std::strerror(err));
-  }
+  if (const std::string error = detail::fsync_error(path, directory); !error.empty())
+    throw StoreError(error);
 }
 
 std::string shard_name(size_t index) {

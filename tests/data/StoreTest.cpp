@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "H5py.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/data/Store.hpp"
 #include "cezanne/data/StoreError.hpp"
@@ -231,14 +232,7 @@ TEST_F(StoreTest, EveryDatasetIsChunkedWithFletcher32) {
 }
 
 TEST_F(StoreTest, ReadableWithH5py) {
-  // Debian's python3-h5py lives under /usr/bin/python3, which a pyenv shim may shadow.
-  std::string python;
-  for (const char* candidate : {"/usr/bin/python3", "python3"}) {
-    if (std::system((std::string(candidate) + " -c 'import h5py' >/dev/null 2>&1").c_str()) == 0) {
-      python = candidate;
-      break;
-    }
-  }
+  const std::string python = cz::testing::python_with_h5py();
   if (python.empty()) GTEST_SKIP() << "no python3 with h5py";
   const fs::path out = root_ / "store";
   write_store(out, {.target_shard_bytes = 8 * kExampleBytes, .compression = 0});

@@ -1,0 +1,98 @@
+// TrainConfig: every option of a training run, its one table of names, defaults and help, and
+// the learner and episode settings derived from it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "cezanne/data/Episode.hpp"
+#include "cezanne/data/StoreWriter.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+
+namespace cz::train {
+
+/// The options of `cezanne train` (and the config a checkpoint records). Names on the command
+/// line are the field names with '-' for '_' (see train_options()).
+struct TrainConfig {
+  // learner and model
+  std::string algo = "protonet";
+  std::string model = "conv4";  ///< conv4 (images from --store) or mlp (sinusoid regression)
+  int64_t filters = 64;
+  int64_t hidden = 128;
+  int64_t ways = 5, shots = 1, queries = 15;
+  int64_t meta_batch = 8;
+  int64_t inner_steps = 1, test_inner_steps = 0;
+  double inner_lr = 0.4;
+  double matching_scale = 10.0;
+  std::string meta_reg = "none";
+  double meta_reg_scale = 0.0;
+  // episodes
+  std::string store;
+  bool within_domain = false;
+  bool shuffle_labels = true;
+  bool rotations = false;
+  // optimization
+  int64_t steps = 1000;
+  double lr = 1e-3;
+  std::string schedule = "constant";
+  int64_t warmup = 0;
+  uint64_t seed = 0;
+  // validation, checkpoints, this invocation
+  int64_t val_every = 100;
+  int64_t val_episodes = 200;
+  std::string out;
+  int64_t checkpoint_every = 100;
+  int64_t keep = 3;
+  std::string resume;
+  int64_t stop_after = 0;
+  int64_t threads = 0;
+  double log_seconds = 10.0;
+};
+
+/// One option: its command-line name, help text and field. `identity` options define the run:
+/// a checkpoint resumes only under the same values (the rest may change between invocations).
+struct TrainOption {
+  using Field = std::variant<std::string TrainConfig::*, int64_t TrainConfig::*,
+                             double TrainConfig::*, bool TrainConfig::*, uint64_t TrainConfig::*>;
+  const char* name;
+  const char* help;
+  Field field;
+  bool identity;
+};
+
+/// Every option, in --help order.
+const std::vector<TrainOption>& train_options();
+
+/// The config as (name, value) pairs in train_options() order; doubles round-trip exactly.
+std::vector<std::pair<std::string, std::string>> to_pairs(const TrainConfig& config);
+/// The inverse of to_pairs; names it does not know are ignored, missing ones keep defaults.
+/// Throws std::invalid_argument "<name>: cannot parse '<value>'".
+TrainConfig from_pairs(const std::vector<std::pair<std::string, std::string>>& pairs);
+
+/// The first identity option whose value differs, as "--<name> <a> (checkpoint) vs <b>", or ""
+/// when `a` (a checkpoint's config) and `b` (this run's) define the same run.
+std::string identity_difference(const TrainConfig& checkpoint, const TrainConfig& run);
+
+/// Checks values that no other component checks (steps, intervals, schedule, meta-reg, model,
+/// resume, that conv4 has a store). Throws std::invalid_argument "--<option>: <why>".
+void validate(const TrainConfig& config);
+
+/// True for the sinusoid regression runs (--model mlp).
+inline bool is_regression(const TrainConfig& config) { return config.model == "mlp"; }
+
+/// The learner settings of a config: the model (Conv4 over `image` with a head of `ways`
+/// outputs, or the sinusoid MLP) and the algorithm's options. Throws std::invalid_argument
+/// from make_learner or the model (e.g. an image too small for Conv4).
+learn::LearnerConfig learner_config(const TrainConfig& config, const data::ImageShape& image);
+
+/// The episode spec of the meta-training and validation episodes.
+data::EpisodeSpec episode_spec(const TrainConfig& config);
+
+/// "conv4 filters=64 channels=1 image=28 ways=5" or "mlp 1-40-40-1".
+std::string model_description(const TrainConfig& config, const data::ImageShape& image);
+
+}  // namespace cz::train

@@ -1,0 +1,52 @@
+// The meta-training loop: episodes -> meta-loss -> meta-gradient -> allreduce -> Adam, with
+// validation, metrics, checkpoints and pre-emption.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cezanne/data/Store.hpp"
+#include "cezanne/dist/Communicator.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/train/Checkpoint.hpp"
+#include "cezanne/train/TrainConfig.hpp"
+
+namespace cz::train {
+
+/// Exit status of a run that stopped before --steps (SIGUSR2, SIGTERM or --stop-after) after
+/// writing its checkpoint: EX_TEMPFAIL, "run me again"; the sbatch scripts requeue on it.
+inline constexpr int kStoppedStatus = 75;
+
+/// A run checked and loaded before the ranks start communicating, so that bad input ends every
+/// rank with the same one-line error and nothing written.
+struct RunPlan {
+  TrainConfig config;
+  std::shared_ptr<data::Store> store;  ///< null for --model mlp
+  data::ImageShape image{};            ///< the store's; {1, 1, 1} for mlp
+  std::unique_ptr<learn::EpisodicLearner> learner;
+  /// The checkpoint the run continues from (--resume), with its path.
+  std::optional<std::pair<std::filesystem::path, Checkpoint>> resume;
+  /// Damaged checkpoints skipped by --resume auto, a rank-count change, ...
+  std::vector<std::string> warnings;
+};
+
+/// Validates the config, opens the store, builds the learner, finds and checks the checkpoint
+/// to resume, and makes sure --out is a writable directory (creating it). Throws
+/// std::invalid_argument (bad option, incompatible checkpoint, an --out that already holds a
+/// run without --resume), data::StoreError (store) or CheckpointError (--resume FILE damaged).
+RunPlan plan_run(const TrainConfig& config);
+
+/// Trains on every rank of `comm` from plan.resume (or a fresh initialization) to
+/// config.steps. Rank 0 writes metrics and checkpoints. Returns 0 when --steps are done, or
+/// kStoppedStatus after the checkpoint of an agreed stop. Throws std::runtime_error on a
+/// non-finite meta-gradient (the same decision on every rank: the reduced gradient is).
+int train(RunPlan& plan, dist::Communicator& comm);
+
+/// The specs (names and shapes) of a checkpoint's parameters, for check_checkpoint.
+std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint);
+
+}  // namespace cz::train

@@ -1,0 +1,142 @@
+// `cezanne eval`: the evaluation protocol on a checkpoint: N held-out episodes, mean and 95% CI.
+#include <boost/program_options.hpp>
+
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "Command.hpp"
+#include "cezanne/backend/Backend.hpp"
+#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/dist/Bootstrap.hpp"
+#include "cezanne/dist/Failure.hpp"
+#include "cezanne/dist/Log.hpp"
+#include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/nn/Params.hpp"
+#include "cezanne/train/Trainer.hpp"
+
+namespace po = boost::program_options;
+
+namespace cz::cli {
+namespace {
+
+struct EvalSetup {
+  train::TrainConfig config;  // the checkpoint's run, with this evaluation's episode options
+  std::string checkpoint_path;
+  train::Checkpoint checkpoint;
+  std::shared_ptr<data::Store> store;
+  data::Split split = data::Split::test;
+  int64_t episodes = 600;
+  std::unique_ptr<learn::EpisodicLearner> learner;
+};
+
+// Loads the checkpoint, rebuilds its learner for this evaluation's ways, and checks that the
+// parameters fit (a store of another image size or another model fails here).
+EvalSetup setup_from(const po::variables_map& vm) {
+  EvalSetup s;
+  s.checkpoint_path = vm["checkpoint"].as<std::string>();
+  s.checkpoint = train::read_checkpoint(s.checkpoint_path);
+  s.config = train::from_pairs(s.checkpoint.config);
+  const int64_t head_ways = s.config.ways;
+  if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
+  if (vm.count("ways") != 0) s.config.ways = vm["ways"].as<int64_t>();
+  if (vm.count("shots") != 0) s.config.shots = vm["shots"].as<int64_t>();
+  s.config.queries = vm["queries"].as<int64_t>();
+  s.config.within_domain = vm["within-domain"].as<bool>();
+  s.config.shuffle_labels = true;
+  if (vm.count("test-inner-steps") != 0) s.config.test_inner_steps = vm["test-inner-steps"].as<int64_t>();
+  s.episodes = vm["episodes"].as<int64_t>();
+  if (s.episodes < 1) throw UsageError("--episodes must be >= 1");
+  try {
+    s.split = data::parse_split(vm["split"].as<std::string>());
+  } catch (const std::exception&) {
+    throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
+  }
+
+  data::ImageShape image{1, 1, 1};
+  if (!train::is_regression(s.config)) {
+    if (s.config.store.empty()) throw UsageError("--store is required for a conv4 checkpoint");
+    s.store = data::Store::open(s.config.store);
+    image = s.store->shape();
+  }
+  // The model keeps the head it was trained with; the learner classifies --ways classes.
+  learn::LearnerConfig lc;
+  try {
+    train::TrainConfig model_config = s.config;
+    model_config.ways = head_ways;
+    lc = train::learner_config(model_config, image);
+    lc.ways = train::is_regression(s.config) ? 1 : s.config.ways;
+    s.learner = learn::make_learner(lc);
+    s.learner->check_checkpoint(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
+  }
+  return s;
+}
+
+int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, uint64_t seed) {
+  nn::Params params(s.learner->specs());
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor data = params[i].data();
+    data.copy_(s.checkpoint.params[i].second);
+  }
+  const learn::EvalOptions options{.episodes = s.episodes, .step = 0};
+  const bool regression = train::is_regression(s.config);
+  learn::EvalResult r;
+  if (regression) {
+    const learn::SinusoidTasks tasks({.shots = static_cast<int>(s.config.shots),
+                                      .queries = static_cast<int>(s.config.queries)},
+                                     seed, s.split);
+    r = learn::evaluate(*s.learner, params.list(), tasks, options, &comm);
+  } else {
+    const data::EpisodeSampler sampler(s.store, s.split, train::episode_spec(s.config), seed);
+    r = learn::evaluate(*s.learner, params.list(), sampler, options, &comm);
+  }
+  std::ostringstream line;
+  line.precision(6);
+  line << "{\"eval\":\"" << s.checkpoint_path << "\",\"algo\":\"" << s.checkpoint.algorithm
+       << "\",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(s.split) << "\"";
+  if (!regression)
+    line << ",\"ways\":" << s.config.ways << ",\"within_domain\":" << (s.config.within_domain ? "true" : "false");
+  line << ",\"shots\":" << s.config.shots << ",\"queries\":" << s.config.queries
+       << ",\"inner_steps\":" << s.learner->test_steps() << ",\"metric\":\""
+       << (regression ? "mse" : "accuracy") << "\",\"mean\":" << r.mean << ",\"ci95\":" << r.ci95
+       << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
+  dist::log(comm, line.str());
+  return 0;
+}
+
+int eval_command(int argc, char** argv) {
+  po::options_description options(
+      "cezanne eval: meta-test a checkpoint on held-out episodes; one JSON line with mean and ci95");
+  // clang-format off
+  options.add_options()
+    ("checkpoint", po::value<std::string>()->required(), "checkpoint file (checkpoint-NNNNNNNN.h5 of a run directory)")
+    ("store", po::value<std::string>(), "store directory (default: the one the run trained on)")
+    ("split", po::value<std::string>()->default_value("test"), "split of the episodes: test (held-out), val or train")
+    ("ways", po::value<int64_t>(), "classes per episode (default: the run's)")
+    ("shots", po::value<int64_t>(), "support examples per class (default: the run's)")
+    ("queries", po::value<int64_t>()->default_value(15), "query examples per class")
+    ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
+    ("test-inner-steps", po::value<int64_t>(), "MAML family: adaptation steps (default: the run's)")
+    ("episodes", po::value<int64_t>()->default_value(600), "test episodes")
+    ("seed", po::value<uint64_t>()->default_value(1000), "seed of the test episodes")
+    ("threads", po::value<int>()->default_value(0), "CPU threads per rank (0: the OpenMP default)");
+  // clang-format on
+  po::variables_map vm;
+  if (!parse_options(argc, argv, "eval", options, nullptr, vm)) return 0;
+  const EvalSetup setup = setup_from(vm);
+  set_num_threads(vm["threads"].as<int>());
+  auto world = dist::init(&argc, &argv);
+  const uint64_t seed = vm["seed"].as<uint64_t>();
+  const int status = dist::run_guarded(*world, [&] { return evaluate_checkpoint(*world, setup, seed); });
+  world.reset();
+  dist::finalize();
+  return status;
+}
+
+const CommandRegistrar kEval("eval", "meta-test a checkpoint: mean accuracy (or MSE) and 95% CI",
+                             eval_command);
+
+}  // namespace
+}  // namespace cz::cli

@@ -1,0 +1,407 @@
+// metrics.csv parsing, and the gnuplot script that draws it (run with posix_spawn: safe in a
+// process with OpenMP and MPI threads, unlike fork).
+#include "cezanne/train/Plot.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace cz::train {
+
+namespace {
+
+constexpr std::array<const char*, 7> kColumns = {
+    "step", "loss", "train_accuracy", "val_accuracy", "val_ci95", "tasks_per_s", "seconds"};
+
+// A malformed row: the message without the "<csv>: line <n>: " prefix.
+struct RowError {
+  std::string what;
+};
+
+std::vector<std::string_view> split_fields(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t begin = 0;
+  for (;;) {
+    const std::size_t comma = line.find(',', begin);
+    fields.push_back(line.substr(begin, comma - begin));
+    if (comma == std::string_view::npos) return fields;
+    begin = comma + 1;
+  }
+}
+
+std::optional<double> optional_number(std::string_view text, const char* column) {
+  if (text.empty()) return std::nullopt;
+  double value = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw RowError{std::string(column) + ": '" + std::string(text) + "' is not a number"};
+  }
+  return value;
+}
+
+double number(std::string_view text, const char* column) {
+  const std::optional<double> value = optional_number(text, column);
+  if (!value) throw RowError{std::string(column) + " is empty"};
+  return *value;
+}
+
+StepRecord parse_row(std::string_view line) {
+  const std::vector<std::string_view> fields = split_fields(line);
+  if (fields.size() != kColumns.size()) {
+    throw RowError{"expected " + std::to_string(kColumns.size()) + " fields, got " +
+                   std::to_string(fields.size())};
+  }
+  StepRecord row;
+  const std::string_view step = fields[0];
+  const auto [ptr, ec] = std::from_chars(step.data(), step.data() + step.size(), row.step);
+  if (ec != std::errc() || ptr != step.data() + step.size() || row.step < 1) {
+    throw RowError{"step: '" + std::string(step) + "' is not an integer >= 1"};
+  }
+  row.loss = number(fields[1], kColumns[1]);
+  row.train_accuracy = optional_number(fields[2], kColumns[2]);
+  row.val_accuracy = optional_number(fields[3], kColumns[3]);
+  row.val_ci95 = optional_number(fields[4], kColumns[4]);
+  if (row.val_accuracy.has_value() != row.val_ci95.has_value()) {
+    throw RowError{"val_accuracy and val_ci95 must both be set or both be empty"};
+  }
+  row.tasks_per_s = number(fields[5], kColumns[5]);
+  row.seconds = number(fields[6], kColumns[6]);
+  return row;
+}
+
+// --- the gnuplot script ----------------------------------------------------------------------
+
+// A gnuplot single-quoted string: nothing is special inside but the quote itself, doubled.
+std::string gnuplot_string(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+// A datablock value: shortest round-trip form; NaN (gnuplot's undefined) for anything else.
+std::string value(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
+  return std::string(buffer.data(), result.ptr);
+}
+
+std::string steps(std::size_t n) { return std::to_string(n) + (n == 1 ? " step" : " steps"); }
+
+std::string gnuplot_script(const std::vector<StepRecord>& rows, const fs::path& output,
+                           const PlotOptions& options) {
+  const bool regression = std::none_of(
+      rows.begin(), rows.end(), [](const StepRecord& r) { return r.train_accuracy.has_value(); });
+  const double scale = regression ? 1.0 : 100.0;  // accuracies in percent
+  const std::size_t window = smoothing_window(rows.size());
+  std::vector<double> loss;
+  std::vector<double> train;
+  for (const StepRecord& r : rows) {
+    loss.push_back(r.loss);
+    train.push_back(r.train_accuracy.value_or(std::numeric_limits<double>::quiet_NaN()) * scale);
+  }
+  const std::vector<double> loss_average = moving_average(loss, window);
+  const std::vector<double> train_average = moving_average(train, window);
+
+  std::string title = options.title;
+  std::replace_if(
+      title.begin(), title.end(), [](unsigned char c) { return std::iscntrl(c); }, ' ');
+  const std::string size = std::to_string(options.width) + "," + std::to_string(options.height);
+  std::ostringstream s;
+  s << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+    << "  set terminal pngcairo size " << size << " noenhanced font 'sans,10'\n"
+    << "} else {\n"
+    << "  set terminal png size " << size << " noenhanced truecolor\n"
+    << "}\n"
+    << "set output " << gnuplot_string(output.string()) << "\n";
+
+  s << "$metrics << EOD\n";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    s << rows[i].step << ' ' << value(loss[i]) << ' ' << value(loss_average[i]) << ' '
+      << value(train_average[i]) << '\n';
+  }
+  s << "EOD\n$validation << EOD\n";
+  bool validation = false;
+  for (const StepRecord& r : rows) {
+    if (!r.val_accuracy) continue;
+    validation = true;
+    const double v = *r.val_accuracy * scale;
+    const double ci = *r.val_ci95 * scale;
+    s << r.step << ' ' << value(v) << ' ' << value(v - ci) << ' ' << value(v + ci) << '\n';
+  }
+  s << "EOD\n";
+
+  const bool second_panel = !regression || validation;
+  const auto [first, last] =
+      std::minmax_element(rows.begin(), rows.end(),
+                          [](const StepRecord& a, const StepRecord& b) { return a.step < b.step; });
+  s << "set multiplot layout " << (second_panel ? 2 : 1) << ",1 title " << gnuplot_string(title)
+    << " font ',13'\n"
+    << "set grid\nset lmargin 12\nset xlabel 'meta-step'\n";
+  if (first->step < last->step) s << "set xrange [" << first->step << ":" << last->step << "]\n";
+
+  s << "set title 'meta-training loss (query set)'\nset ylabel 'loss'\nset key top right\n"
+    << "plot $metrics using 1:2 with lines lw 0.5 lc rgb '#9ecae1' title 'loss', \\\n"
+    << "     $metrics using 1:3 with lines lw 2 lc rgb '#08519c' title "
+    << gnuplot_string("moving average, " + steps(window)) << "\n";
+
+  if (second_panel) {
+    const std::string name = regression ? "validation MSE" : "validation accuracy";
+    s << "set title " << gnuplot_string(regression ? "validation MSE" : "accuracy") << "\n"
+      << "set ylabel " << gnuplot_string(regression ? "MSE" : "accuracy (%)") << "\n"
+      << "set key " << (regression ? "top" : "bottom") << " right\n";
+    std::vector<std::string> plots;
+    if (!regression) {
+      plots.push_back("$metrics using 1:4 with lines lw 2 lc rgb '#e6550d' title " +
+                      gnuplot_string("training (moving average, " + steps(window) + ")"));
+    }
+    if (validation) {
+      plots.push_back(
+          "$validation using 1:3:4 with filledcurves fs transparent solid 0.25 noborder "
+          "lc rgb '#31a354' title " +
+          gnuplot_string(name + ", 95% CI"));
+      plots.push_back(
+          "$validation using 1:2 with linespoints pt 7 ps 0.8 lw 1.5 lc rgb '#006d2c' title " +
+          gnuplot_string(name));
+    }
+    s << "plot ";
+    for (std::size_t i = 0; i < plots.size(); ++i) s << (i == 0 ? "" : ", \\\n     ") << plots[i];
+    s << "\n";
+  }
+  s << "unset multiplot\nunset output\n";
+  return s.str();
+}
+
+// --- running gnuplot -------------------------------------------------------------------------
+
+fs::path find_on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "";
+  while (!dirs.empty()) {
+    const std::size_t colon = dirs.find(':');
+    const std::string_view dir = dirs.substr(0, colon);
+    dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    const fs::path candidate = fs::path(dir.empty() ? "." : std::string(dir)) / name;
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return {};
+}
+
+// Removes a file when it goes out of scope (the script; the partial PNG after a failure).
+class RemoveOnExit {
+ public:
+  explicit RemoveOnExit(fs::path path) : path_(std::move(path)) {}
+  RemoveOnExit(const RemoveOnExit&) = delete;
+  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+  ~RemoveOnExit() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+
+ private:
+  fs::path path_;
+};
+
+[[noreturn]] void throw_errno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+fs::path write_script(const std::string& text) {
+  std::string name = (fs::temp_directory_path() / "cezanne-plot-XXXXXX").string();
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) throw_errno("cannot create a temporary file " + name);
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      ::unlink(name.c_str());
+      throw std::system_error(error, std::generic_category(), "cannot write " + name);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return name;
+}
+
+// The line of gnuplot's stderr that says what failed: its `"<script>" line <n>: <message>` (the
+// first that is no warning, without the script's name), else the first line that is not blank;
+// without surrounding blanks.
+std::string error_line(const std::string& errors, const fs::path& script) {
+  std::string prefix = "\"";
+  prefix.append(script.string()).append("\" ");
+  std::string first;
+  std::istringstream in(errors);
+  for (std::string line; std::getline(in, line);) {
+    const std::size_t end = line.find_last_not_of(" \t\r");
+    line.resize(end == std::string::npos ? 0 : end + 1);
+    line.erase(0, std::min(line.size(), line.find_first_not_of(" \t")));
+    if (line.rfind(prefix, 0) == 0 && line.find(": warning:") == std::string::npos) {
+      return line.substr(prefix.size());
+    }
+    if (first.empty()) first = line;
+  }
+  return first;
+}
+
+// Runs `gnuplot script` with stdin and stdout on /dev/null; returns its stderr in `errors` and
+// its wait status.
+int run_gnuplot(const fs::path& gnuplot, const fs::path& script, std::string& errors) {
+  std::array<int, 2> pipe_fds{};
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) throw_errno("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
+  std::string program = gnuplot.string();
+  std::string argument = script.string();
+  std::array<char*, 3> argv = {program.data(), argument.data(), nullptr};
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pipe_fds[1]);
+  if (spawned != 0) {
+    ::close(pipe_fds[0]);
+    throw std::system_error(spawned, std::generic_category(), "cannot run " + program);
+  }
+  std::array<char, 4096> buffer{};
+  for (;;) {
+    const ssize_t n = ::read(pipe_fds[0], buffer.data(), buffer.size());
+    if (n > 0) {
+      errors.append(buffer.data(), static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw_errno("waitpid");
+  }
+  return status;
+}
+
+}  // namespace
+
+std::vector<StepRecord> read_metrics_csv(const fs::path& csv) {
+  std::error_code ec;
+  if (!fs::exists(csv, ec)) throw std::runtime_error(csv.string() + ": no such file");
+  std::ifstream in(csv, std::ios::binary);
+  const std::string content(std::istreambuf_iterator<char>(in), {});
+  if (!in.is_open() || in.bad()) throw std::runtime_error(csv.string() + ": cannot read");
+
+  const auto error = [&csv](int64_t line, const std::string& what) {
+    return std::runtime_error(csv.string() + ": line " + std::to_string(line) + ": " + what);
+  };
+  std::vector<StepRecord> rows;
+  std::size_t begin = 0;
+  for (int64_t number = 1; number == 1 || begin < content.size(); ++number) {
+    const std::size_t newline = content.find('\n', begin);
+    const bool complete = newline != std::string::npos;
+    std::string_view line(content.data() + begin, (complete ? newline : content.size()) - begin);
+    begin = complete ? newline + 1 : content.size();
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (number == 1) {
+      if (line != kMetricsHeader) {
+        throw error(1, std::string("expected header '") + kMetricsHeader + "'");
+      }
+      continue;
+    }
+    try {
+      rows.push_back(parse_row(line));
+    } catch (const RowError& e) {
+      if (complete) throw error(number, e.what);
+    }
+  }
+  if (rows.empty()) throw std::runtime_error(csv.string() + ": no rows");
+  return rows;
+}
+
+std::size_t smoothing_window(std::size_t rows) {
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::llround(0.05 * rows)));
+}
+
+std::vector<double> moving_average(const std::vector<double>& values, std::size_t window) {
+  if (window == 0) throw std::invalid_argument("moving_average: window must be >= 1");
+  std::vector<double> out(values.size());
+  double sum = 0.0;
+  std::size_t count = 0;  // finite values in the window
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) {
+      sum += values[i];
+      ++count;
+    }
+    if (i >= window && std::isfinite(values[i - window])) {
+      sum -= values[i - window];
+      --count;
+    }
+    out[i] =
+        count > 0 ? sum / static_cast<double>(count) : std::numeric_limits<double>::quiet_NaN();
+  }
+  return out;
+}
+
+void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& options) {
+  if (options.width < 1 || options.height < 1) {
+    throw std::invalid_argument("plot_metrics: width and height must be >= 1");
+  }
+  const std::vector<StepRecord> rows = read_metrics_csv(csv);
+  const fs::path dir = png.has_parent_path() ? png.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir.string() + ": no such directory");
+  const fs::path gnuplot = find_on_path("gnuplot");
+  if (gnuplot.empty()) {
+    throw std::runtime_error("gnuplot not found on PATH (apt-get install gnuplot-nox)");
+  }
+
+  const fs::path partial = png.string() + ".partial-" + std::to_string(::getpid());
+  const RemoveOnExit remove_partial(partial);  // a no-op once renamed
+  const fs::path script = write_script(gnuplot_script(rows, partial, options));
+  const RemoveOnExit remove_script(script);
+  std::string errors;
+  const int status = run_gnuplot(gnuplot, script, errors);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string line = error_line(errors, script);
+    if (line.empty()) {
+      line = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                               : "killed by signal " + std::to_string(WTERMSIG(status));
+    }
+    throw std::runtime_error("gnuplot failed: " + line);
+  }
+  const std::uintmax_t bytes = fs::file_size(partial, ec);
+  if (ec || bytes == 0) {
+    throw std::runtime_error("gnuplot failed: it wrote no image to " + partial.string());
+  }
+  fs::rename(partial, png);
+}
+
+}  // namespace cz::train

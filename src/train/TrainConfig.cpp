@@ -1,0 +1,210 @@
+// The option table of a training run and the settings derived from it.
+#include "cezanne/train/TrainConfig.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+#include "cezanne/learn/SinusoidTasks.hpp"
+#include "cezanne/nn/Conv4.hpp"
+#include "cezanne/nn/MLP.hpp"
+
+namespace cz::train {
+
+namespace {
+
+using C = TrainConfig;
+
+std::string render(const std::string& v) { return v; }
+std::string render(int64_t v) { return std::to_string(v); }
+std::string render(uint64_t v) { return std::to_string(v); }
+std::string render(bool v) { return v ? "true" : "false"; }
+std::string render(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+[[noreturn]] void cannot_parse(const std::string& name, const std::string& value) {
+  throw std::invalid_argument(name + ": cannot parse '" + value + "'");
+}
+
+template <class T>
+T parse_number(const std::string& name, const std::string& value) {
+  T out{};
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  if (ec != std::errc() || ptr != end) cannot_parse(name, value);
+  return out;
+}
+
+void parse_into(C& c, std::string C::*f, const std::string&, const std::string& v) { c.*f = v; }
+void parse_into(C& c, int64_t C::*f, const std::string& n, const std::string& v) {
+  c.*f = parse_number<int64_t>(n, v);
+}
+void parse_into(C& c, uint64_t C::*f, const std::string& n, const std::string& v) {
+  c.*f = parse_number<uint64_t>(n, v);
+}
+void parse_into(C& c, double C::*f, const std::string& n, const std::string& v) {
+  try {
+    size_t used = 0;
+    c.*f = std::stod(v, &used);
+    if (used != v.size()) cannot_parse(n, v);
+  } catch (const std::logic_error&) {
+    cannot_parse(n, v);
+  }
+}
+void parse_into(C& c, bool C::*f, const std::string& n, const std::string& v) {
+  if (v == "true" || v == "1") {
+    c.*f = true;
+  } else if (v == "false" || v == "0") {
+    c.*f = false;
+  } else {
+    cannot_parse(n, v);
+  }
+}
+
+std::string value_of(const C& c, const TrainOption& o) {
+  return std::visit([&](auto field) { return render(c.*field); }, o.field);
+}
+
+}  // namespace
+
+const std::vector<TrainOption>& train_options() {
+  // clang-format off
+  static const std::vector<TrainOption> options{
+    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann or set_encoder", &C::algo, true},
+    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
+    {"filters", "Conv4 filters per layer", &C::filters, true},
+    {"hidden", "mann: LSTM hidden size", &C::hidden, true},
+    {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
+    {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
+    {"queries", "query examples per class (mlp: query points)", &C::queries, true},
+    {"meta-batch", "episodes per meta-step, over all ranks", &C::meta_batch, true},
+    {"inner-steps", "MAML family: inner SGD steps while meta-training", &C::inner_steps, true},
+    {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
+    {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
+    {"matching-scale", "matching: softmax scale of the cosine attention", &C::matching_scale, true},
+    {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
+    {"meta-reg-scale", "meta-regularization strength (noise std or penalty weight)", &C::meta_reg_scale, true},
+    {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
+    {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
+    {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
+    {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
+    {"steps", "meta-steps of the whole run", &C::steps, false},
+    {"lr", "Adam learning rate (outer loop)", &C::lr, true},
+    {"schedule", "learning-rate schedule: constant or cosine (over --steps)", &C::schedule, true},
+    {"warmup", "linear warm-up steps of the cosine schedule", &C::warmup, true},
+    {"seed", "seed of the initialization, the episodes and the noise", &C::seed, true},
+    {"val-every", "validate every N meta-steps (and at the end; 0: only at the end)", &C::val_every, false},
+    {"val-episodes", "validation episodes (held-out val split)", &C::val_episodes, false},
+    {"out", "run directory: metrics.csv, metrics.jsonl, checkpoints", &C::out, false},
+    {"checkpoint-every", "write a checkpoint every N meta-steps (and at the end)", &C::checkpoint_every, false},
+    {"keep", "checkpoints kept (the newest)", &C::keep, false},
+    {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
+    {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
+    {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
+    {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
+  };
+  // clang-format on
+  return options;
+}
+
+std::vector<std::pair<std::string, std::string>> to_pairs(const TrainConfig& config) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const TrainOption& o : train_options()) pairs.emplace_back(o.name, value_of(config, o));
+  return pairs;
+}
+
+TrainConfig from_pairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  TrainConfig c;
+  for (const auto& [name, value] : pairs)
+    for (const TrainOption& o : train_options())
+      if (name == o.name)
+        std::visit([&, n = name, v = value](auto field) { parse_into(c, field, n, v); }, o.field);
+  return c;
+}
+
+std::string identity_difference(const TrainConfig& checkpoint, const TrainConfig& run) {
+  for (const TrainOption& o : train_options()) {
+    if (!o.identity) continue;
+    const std::string a = value_of(checkpoint, o), b = value_of(run, o);
+    if (a != b) return "--" + std::string(o.name) + " " + a + " (checkpoint) vs " + b;
+  }
+  return "";
+}
+
+void validate(const TrainConfig& c) {
+  auto fail = [](const std::string& option, const std::string& why) {
+    throw std::invalid_argument("--" + option + ": " + why);
+  };
+  if (c.model != "conv4" && c.model != "mlp") fail("model", "conv4 or mlp, got '" + c.model + "'");
+  if (c.model == "conv4" && c.store.empty()) fail("store", "required with --model conv4");
+  if (c.out.empty()) fail("out", "required (the run directory)");
+  if (c.steps < 1) fail("steps", "must be >= 1, got " + std::to_string(c.steps));
+  if (c.meta_batch < 1) fail("meta-batch", "must be >= 1, got " + std::to_string(c.meta_batch));
+  if (c.val_every < 0) fail("val-every", "must be >= 0");
+  if (c.val_episodes < 1) fail("val-episodes", "must be >= 1");
+  if (c.checkpoint_every < 1) fail("checkpoint-every", "must be >= 1");
+  if (c.keep < 1) fail("keep", "must be >= 1");
+  if (c.stop_after < 0) fail("stop-after", "must be >= 0");
+  if (c.threads < 0) fail("threads", "must be >= 0 (0: the OpenMP default)");
+  if (!(c.lr > 0)) fail("lr", "must be > 0");
+  if (!(c.log_seconds >= 0)) fail("log-seconds", "must be >= 0");
+  if (c.schedule != "constant" && c.schedule != "cosine")
+    fail("schedule", "constant or cosine, got '" + c.schedule + "'");
+  if (c.warmup < 0 || (c.schedule == "cosine" && c.warmup >= c.steps))
+    fail("warmup", "must be >= 0 and below --steps");
+  if (c.meta_reg != "none" && c.meta_reg != "weight_noise" && c.meta_reg != "information")
+    fail("meta-reg", "none, weight_noise or information, got '" + c.meta_reg + "'");
+  if (c.ways < 1 || c.shots < 1 || c.queries < 1)
+    fail("ways", "--ways, --shots and --queries must be >= 1");
+}
+
+learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape& image) {
+  learn::LearnerConfig l;
+  l.algorithm = c.algo;
+  l.inner_lr = c.inner_lr;
+  l.inner_steps = static_cast<int>(c.inner_steps);
+  l.test_inner_steps = static_cast<int>(c.test_inner_steps);
+  l.matching_scale = c.matching_scale;
+  l.hidden = c.hidden;
+  l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise
+                          : c.meta_reg == "information" ? learn::MetaRegularization::information
+                                                        : learn::MetaRegularization::none;
+  l.meta_reg_scale = c.meta_reg_scale;
+  l.meta_reg_seed = c.seed;
+  if (is_regression(c)) {
+    l.model = std::make_shared<nn::MLP>(learn::SinusoidTasks::model());
+    l.loss = learn::Loss::mse;
+    l.ways = 1;
+  } else {
+    if (image.height != image.width)
+      throw std::invalid_argument("conv4 needs square images, the store has " +
+                                  std::to_string(image.height) + "x" +
+                                  std::to_string(image.width));
+    l.model = std::make_shared<nn::Conv4>(c.filters, image.channels, image.height, c.ways);
+    l.ways = c.ways;
+  }
+  return l;
+}
+
+data::EpisodeSpec episode_spec(const TrainConfig& c) {
+  data::EpisodeSpec s;
+  s.ways = static_cast<int>(c.ways);
+  s.shots = static_cast<int>(c.shots);
+  s.queries = static_cast<int>(c.queries);
+  s.within_domain = c.within_domain;
+  s.shuffle_labels = c.shuffle_labels;
+  s.rotations = c.rotations;
+  return s;
+}
+
+std::string model_description(const TrainConfig& c, const data::ImageShape& image) {
+  if (is_regression(c)) return "mlp 1-40-40-1";
+  return "conv4 filters=" + std::to_string(c.filters) + " channels=" +
+         std::to_string(image.channels) + " image=" + std::to_string(image.height) +
+         " ways=" + std::to_string(c.ways);
+}
+
+}  // namespace cz::train

@@ -1,0 +1,297 @@
+// The meta-training loop and the checks that run before it.
+#include "cezanne/train/Trainer.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "cezanne/BuildInfo.hpp"
+#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/data/Prefetcher.hpp"
+#include "cezanne/dist/Failure.hpp"
+#include "cezanne/dist/GradientReducer.hpp"
+#include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
+#include "cezanne/nn/Params.hpp"
+#include "cezanne/optim/Adam.hpp"
+#include "cezanne/optim/Schedule.hpp"
+#include "cezanne/train/MetricsLog.hpp"
+#include "cezanne/train/Progress.hpp"
+#include "cezanne/train/StopSignal.hpp"
+
+namespace cz::train {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Refuses an --out that cannot become a directory, before anything reads or writes in it.
+void check_out_path(const fs::path& out) {
+  std::error_code ec;
+  fs::path existing = fs::absolute(out, ec);
+  while (!fs::exists(existing, ec) && existing.has_parent_path() && existing != existing.parent_path())
+    existing = existing.parent_path();
+  if (!fs::is_directory(existing, ec))
+    throw std::invalid_argument("--out " + out.string() + ": cannot create: " + existing.string() +
+                                " is not a directory");
+}
+
+// Creates --out if needed and proves it writable with a probe file (each rank its own).
+void ensure_writable(const fs::path& out) {
+  std::error_code ec;
+  if (fs::exists(out, ec) && !fs::is_directory(out, ec))
+    throw std::invalid_argument("--out " + out.string() + ": exists and is not a directory");
+  fs::create_directories(out, ec);
+  if (ec) throw std::invalid_argument("--out " + out.string() + ": cannot create: " + ec.message());
+  const fs::path probe = out / (".probe-" + std::to_string(::getpid()));
+  std::ofstream file(probe);
+  if (!file)
+    throw std::invalid_argument("--out " + out.string() + ": not writable: " +
+                                std::strerror(errno));
+  file.close();
+  fs::remove(probe, ec);
+}
+
+// A run directory that already holds a run must be continued explicitly.
+void refuse_existing_run(const TrainConfig& c, const CheckpointDir& dir) {
+  const bool metrics = fs::exists(fs::path(c.out) / "metrics.csv");
+  if (!dir.list().empty() || metrics)
+    throw std::invalid_argument("--out " + c.out + ": already holds a run (" +
+                                (metrics ? std::string("metrics.csv") : dir.list().front().filename().string()) +
+                                "); pass --resume auto to continue it, or choose another --out");
+}
+
+void check_resumable(const RunPlan& plan, const fs::path& path, const Checkpoint& ckpt) {
+  const std::string where = "--resume " + path.string() + ": ";
+  try {
+    plan.learner->check_checkpoint(ckpt.algorithm, checkpoint_specs(ckpt));
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + e.what());
+  }
+  const std::string diff = identity_difference(from_pairs(ckpt.config), plan.config);
+  if (!diff.empty())
+    throw std::invalid_argument(where + "written by another run: " + diff);
+  if (ckpt.step > plan.config.steps)
+    throw std::invalid_argument(where + "is at step " + std::to_string(ckpt.step) +
+                                ", beyond --steps " + std::to_string(plan.config.steps));
+}
+
+Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
+                           const optim::Optimizer& optimizer, int64_t step, int ranks) {
+  Checkpoint c;
+  c.step = step;
+  c.seed = plan.config.seed;
+  c.ranks = ranks;
+  c.algorithm = plan.learner->name();
+  c.model = model_description(plan.config, plan.image);
+  c.version = build_info::kGitDescribe;
+  c.config = to_pairs(plan.config);
+  for (size_t i = 0; i < params.size(); ++i) c.params.emplace_back(params.name(i), params[i].data());
+  c.optimizer = optimizer.name();
+  c.optimizer_steps = optimizer.step_count();
+  for (const auto& [name, tensor] : optimizer.state()) c.optimizer_state.emplace_back(name, tensor);
+  return c;
+}
+
+void restore(const Checkpoint& c, nn::Params& params, optim::Optimizer& optimizer) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor data = params[i].data();
+    data.copy_(c.params[i].second);
+  }
+  optimizer.load_state(optim::Optimizer::State(c.optimizer_state.begin(), c.optimizer_state.end()));
+  optimizer.set_step_count(c.optimizer_steps);
+}
+
+std::unique_ptr<optim::Schedule> make_schedule(const TrainConfig& c) {
+  if (c.schedule == "cosine") return std::make_unique<optim::CosineSchedule>(c.lr, c.steps, 0.0, c.warmup);
+  return std::make_unique<optim::ConstantSchedule>(c.lr);
+}
+
+std::string format_result(const learn::EvalResult& r, bool regression) {
+  std::ostringstream s;
+  if (regression) {
+    s.precision(4);
+    s << "MSE " << r.mean << " ± " << r.ci95;
+  } else {
+    s.precision(2);
+    s << std::fixed << "accuracy " << 100 * r.mean << "% ± " << 100 * r.ci95 << "%";
+  }
+  s << " (" << r.episodes << " episodes)";
+  return s.str();
+}
+
+const char* signal_name(int signal) {
+  return signal == SIGUSR2 ? "SIGUSR2" : signal == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+}  // namespace
+
+std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint) {
+  std::vector<nn::ParamSpec> specs;
+  for (const auto& [name, tensor] : checkpoint.params) specs.push_back({name, tensor.shape(), {}});
+  return specs;
+}
+
+RunPlan plan_run(const TrainConfig& config) {
+  validate(config);
+  RunPlan plan;
+  plan.config = config;
+  plan.image = {1, 1, 1};
+  if (!is_regression(config)) {
+    plan.store = data::Store::open(config.store);
+    plan.image = plan.store->shape();
+    // Every split the run draws from must admit the episodes (the sampler names the problem).
+    data::EpisodeSampler(plan.store, data::Split::train, episode_spec(config), config.seed);
+    data::EpisodeSampler(plan.store, data::Split::val, episode_spec(config), config.seed);
+  }
+  try {
+    plan.learner = learn::make_learner(learner_config(config, plan.image));
+  } catch (const std::invalid_argument& e) {
+    if (is_regression(config)) throw;
+    throw std::invalid_argument("--store " + config.store + ": " + e.what());
+  }
+
+  check_out_path(config.out);
+  const CheckpointDir dir(config.out, static_cast<int>(config.keep));
+  if (config.resume.empty()) {
+    refuse_existing_run(config, dir);
+  } else if (config.resume == "auto") {
+    plan.resume = dir.load_newest(&plan.warnings);
+  } else {
+    plan.resume.emplace(config.resume, read_checkpoint(config.resume));
+  }
+  if (plan.resume) check_resumable(plan, plan.resume->first, plan.resume->second);
+  ensure_writable(config.out);
+  return plan;
+}
+
+int train(RunPlan& plan, dist::Communicator& comm) {
+  const TrainConfig& c = plan.config;
+  const learn::EpisodicLearner& learner = *plan.learner;
+  const bool regression = is_regression(c), lead = comm.rank() == 0;
+  const std::vector<int64_t> mine = owned_tasks(c.meta_batch, comm.rank(), comm.size());
+  const double local = static_cast<double>(mine.size());
+  const int64_t start = plan.resume ? plan.resume->second.step : 0;
+
+  nn::Params params(learner.specs());
+  params.initialize(c.seed);
+  optim::Adam adam(params, c.lr);
+  if (plan.resume) restore(plan.resume->second, params, adam);
+  const std::unique_ptr<optim::Schedule> schedule = make_schedule(c);
+  dist::GradientReducer reducer(comm);
+  const CheckpointDir checkpoints(c.out, static_cast<int>(c.keep));
+
+  // Episodes: pure functions of (seed, split, step, task), so a resumed run draws the same ones.
+  const learn::SinusoidTasks sinusoids({.shots = static_cast<int>(c.shots), .queries = static_cast<int>(c.queries)}, c.seed);
+  const learn::SinusoidTasks sinusoids_val(sinusoids.spec(), c.seed, data::Split::val);
+  std::shared_ptr<const data::EpisodeSampler> sampler, val_sampler;
+  std::unique_ptr<data::Prefetcher> prefetcher;
+  if (!regression) {
+    sampler = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::train, episode_spec(c), c.seed);
+    val_sampler = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::val, episode_spec(c), c.seed);
+    if (!mine.empty()) prefetcher = std::make_unique<data::Prefetcher>(sampler, mine, start);
+  }
+  auto validate_now = [&] {
+    const learn::EvalOptions options{.episodes = c.val_episodes, .step = 0};
+    return regression ? learn::evaluate(learner, params.list(), sinusoids_val, options, &comm)
+                      : learn::evaluate(learner, params.list(), *val_sampler, options, &comm);
+  };
+
+  std::unique_ptr<MetricsLog> metrics;
+  std::unique_ptr<Progress> progress;
+  if (lead) {
+    metrics = std::make_unique<MetricsLog>(c.out, start);
+    progress = std::make_unique<Progress>(c.steps, start + 1, stderr, std::nullopt, c.log_seconds);
+    for (const std::string& w : plan.warnings) progress->message("warning: " + w);
+    progress->message(plan.resume ? "resumed from " + plan.resume->first.string() + " at step " + std::to_string(start)
+                                  : "training " + learner.name() + " on " + std::to_string(comm.size()) + " rank(s), " + std::to_string(params.numel()) + " parameters");
+    if (plan.resume && plan.resume->second.ranks != comm.size())
+      progress->message("warning: the checkpoint was written by " + std::to_string(plan.resume->second.ranks) +
+                        " rank(s), this run has " + std::to_string(comm.size()) + ": results agree within round-off, not bitwise");
+  }
+  install_stop_handlers();
+  const double seconds_before = metrics ? metrics->resumed_seconds() : 0.0;
+  const auto run_start = Clock::now();
+
+  for (int64_t step = start; step < c.steps; ++step) {
+    const auto step_start = Clock::now();
+    adam.set_lr(schedule->lr_at(step));
+    adam.zero_grad();
+    learn::Metrics m;
+    if (!mine.empty()) {
+      const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(step, mine) : prefetcher->next();
+      // meta_loss is the mean over this rank's tasks; the reducer sums and divides by the meta-batch.
+      (learner.meta_loss(params.list(), batch, &m) * local).backward();
+    }
+    reducer.reduce(params.flat_grad(), c.meta_batch);
+    const Tensor grad = params.flat_grad();
+    if (!dist::is_finite(grad.data<float>(), static_cast<size_t>(grad.numel())))
+      throw std::runtime_error("non-finite meta-gradient at step " + std::to_string(step + 1) +
+                               "; lower --lr or --inner-lr");
+    adam.step();
+
+    // One allreduce: the batch's loss and accuracy, and whether any rank was asked to stop.
+    double stats[3] = {m.loss * local, m.accuracy * local, stop_signal() != 0 ? 1.0 : 0.0};
+    comm.allreduce(stats, 3, dist::DataType::f64, dist::ReduceOp::sum);
+    const int64_t done = step + 1;
+    const double step_seconds = seconds_since(step_start);
+    const bool signalled = stats[2] > 0;
+    const bool stop = signalled || (c.stop_after > 0 && done - start >= c.stop_after);
+
+    StepRecord record;
+    record.step = done;
+    record.loss = stats[0] / static_cast<double>(c.meta_batch);
+    if (!regression) record.train_accuracy = stats[1] / static_cast<double>(c.meta_batch);
+    record.tasks_per_s = static_cast<double>(c.meta_batch) / step_seconds;
+    if ((c.val_every > 0 && done % c.val_every == 0) || done == c.steps) {
+      const learn::EvalResult v = validate_now();
+      record.val_accuracy = v.mean;
+      record.val_ci95 = v.ci95;
+      if (lead) progress->message("step " + std::to_string(done) + ": validation " + format_result(v, regression));
+    }
+    record.seconds = seconds_before + seconds_since(run_start);
+    if (lead) {
+      metrics->append(record);
+      progress->update(done, record.loss, record.train_accuracy, record.tasks_per_s);
+    }
+
+    if (done % c.checkpoint_every == 0 || done == c.steps || stop) {
+      if (lead) {
+        const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, done, comm.size()));
+        if (stop || done == c.steps) progress->message("checkpoint " + path.string());
+      }
+      comm.barrier();  // no rank exits before the checkpoint is on disk
+    }
+    if (stop && done < c.steps) {
+      if (lead) {
+        progress->finish();
+        progress->message(std::string("stopped at step ") + std::to_string(done) + " (" +
+                          (signalled ? signal_name(stop_signal()) : "--stop-after") +
+                          "); continue with --resume auto");
+      }
+      return kStoppedStatus;
+    }
+  }
+  if (lead) {
+    progress->finish();
+    progress->message("done: " + std::to_string(c.steps) + " steps; run directory " + c.out);
+  }
+  return 0;
+}
+
+}  // namespace cz::train
