@@ -11,31 +11,13 @@
 #include <vector>
 
 #include "dist/Spawn.hpp"
+#include "slurm/LocalSlurm.hpp"
 
 namespace {
 
 using cz::dist::test::cezanne_binary;
 using cz::dist::test::spawn;
 using cz::dist::test::SpawnResult;
-
-std::string source_dir() {
-  if (const char* env = std::getenv("CEZANNE_SOURCE_DIR")) return env;
-#ifdef CEZANNE_TEST_SOURCE_DIR
-  return CEZANNE_TEST_SOURCE_DIR;
-#else
-  return ".";
-#endif
-}
-
-bool on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return true;
-  }
-  return access(("/usr/sbin/" + name).c_str(), X_OK) == 0;
-}
 
 std::vector<std::string> lines_with(const std::string& text, const std::vector<std::string>& needles) {
   std::vector<std::string> out;
@@ -57,30 +39,11 @@ std::vector<std::string> srun(const std::string& mpi, int tasks) {
 
 class SrunBootstrap : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!on_path("slurmctld") || !on_path("slurmd") || !on_path("srun")) {
-      skip_ = "Slurm is not installed (slurmctld/slurmd/srun; apt-get install slurm-wlm munge)";
-      return;
-    }
-    if (geteuid() != 0) {
-      skip_ = "starting the local Slurm needs root (tests/slurm/local-slurm.sh)";
-      return;
-    }
-    const auto script = std::filesystem::path(source_dir()) / "tests/slurm/local-slurm.sh";
-    const SpawnResult up = spawn({"timeout", "-k", "10", "150", "bash", script.string()}, 180.0);
-    if (up.status != 0 || up.killed) {
-      failure_ = script.string() + " exited with " + std::to_string(up.status) + (up.killed ? " (killed)" : "") +
-                 ":\n" + up.output;
-    }
-  }
-
   void SetUp() override {
-    if (!skip_.empty()) GTEST_SKIP() << skip_;
-    ASSERT_TRUE(failure_.empty()) << failure_;
+    const auto& slurm = cz::slurm::test::LocalSlurm::get();
+    if (!slurm.skip.empty()) GTEST_SKIP() << slurm.skip;
+    ASSERT_TRUE(slurm.failure.empty()) << slurm.failure;
   }
-
-  static inline std::string skip_;
-  static inline std::string failure_;
 };
 
 TEST_F(SrunBootstrap, PmixGivesOneWorldOfAllTasks) {
