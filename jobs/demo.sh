@@ -1,32 +1,44 @@
 #!/usr/bin/env bash
-# What `make demo` runs after building. Until the training driver lands, this is the largest
-# real job cezanne has: build the default glyph store from the installed fonts (once), describe
-# and verify it, draw episodes from it, time meta-training steps and the meta-gradient
-# allreduce on 2 MPI ranks.
+# What `make demo` runs after building: the default glyph store (built from the installed fonts
+# once), ProtoNets meta-trained on 2 MPI ranks for a few minutes (jobs/configs/demo.ini), the
+# evaluation protocol on writing systems never seen in training, and the training curves.
+# Running it again continues the run where it stopped (--resume auto) and re-evaluates.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
-store="${CEZANNE_STORE:-data/glyphs}"
+store=data/glyphs
+run=runs/demo-protonet
+steps=400
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun=(mpirun --oversubscribe -np 2)
 
 if [[ ! -f "$store/manifest.h5" ]]; then
   echo "== building the default glyph store in $store (writing systems rendered from fonts-noto-core)"
   mkdir -p "$(dirname "$store")"
-  time "$bin" prepare glyphs --out "$store"
+  "$bin" prepare glyphs --out "$store"
 fi
+"$bin" info --no-verify "$store" | sed -n '/^split/,/^total/p'
 
-echo "== the store: domains, classes and examples per split, checksums verified"
-"$bin" info "$store"
+echo "== meta-training ProtoNets (Conv4, 5-way 1-shot) on 2 ranks: $run"
+"${mpirun[@]}" "$bin" train --config jobs/configs/demo.ini --resume auto
 
-echo "== episodes per second: 5-way 1-shot and 20-way 5-shot, 15 queries, within one writing system"
-"$bin" bench sampler --store "$store" --ways 5 --shots 1 --queries 15 --within-domain
-"$bin" bench sampler --store "$store" --ways 20 --shots 5 --queries 15 --within-domain
+checkpoint="$run/$(printf 'checkpoint-%08d.h5' "$steps")"
+field() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }
+evaluate() {  # evaluate LABEL [eval options]: 600 test episodes, mean and 95% CI
+  local label="$1"; shift
+  local line
+  line="$("${mpirun[@]}" "$bin" eval --checkpoint "$checkpoint" --ways 5 --shots 1 --queries 15 --episodes 600 "$@")"
+  echo "$line" > "$run/eval-$label.json"
+  awk -v m="$(field mean <<< "$line")" -v c="$(field ci95 <<< "$line")" -v l="$label" \
+    'BEGIN { printf "   5-way 1-shot, %s: %.2f%% ± %.2f%% (600 episodes)\n", l, 100 * m, 100 * c }'
+}
+echo "== meta-test on the held-out writing systems"
+evaluate "across-writing-systems"
+evaluate "within-one-writing-system" --within-domain
 
-echo "== meta-training steps (ProtoNets and MAML, Conv4, 5-way 1-shot, meta-batch 8) on 2 ranks"
-mpirun --oversubscribe -np 2 "$bin" bench step --algo protonet --model conv4 --meta-batch 8 --iters 4 --warmup 1
-mpirun --oversubscribe -np 2 "$bin" bench step --algo maml --model conv4 --meta-batch 8 --iters 4 --warmup 1
-
-echo "== allreduce of a meta-gradient buffer on 2 ranks (time, algbw, busbw)"
-mpirun --oversubscribe -np 2 "$bin" bench allreduce --bytes 1K..64M
-
-echo "== done: store in $store (docs/store.md tells how to read it with h5py)"
+"$bin" plot "$run" --title "ProtoNets 5-way 1-shot, glyph store, 2 ranks" > /dev/null
+echo "== done"
+echo "   curves:      $run/curves.png"
+echo "   metrics:     $run/metrics.csv (and metrics.jsonl)"
+echo "   checkpoint:  $checkpoint (h5py-readable: docs/checkpoints.md)"
+echo "   results:     $run/eval-*.json"

@@ -2,6 +2,7 @@
 // or under mpirun / srun --mpi=pmix.
 #include <boost/program_options.hpp>
 
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <variant>
@@ -27,7 +28,12 @@ void add_option(po::options_description& options, const train::TrainOption& o) {
       [&](auto field) {
         using T = std::decay_t<decltype(defaults.*field)>;
         if constexpr (std::is_same_v<T, bool>) {
-          options.add_options()(o.name, po::value<bool>()->default_value(defaults.*field)->implicit_value(true), o.help);
+          const bool d = defaults.*field;
+          options.add_options()(o.name, po::value<bool>()->default_value(d, d ? "true" : "false")->implicit_value(true, "true"), o.help);
+        } else if constexpr (std::is_same_v<T, double>) {
+          std::ostringstream text;
+          text << defaults.*field;  // 0.4, not Program_options' 0.40000000000000002
+          options.add_options()(o.name, po::value<double>()->default_value(defaults.*field, text.str()), o.help);
         } else if constexpr (std::is_same_v<T, std::string>) {
           const std::string& d = defaults.*field;
           options.add_options()(o.name, d.empty() ? po::value<std::string>() : po::value<std::string>()->default_value(d), o.help);
