@@ -22,28 +22,53 @@ namespace {
 
 struct EvalSetup {
   train::TrainConfig config;  // the checkpoint's run, with this evaluation's episode options
-  std::string checkpoint_path;
+  std::string checkpoint_path;  // empty: the nearest-pixels baseline
   train::Checkpoint checkpoint;
-  std::shared_ptr<data::Store> store;
   data::Split split = data::Split::test;
   int64_t episodes = 600;
   std::unique_ptr<learn::EpisodicLearner> learner;
+  std::shared_ptr<const data::EpisodeSampler> sampler;  // image episodes
+  std::unique_ptr<learn::SinusoidTasks> sinusoids;      // --model mlp
 };
 
-// Loads the checkpoint, rebuilds its learner for this evaluation's ways, and checks that the
-// parameters fit (a store of another image size or another model fails here).
+// The checkpoint's learner, rebuilt for this evaluation's ways, with its parameters checked (a
+// store of another image size or another model fails here).
+void load_learner(EvalSetup& s, const data::ImageShape& image, int64_t head_ways) {
+  try {
+    train::TrainConfig model_config = s.config;
+    model_config.ways = head_ways;
+    learn::LearnerConfig lc = train::learner_config(model_config, image);
+    lc.ways = train::is_regression(s.config) ? 1 : s.config.ways;
+    s.learner = learn::make_learner(lc);
+    s.learner->check_checkpoint(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
+  }
+}
+
+// Everything is loaded and checked here, before MPI starts: bad input fails on every rank alike.
 EvalSetup setup_from(const po::variables_map& vm) {
   EvalSetup s;
-  s.checkpoint_path = vm["checkpoint"].as<std::string>();
-  s.checkpoint = train::read_checkpoint(s.checkpoint_path);
-  s.config = train::from_pairs(s.checkpoint.config);
-  const int64_t head_ways = s.config.ways;
+  const bool baseline = vm.count("baseline") != 0;
+  if (baseline == (vm.count("checkpoint") != 0))
+    throw UsageError("give exactly one of --checkpoint FILE and --baseline pixels");
+  int64_t head_ways = s.config.ways;
+  if (baseline) {
+    if (vm["baseline"].as<std::string>() != "pixels")
+      throw UsageError("--baseline: pixels (nearest neighbour on raw pixels), got '" +
+                       vm["baseline"].as<std::string>() + "'");
+  } else {
+    s.checkpoint_path = vm["checkpoint"].as<std::string>();
+    s.checkpoint = train::read_checkpoint(s.checkpoint_path);
+    s.config = train::from_pairs(s.checkpoint.config);
+    head_ways = s.config.ways;
+  }
   if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
   if (vm.count("ways") != 0) s.config.ways = vm["ways"].as<int64_t>();
   if (vm.count("shots") != 0) s.config.shots = vm["shots"].as<int64_t>();
   s.config.queries = vm["queries"].as<int64_t>();
   s.config.within_domain = vm["within-domain"].as<bool>();
-  s.config.shuffle_labels = true;
+  s.config.shuffle_labels = vm["shuffle-labels"].as<bool>();
   if (vm.count("test-inner-steps") != 0) s.config.test_inner_steps = vm["test-inner-steps"].as<int64_t>();
   s.episodes = vm["episodes"].as<int64_t>();
   if (s.episodes < 1) throw UsageError("--episodes must be >= 1");
@@ -53,55 +78,57 @@ EvalSetup setup_from(const po::variables_map& vm) {
     throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
   }
 
-  data::ImageShape image{1, 1, 1};
-  if (!train::is_regression(s.config)) {
-    if (s.config.store.empty()) throw UsageError("--store is required for a conv4 checkpoint");
-    s.store = data::Store::open(s.config.store);
-    image = s.store->shape();
+  const uint64_t seed = vm["seed"].as<uint64_t>();
+  if (train::is_regression(s.config)) {
+    s.sinusoids = std::make_unique<learn::SinusoidTasks>(
+        learn::SinusoidSpec{.shots = static_cast<int>(s.config.shots), .queries = static_cast<int>(s.config.queries)},
+        seed, s.split);
+    load_learner(s, {1, 1, 1}, head_ways);
+    return s;
   }
-  // The model keeps the head it was trained with; the learner classifies --ways classes.
-  learn::LearnerConfig lc;
+  if (s.config.store.empty()) throw UsageError("--store is required for image episodes");
+  auto store = data::Store::open(s.config.store);
   try {
-    train::TrainConfig model_config = s.config;
-    model_config.ways = head_ways;
-    lc = train::learner_config(model_config, image);
-    lc.ways = train::is_regression(s.config) ? 1 : s.config.ways;
-    s.learner = learn::make_learner(lc);
-    s.learner->check_checkpoint(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint));
+    s.sampler = std::make_shared<data::EpisodeSampler>(store, s.split, train::episode_spec(s.config), seed);
   } catch (const std::invalid_argument& e) {
-    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
+    throw UsageError(e.what());
   }
+  if (!baseline) load_learner(s, store->shape(), head_ways);
   return s;
 }
 
-int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, uint64_t seed) {
-  nn::Params params(s.learner->specs());
-  for (size_t i = 0; i < params.size(); ++i) {
-    Tensor data = params[i].data();
-    data.copy_(s.checkpoint.params[i].second);
-  }
+int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s) {
   const learn::EvalOptions options{.episodes = s.episodes, .step = 0};
   const bool regression = train::is_regression(s.config);
   learn::EvalResult r;
-  if (regression) {
-    const learn::SinusoidTasks tasks({.shots = static_cast<int>(s.config.shots),
-                                      .queries = static_cast<int>(s.config.queries)},
-                                     seed, s.split);
-    r = learn::evaluate(*s.learner, params.list(), tasks, options, &comm);
+  if (!s.learner) {
+    r = learn::evaluate_episodes(
+        [&](int64_t i) { return learn::nearest_pixels_accuracy(s.sampler->sample(0, i)); }, s.episodes, &comm);
   } else {
-    const data::EpisodeSampler sampler(s.store, s.split, train::episode_spec(s.config), seed);
-    r = learn::evaluate(*s.learner, params.list(), sampler, options, &comm);
+    nn::Params params(s.learner->specs());
+    for (size_t i = 0; i < params.size(); ++i) {
+      Tensor data = params[i].data();
+      data.copy_(s.checkpoint.params[i].second);
+    }
+    r = regression ? learn::evaluate(*s.learner, params.list(), *s.sinusoids, options, &comm)
+                   : learn::evaluate(*s.learner, params.list(), *s.sampler, options, &comm);
   }
   std::ostringstream line;
   line.precision(6);
-  line << "{\"eval\":\"" << s.checkpoint_path << "\",\"algo\":\"" << s.checkpoint.algorithm
-       << "\",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(s.split) << "\"";
+  if (s.learner) {
+    line << "{\"eval\":\"" << s.checkpoint_path << "\",\"algo\":\"" << s.checkpoint.algorithm
+         << "\",\"step\":" << s.checkpoint.step;
+  } else {
+    line << "{\"eval\":\"baseline\",\"algo\":\"nearest_pixels\"";
+  }
+  line << ",\"split\":\"" << data::split_name(s.split) << "\"";
   if (!regression)
-    line << ",\"ways\":" << s.config.ways << ",\"within_domain\":" << (s.config.within_domain ? "true" : "false");
-  line << ",\"shots\":" << s.config.shots << ",\"queries\":" << s.config.queries
-       << ",\"inner_steps\":" << s.learner->test_steps() << ",\"metric\":\""
-       << (regression ? "mse" : "accuracy") << "\",\"mean\":" << r.mean << ",\"ci95\":" << r.ci95
-       << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
+    line << ",\"ways\":" << s.config.ways << ",\"within_domain\":" << (s.config.within_domain ? "true" : "false")
+         << ",\"shuffle_labels\":" << (s.config.shuffle_labels ? "true" : "false");
+  line << ",\"shots\":" << s.config.shots << ",\"queries\":" << s.config.queries;
+  if (s.learner) line << ",\"inner_steps\":" << s.learner->test_steps();
+  line << ",\"metric\":\"" << (regression ? "mse" : "accuracy") << "\",\"mean\":" << r.mean
+       << ",\"ci95\":" << r.ci95 << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
   dist::log(comm, line.str());
   return 0;
 }
@@ -111,13 +138,15 @@ int eval_command(int argc, char** argv) {
       "cezanne eval: meta-test a checkpoint on held-out episodes; one JSON line with mean and ci95");
   // clang-format off
   options.add_options()
-    ("checkpoint", po::value<std::string>()->required(), "checkpoint file (checkpoint-NNNNNNNN.h5 of a run directory)")
+    ("checkpoint", po::value<std::string>(), "checkpoint file (checkpoint-NNNNNNNN.h5 of a run directory)")
+    ("baseline", po::value<std::string>(), "instead of a checkpoint: pixels (nearest neighbour on raw pixels, the same episodes)")
     ("store", po::value<std::string>(), "store directory (default: the one the run trained on)")
     ("split", po::value<std::string>()->default_value("test"), "split of the episodes: test (held-out), val or train")
     ("ways", po::value<int64_t>(), "classes per episode (default: the run's)")
     ("shots", po::value<int64_t>(), "support examples per class (default: the run's)")
     ("queries", po::value<int64_t>()->default_value(15), "query examples per class")
     ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
+    ("shuffle-labels", po::value<bool>()->default_value(true, "true")->implicit_value(true, "true"), "fresh class->label assignment per episode (false: the fixed one of training without shuffling)")
     ("test-inner-steps", po::value<int64_t>(), "MAML family: adaptation steps (default: the run's)")
     ("episodes", po::value<int64_t>()->default_value(600), "test episodes")
     ("seed", po::value<uint64_t>()->default_value(1000), "seed of the test episodes")
@@ -128,8 +157,7 @@ int eval_command(int argc, char** argv) {
   const EvalSetup setup = setup_from(vm);
   set_num_threads(vm["threads"].as<int>());
   auto world = dist::init(&argc, &argv);
-  const uint64_t seed = vm["seed"].as<uint64_t>();
-  const int status = dist::run_guarded(*world, [&] { return evaluate_checkpoint(*world, setup, seed); });
+  const int status = dist::run_guarded(*world, [&] { return evaluate_checkpoint(*world, setup); });
   world.reset();
   dist::finalize();
   return status;

@@ -58,7 +58,7 @@ void EpisodicLearner::check_checkpoint(const std::string& algorithm,
 const std::vector<std::string>& learner_names() {
   static const std::vector<std::string> names{"maml",     "fomaml",   "anil",
                                               "protonet", "matching", "siamese",
-                                              "mann",     "set_encoder"};
+                                              "mann",     "set_encoder", "pretrain"};
   return names;
 }
 
@@ -71,6 +71,7 @@ std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
     return std::make_unique<Maml>(c, Maml::Mode::full);
   }
   if (a == "anil") return std::make_unique<Maml>(c, Maml::Mode::head_only);
+  if (a == "pretrain") return std::make_unique<Maml>(c, Maml::Mode::pretrain);
   if (a == "protonet") return std::make_unique<ProtoNet>(c);
   if (a == "matching") return std::make_unique<MatchingNet>(c);
   if (a == "siamese") return std::make_unique<SiameseNet>(c);

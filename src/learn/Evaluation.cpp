@@ -3,6 +3,7 @@
 #include "cezanne/learn/Evaluation.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "LearnDetail.hpp"
@@ -34,19 +35,51 @@ double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta
   return sum(binary(BinaryOp::mul, d, d), {}).item() / static_cast<double>(d.numel());
 }
 
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
-                    const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
-                    dist::Communicator* comm) {
+EvalResult evaluate_episodes(const std::function<double(int64_t)>& value_of, int64_t episodes,
+                             dist::Communicator* comm) {
   if (episodes < 1)
     throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
   std::vector<double> values(static_cast<size_t>(episodes), 0.0);
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
-  for (int64_t i : owned_tasks(episodes, rank, world))
-    values[static_cast<size_t>(i)] = episode_metric(learner, theta, episode_of(i));
+  for (int64_t i : owned_tasks(episodes, rank, world)) values[static_cast<size_t>(i)] = value_of(i);
   // Every value is written by exactly one rank and zero elsewhere, so the sum is exact.
   if (comm && world > 1)
     comm->allreduce(values.data(), values.size(), dist::DataType::f64, dist::ReduceOp::sum);
   return summarize(values);
+}
+
+EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
+                    const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
+                    dist::Communicator* comm) {
+  return evaluate_episodes(
+      [&](int64_t i) { return episode_metric(learner, theta, episode_of(i)); }, episodes, comm);
+}
+
+double nearest_pixels_accuracy(const data::Episode& episode) {
+  const Tensor support = episode.support.contiguous(), query = episode.query.contiguous();
+  const int64_t n = support.size(0), q = query.size(0), d = support.numel() / n;
+  const float* s = support.data<float>();
+  const float* x = query.data<float>();
+  const int64_t* support_labels = episode.support_labels.contiguous().data<int64_t>();
+  const int64_t* query_labels = episode.query_labels.contiguous().data<int64_t>();
+  int64_t correct = 0;
+  for (int64_t i = 0; i < q; ++i) {
+    double best = std::numeric_limits<double>::infinity();
+    int64_t label = -1;
+    for (int64_t j = 0; j < n; ++j) {
+      double distance = 0.0;
+      for (int64_t k = 0; k < d; ++k) {
+        const double diff = static_cast<double>(x[i * d + k]) - s[j * d + k];
+        distance += diff * diff;
+      }
+      if (distance < best) {
+        best = distance;
+        label = support_labels[j];
+      }
+    }
+    correct += label == query_labels[i] ? 1 : 0;
+  }
+  return static_cast<double>(correct) / static_cast<double>(q);
 }
 
 EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,

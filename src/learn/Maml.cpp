@@ -1,4 +1,4 @@
-// MAML / FOMAML / ANIL: inner SGD loops of all tasks batched on the task axis.
+// MAML / FOMAML / ANIL / pretrain: inner SGD loops of all tasks batched on the task axis.
 #include "cezanne/learn/Maml.hpp"
 
 #include <stdexcept>
@@ -22,6 +22,7 @@ Maml::Maml(LearnerConfig config, Mode mode) : EpisodicLearner(std::move(config))
 
 std::string Maml::name() const {
   if (mode_ == Mode::head_only) return "anil";
+  if (mode_ == Mode::pretrain) return "pretrain";
   return config_.first_order ? "fomaml" : "maml";
 }
 
@@ -55,7 +56,7 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
   const double scale = static_cast<double>(tasks);
   const Var x(support);
 
-  if (mode_ == Mode::full) {
+  if (mode_ != Mode::head_only) {
     for (int s = 0; s < steps; ++s) {
       const Var loss = task_loss(model.forward_tasks(phi, x), support_labels) * scale;
       const std::vector<Var> g = grad({loss}, phi, {}, options);
@@ -92,8 +93,9 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
   // Meta-regularization: weight noise on theta before adaptation, an information penalty on
   // theta itself after it (LearnDetail.hpp).
   const nn::ParamList start = detail::perturb_theta(config_, theta, batch.step);
-  const nn::ParamList phi = adapt(start, batch.support, batch.support_labels, config_.inner_steps,
-                                  outer && !config_.first_order);
+  const int steps = mode_ == Mode::pretrain ? 0 : config_.inner_steps;
+  const nn::ParamList phi =
+      adapt(start, batch.support, batch.support_labels, steps, outer && !config_.first_order);
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
   const Var loss = task_loss(output, batch.query_labels);
   if (out) {

@@ -73,7 +73,7 @@ std::string value_of(const C& c, const TrainOption& o) {
 const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
-    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann or set_encoder", &C::algo, true},
+    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder or pretrain (pre-train on all tasks, fine-tune at test)", &C::algo, true},
     {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
     {"filters", "Conv4 filters per layer", &C::filters, true},
     {"hidden", "mann: LSTM hidden size", &C::hidden, true},

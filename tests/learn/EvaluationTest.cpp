@@ -54,6 +54,25 @@ TEST(Evaluation, EvaluateRunsNEpisodesByGlobalIndex) {
   EXPECT_THROW(evaluate(*learner, params.list(), episode_of, 0), std::invalid_argument);
 }
 
+// The baseline: each query takes the label of the nearest support image in pixel space.
+TEST(Evaluation, NearestPixelsLabelsEachQueryByItsNearestSupportImage) {
+  data::Episode e;
+  // Two classes of 1x1x2 images: label 0 near (0, 0), label 1 at (1, 1) and (0.2, 0.9).
+  e.support = Tensor::from_f32({0, 0, 1, 1, 0.2f, 0.9f}, {3, 1, 1, 2});
+  e.support_labels = Tensor::from_i64({0, 1, 1}, {3});
+  // Squared distances: (0.1, 0) -> (0, 0) at 0.01: 0 (right); (0.3, 0.8) -> (0.2, 0.9) at 0.02:
+  // 1 (right); (0.9, 0.2) -> (1, 1) at 0.65 before (0, 0) at 0.85: 1 (wrong, it is 0);
+  // (0.4, 0.4) -> (0.2, 0.9) at 0.29 before (0, 0) at 0.32: 1 (right).
+  e.query = Tensor::from_f32({0.1f, 0, 0.3f, 0.8f, 0.9f, 0.2f, 0.4f, 0.4f}, {4, 1, 1, 2});
+  e.query_labels = Tensor::from_i64({0, 1, 0, 1}, {4});
+  EXPECT_DOUBLE_EQ(nearest_pixels_accuracy(e), 0.75);
+  // evaluate_episodes summarizes any per-episode value.
+  const EvalResult r = evaluate_episodes([](int64_t i) { return i % 2 == 0 ? 1.0 : 0.0; }, 4);
+  EXPECT_DOUBLE_EQ(r.mean, 0.5);
+  EXPECT_NEAR(r.ci95, 1.96 * 0.5 / 2.0, 1e-12);
+  EXPECT_EQ(r.episodes, 4);
+}
+
 TEST(Evaluation, RegressionEpisodesReportQueryMse) {
   auto mlp = std::make_shared<nn::MLP>(SinusoidTasks::model());
   LearnerConfig c;

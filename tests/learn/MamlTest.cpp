@@ -283,6 +283,36 @@ TEST(Maml, PredictUsesTestStepsAndKeepsNoHistory) {
                  sum(unary(UnaryOp::abs, params.list()[i].grad()), {}).item() > 0);
 }
 
+// The pre-train + fine-tune baseline: meta-training fits theta itself (the meta-loss is the
+// query loss of the unadapted model, its gradient the plain gradient), and at test time it
+// fine-tunes exactly as MAML adapts.
+TEST(Maml, PretrainFitsThetaAndFineTunesLikeMaml) {
+  auto model = std::make_shared<nn::MLP>(std::vector<int64_t>{1, 8, 1});
+  nn::Params params(model->specs(), DType::f64);
+  params.initialize(5);
+  const data::EpisodeBatch b = regression_batch(3, 71);
+  const auto pretrain = make_learner(config("pretrain", model, Loss::mse, 1, 0.05, 1));
+  EXPECT_EQ(pretrain->name(), "pretrain");
+  const Var loss = pretrain->meta_loss(params.list(), b);
+  const Var direct = mse(model->forward_tasks(nn::expand_to_tasks(params.list(), 3), Var(b.query)),
+                         Var(b.query_labels));
+  EXPECT_NEAR(loss.item(), direct.item(), 1e-12);
+  const std::vector<Var> g = grad({loss}, params.list());
+  const std::vector<Var> h = grad({direct}, params.list());
+  for (size_t i = 0; i < g.size(); ++i)
+    EXPECT_LT(max_abs_diff(g[i].data(), h[i].data()), 1e-12) << params.name(i);
+
+  LearnerConfig c = config("pretrain", model, Loss::mse, 1, 0.05, 1);
+  c.test_inner_steps = 5;
+  LearnerConfig m = c;
+  m.algorithm = "maml";
+  const Tensor support = b.support.select(0, 0), labels = b.support_labels.select(0, 0),
+               query = b.query.select(0, 0);
+  const Tensor fine_tuned = make_learner(c)->predict(params.list(), support, labels, query);
+  const Tensor adapted = make_learner(m)->predict(params.list(), support, labels, query);
+  EXPECT_LT(max_abs_diff(fine_tuned, adapted), 1e-12);
+}
+
 // A fixed small problem: the meta-loss falls under Adam for each of the three algorithms.
 TEST(Maml, MetaLossFallsOnAFixedProblem) {
   auto model = std::make_shared<nn::Conv4>(8, 1, 16, 3);

@@ -120,10 +120,20 @@ TEST_F(TrainCli, EvalPrintsMeanAndConfidenceInterval) {
   EXPECT_THAT(r.output, HasSubstr("\"episodes\":20,\"ranks\":1}"));
   // The same episodes give the same figure.
   EXPECT_EQ(cezanne("eval --checkpoint " + ckpt + " --episodes 20 --queries 2").output, r.output);
-  const SpawnResult wide = cezanne("eval --checkpoint " + ckpt + " --ways 5");
+  const SpawnResult wide = cezanne("eval --checkpoint " + ckpt + " --ways 5 --queries 2");
   EXPECT_EQ(wide.status, 2);
   EXPECT_THAT(wide.output, HasSubstr("cezanne eval: --checkpoint " + ckpt + ": "));
   EXPECT_THAT(wide.output, HasSubstr("ways"));
+}
+
+TEST_F(TrainCli, EvalBaselineIsNearestNeighbourOnPixels) {
+  const SpawnResult r = cezanne("eval --baseline pixels --store " + store().string() + " --ways 3 --shots 1 --queries 2 --episodes 30");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, StartsWith("{\"eval\":\"baseline\",\"algo\":\"nearest_pixels\",\"split\":\"test\",\"ways\":3,"));
+  EXPECT_THAT(r.output, HasSubstr("\"episodes\":30,\"ranks\":1}"));
+  const SpawnResult both = cezanne("eval --baseline pixels --checkpoint x.h5 --store " + store().string());
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(both.output, "cezanne eval: give exactly one of --checkpoint FILE and --baseline pixels\n");
 }
 
 TEST_F(TrainCli, SinusoidRegressionTrainsAndEvaluates) {

@@ -31,7 +31,7 @@ enum class MetaRegularization : uint8_t { none, weight_noise, information };
 
 /// Everything make_learner needs. Fields an algorithm does not use are ignored.
 struct LearnerConfig {
-  /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder.
+  /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain.
   std::string algorithm = "maml";
   /// The network: the whole classifier/regressor for the MAML family, the embedding (its
   /// body, parameters [0, head_begin())) for the metric learners.

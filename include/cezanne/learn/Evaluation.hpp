@@ -34,6 +34,16 @@ EvalResult summarize(const std::vector<double>& values);
 double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta,
                       const data::Episode& episode);
 
+/// The protocol over any per-episode value: rank r of P computes value_of(i) for i in
+/// owned_tasks(episodes, r, P), one allreduce gives every rank all values, then summarize().
+/// Throws std::invalid_argument on episodes < 1.
+EvalResult evaluate_episodes(const std::function<double(int64_t)>& value_of, int64_t episodes,
+                             dist::Communicator* comm = nullptr);
+
+/// The baseline every learner must beat: each query image gets the label of the support image
+/// nearest in pixel space (squared Euclidean distance; ties: the first). Returns the accuracy.
+double nearest_pixels_accuracy(const data::Episode& episode);
+
 /// Runs `episodes` test episodes, episode i = episode_of(i) (i is the global task index), and
 /// summarizes their metrics. With a communicator of P ranks, rank r runs owned_tasks(episodes,
 /// r, P) and one allreduce of the per-episode values gives every rank the same result, equal

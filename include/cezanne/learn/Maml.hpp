@@ -1,4 +1,5 @@
-// MAML, first-order MAML and ANIL: gradient-based adaptation, all tasks of a rank at once.
+// MAML, first-order MAML, ANIL and the pre-train + fine-tune baseline: gradient-based
+// adaptation, all tasks of a rank at once.
 #pragma once
 
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -14,14 +15,18 @@ namespace cz::learn {
 ///  - fomaml: the inner gradient is a constant (no history), so d phi / d theta = I;
 ///  - anil (Raghu et al. 2020): only the head [model.head_begin(), end) is adapted; the
 ///    body's features of the support set are computed once and the inner loop runs on the
-///    head alone (second order through the head unless first_order).
+///    head alone (second order through the head unless first_order);
+///  - pretrain (the notes' transfer-learning baseline, "pre-train on all tasks, then
+///    fine-tune"): meta-training fits theta itself to every task's query set with no inner
+///    loop (joint multi-task training); at test time predict() fine-tunes all parameters with
+///    test_steps() SGD steps of inner_lr on the support set, exactly as MAML adapts.
 /// Batched: theta is expanded to per-task parameters [T, ...] (a view) and every inner step is
 /// one forward_tasks / one grad over the task axis: the inner gradient with respect to the
 /// expanded parameters is each task's own gradient, because the inner loss is the sum over
 /// tasks of each task's mean support loss.
 class Maml final : public EpisodicLearner {
  public:
-  enum class Mode : uint8_t { full, head_only };
+  enum class Mode : uint8_t { full, head_only, pretrain };
 
   /// See make_learner for the checks.
   Maml(LearnerConfig config, Mode mode);

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The memorization problem of the notes (Yin et al. 2020), on glyphs: a store whose writing
+# systems have exactly 5 characters, 5-way 1-shot episodes within one writing system. With
+# label shuffling off every training writing system is always the same task with the same
+# labels, so one network can solve all of them without looking at the support set; label
+# shuffling or meta-regularization are the cures. MAML, 2 ranks; results to
+# runs/memorization/log.txt (docs/results.md).
+#
+#   bash jobs/memorization.sh
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
+store=data/glyphs-5
+out=runs/memorization
+steps=300
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+mpirun=(mpirun --oversubscribe -np 2)
+mkdir -p "$out"
+log() { echo "$*" | tee -a "$out/log.txt"; }
+
+if [[ ! -f "$store/manifest.h5" ]]; then
+  "$bin" prepare glyphs --out "$store" --max-chars 5 --examples 20
+fi
+
+# name, then the train options that differ
+runs=(
+  "no-shuffle|--shuffle-labels false"
+  "shuffle|--shuffle-labels true"
+  "no-shuffle-weight-noise|--shuffle-labels false --meta-reg weight_noise --meta-reg-scale 0.1"
+  "no-shuffle-information|--shuffle-labels false --meta-reg information --meta-reg-scale 0.01"
+)
+for entry in "${runs[@]}"; do
+  name="${entry%%|*}"
+  read -r -a options <<< "${entry#*|}"
+  start=$SECONDS
+  log "\$ cezanne train --algo maml --store $store --out $out/$name --within-domain --ways 5 --shots 1 --queries 5 --meta-batch 8 --steps $steps ${options[*]}"
+  "${mpirun[@]}" "$bin" train --algo maml --store "$store" --out "$out/$name" --within-domain --ways 5 \
+    --shots 1 --queries 5 --meta-batch 8 --steps "$steps" --inner-lr 0.4 --val-every 100 \
+    --val-episodes 100 --checkpoint-every 100 --log-seconds 60 --resume auto "${options[@]}" >> "$out/$name.log" 2>&1
+  log "trained $name in $((SECONDS - start)) s"
+  ckpt="$out/$name/$(printf 'checkpoint-%08d.h5' "$steps")"
+  # Training writing systems with their fixed labels, the same with labels permuted (only the
+  # support set tells the new assignment), and unseen writing systems.
+  for eval in "--split train --shuffle-labels false" "--split train --shuffle-labels true" "--split test --shuffle-labels true"; do
+    log "$("${mpirun[@]}" "$bin" eval --checkpoint "$ckpt" --within-domain --ways 5 --shots 1 --episodes 300 $eval 2>&1 | tail -1)"
+  done
+done
