@@ -37,6 +37,18 @@ TEST_F(TrainDistributed, ResumeOnTwoRanksEqualsUninterrupted) {
   EXPECT_EQ(read_checkpoint(run / "checkpoint-00000006.h5").ranks, 2);
 }
 
+// Bad input is found before MPI starts: every rank prints the same one line and exits non-zero.
+TEST_F(TrainDistributed, BadInputEndsEveryRankWithOneLine) {
+  const fs::path run = root_->path / "bad";
+  const SpawnResult r = cezanne(small_run(store(), run) + " --schedule cosien", 120, two_ranks_);
+  EXPECT_NE(r.status, 0);
+  const std::string line = "cezanne train: --schedule: constant or cosine, got 'cosien'\n";
+  size_t count = 0;
+  for (size_t at = r.output.find(line); at != std::string::npos; at = r.output.find(line, at + 1)) ++count;
+  EXPECT_EQ(count, 2u) << r.output;
+  EXPECT_FALSE(fs::exists(run));
+}
+
 TEST_F(TrainDistributed, KilledRankEndsTheJobAndResumeContinues) {
   const fs::path run = root_->path / "killed";
   std::vector<std::string> argv = two_ranks_;
