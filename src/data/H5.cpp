@@ -176,14 +176,38 @@ void write_attr_string(hid_t obj, const std::string& name, const std::string& va
   CZ_CHECK_H5(H5Awrite(attr, type, buffer.data()), file, object);
 }
 
-void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file) {
+namespace {
+
+void write_attr_scalar(hid_t obj, const std::string& name, hid_t stored, hid_t memory,
+                       const void* value, const std::string& file) {
   const std::string object = "attribute '" + name + "'";
   Hid space(CZ_CHECK_H5(H5Screate(H5S_SCALAR), file, object), H5Sclose);
-  Hid attr(
-      CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT),
-                  file, object),
-      H5Aclose);
-  CZ_CHECK_H5(H5Awrite(attr, H5T_NATIVE_INT64, &value), file, object);
+  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT),
+                       file, object),
+           H5Aclose);
+  CZ_CHECK_H5(H5Awrite(attr, memory, value), file, object);
+}
+
+void read_attr_integer(hid_t obj, const std::string& name, hid_t memory, void* value,
+                       const std::string& file) {
+  const std::string object = "attribute '" + name + "'";
+  if (H5Aexists(obj, name.c_str()) <= 0) throw StoreError(file + ": missing " + object);
+  Hid attr(CZ_CHECK_H5(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, object), H5Aclose);
+  Hid type(CZ_CHECK_H5(H5Aget_type(attr), file, object), H5Tclose);
+  if (H5Tget_class(type) != H5T_INTEGER)
+    throw StoreError(file + ": " + object + ": not an integer");
+  CZ_CHECK_H5(H5Aread(attr, memory, value), file, object);
+}
+
+}  // namespace
+
+void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file) {
+  write_attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, file);
+}
+
+void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value,
+                       const std::string& file) {
+  write_attr_scalar(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, file);
 }
 
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
@@ -197,14 +221,14 @@ std::string read_attr_string(hid_t obj, const std::string& name, const std::stri
 }
 
 int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& file) {
-  const std::string object = "attribute '" + name + "'";
-  if (!has_attr(obj, name)) throw StoreError(file + ": missing " + object);
-  Hid attr(CZ_CHECK_H5(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, object), H5Aclose);
-  Hid type(CZ_CHECK_H5(H5Aget_type(attr), file, object), H5Tclose);
-  if (H5Tget_class(type) != H5T_INTEGER)
-    throw StoreError(file + ": " + object + ": not an integer");
   int64_t value = 0;
-  CZ_CHECK_H5(H5Aread(attr, H5T_NATIVE_INT64, &value), file, object);
+  read_attr_integer(obj, name, H5T_NATIVE_INT64, &value, file);
+  return value;
+}
+
+uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file) {
+  uint64_t value = 0;
+  read_attr_integer(obj, name, H5T_NATIVE_UINT64, &value, file);
   return value;
 }
 

@@ -130,9 +130,11 @@ hid_t mem_type();
 void write_attr_string(hid_t obj, const std::string& name, const std::string& value,
                        const std::string& file);
 void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file);
+void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value, const std::string& file);
 bool has_attr(hid_t obj, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
 int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& file);
+uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file);
 
 /// A chunked dataset with Fletcher32 (and gzip when `compression` > 0). `chunk` has the rank of
 /// `dims`; a zero-length axis 0 is made extendible so the chunk stays legal.

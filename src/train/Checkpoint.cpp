@@ -130,26 +130,6 @@ hid_t mem_type(DType t) {
   return H5T_NATIVE_INT64;
 }
 
-void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value,
-                       const std::string& file) {
-  const std::string object = "attribute '" + name + "'";
-  Hid space(CZ_CHECK_H5(H5Screate(H5S_SCALAR), file, object), H5Sclose);
-  Hid attr(
-      CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT),
-                  file, object),
-      H5Aclose);
-  CZ_CHECK_H5(H5Awrite(attr, H5T_NATIVE_UINT64, &value), file, object);
-}
-
-uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file) {
-  const std::string object = "attribute '" + name + "'";
-  if (!data::detail::has_attr(obj, name)) throw data::StoreError(file + ": missing " + object);
-  Hid attr(CZ_CHECK_H5(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, object), H5Aclose);
-  uint64_t value = 0;
-  CZ_CHECK_H5(H5Aread(attr, H5T_NATIVE_UINT64, &value), file, object);
-  return value;
-}
-
 /// One chunked dataset with Fletcher32 at `path`: chunks of whole rows along the first axis,
 /// about 1 MiB each. A 0-d tensor is stored as shape [1] with the attribute scalar = 1.
 void write_tensor(hid_t f, const std::string& path, const Tensor& t, const std::string& file) {
