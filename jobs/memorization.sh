@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
 store=data/glyphs-5
 out=runs/memorization
-steps=300
+steps=250
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe -np 2)
 mkdir -p "$out"

@@ -44,6 +44,12 @@ every_cell() {
   done
 }
 
+# five_way_one_shot NAME STEPS: the 5-way 1-shot cells only (the shorter runs).
+five_way_one_shot() {
+  evaluate "$1" "$2" 5 1
+  evaluate "$1" "$2" 5 1 --within-domain
+}
+
 baseline() {
   for protocol in "" "--within-domain"; do
     for ws in "5 1" "5 5" "20 1"; do
@@ -57,13 +63,13 @@ run() {
   case "$1" in
     baseline) baseline ;;
     protonet) train protonet 800 --algo protonet --ways 20 --shots 1 --queries 5 && every_cell protonet 800 20 ;;
-    maml) train maml 600 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell maml 600 5 ;;
-    fomaml) train fomaml 300 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3 && every_cell fomaml 300 5 ;;
-    anil) train anil 300 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell anil 300 5 ;;
-    matching) train matching 300 --algo matching --ways 5 --shots 1 --queries 5 && every_cell matching 300 20 ;;
-    siamese) train siamese 300 --algo siamese --ways 5 --shots 1 --queries 5 && every_cell siamese 300 20 ;;
-    mann) train mann 300 --algo mann --ways 5 --shots 1 --queries 5 && every_cell mann 300 5 ;;
-    set_encoder) train set_encoder 300 --algo set_encoder --ways 5 --shots 1 --queries 5 && every_cell set_encoder 300 5 ;;
+    maml) train maml 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell maml 500 5 ;;
+    fomaml) train fomaml 200 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3 && five_way_one_shot fomaml 200 ;;
+    anil) train anil 200 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && five_way_one_shot anil 200 ;;
+    matching) train matching 200 --algo matching --ways 5 --shots 1 --queries 5 && five_way_one_shot matching 200 ;;
+    siamese) train siamese 200 --algo siamese --ways 5 --shots 1 --queries 5 && five_way_one_shot siamese 200 ;;
+    mann) train mann 200 --algo mann --ways 5 --shots 1 --queries 5 && five_way_one_shot mann 200 ;;
+    set_encoder) train set_encoder 200 --algo set_encoder --ways 5 --shots 1 --queries 5 && five_way_one_shot set_encoder 200 ;;
     *) echo "jobs/results.sh: unknown run '$1'" >&2; exit 2 ;;
   esac
 }
