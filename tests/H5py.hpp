@@ -1,6 +1,7 @@
 // The python3 that can import h5py, for tests that read cezanne's HDF5 files as users do.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -13,6 +14,16 @@ inline std::string python_with_h5py() {
     if (std::system((std::string(candidate) + " -c 'import h5py' >/dev/null 2>&1").c_str()) == 0)
       return candidate;
   return "";
+}
+
+/// Runs a shell command and returns its exit status (popen/pclose); stdout goes to `output`.
+inline int run_capturing(const std::string& command, std::string& output) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  return pclose(pipe);
 }
 
 }  // namespace cz::testing

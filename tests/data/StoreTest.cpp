@@ -252,13 +252,8 @@ sys.stdout.buffer.write(name.encode() + b"\n" + x.tobytes())
   for (int64_t k : {0, 4, 6}) {
     const std::string command =
         python + " " + script.string() + " " + out.string() + " " + std::to_string(k);
-    FILE* pipe = popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
     std::string output;
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-    ASSERT_EQ(pclose(pipe), 0);
+    ASSERT_EQ(cz::testing::run_capturing(command, output), 0);
     const auto newline = output.find('\n');
     ASSERT_NE(newline, std::string::npos);
     EXPECT_EQ(output.substr(0, newline), "class-" + std::to_string(k));

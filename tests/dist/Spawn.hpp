@@ -36,20 +36,15 @@ inline std::vector<std::string> mpirun(int np) {
           "-np", std::to_string(np)};
 }
 
-/// Runs argv; after `deadline_s` kills the whole process group (SIGKILL), so a hung job can
-/// never hang the test.
-inline SpawnResult spawn(const std::vector<std::string>& argv, double deadline_s) {
-  SpawnResult result;
-  int fds[2];
-  if (pipe(fds) != 0) return result;
-  const auto start = std::chrono::steady_clock::now();
+/// Forks and execs argv in a process group of its own, stdout and stderr on `out_fd` (closed in
+/// the parent); returns the pid. The child exits 127 when argv[0] cannot be run.
+inline pid_t start_in_own_group(const std::vector<std::string>& argv, int out_fd) {
   const pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    close(fds[0]);
-    close(fds[1]);
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    close(out_fd);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -57,7 +52,19 @@ inline SpawnResult spawn(const std::vector<std::string>& argv, double deadline_s
     _exit(127);
   }
   setpgid(pid, pid);
-  close(fds[1]);
+  close(out_fd);
+  return pid;
+}
+
+/// Runs argv; after `deadline_s` kills the whole process group (SIGKILL), so a hung job can
+/// never hang the test.
+inline SpawnResult spawn(const std::vector<std::string>& argv, double deadline_s) {
+  SpawnResult result;
+  int fds[2];
+  if (pipe(fds) != 0) return result;
+  const auto start = std::chrono::steady_clock::now();
+  fcntl(fds[0], F_SETFD, FD_CLOEXEC);  // the child keeps only the write end
+  const pid_t pid = start_in_own_group(argv, fds[1]);
   fcntl(fds[0], F_SETFL, O_NONBLOCK);
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   char buffer[4096];

@@ -413,13 +413,8 @@ print("step", meta["step"], "seed", meta["seed"], "config", len(config), "state"
 print("checksum", "ok" if content_crc(meta, config, params, state) == meta["checksum"] else "bad")
 )";
   const std::string command = python + " " + script.string() + " " + file.string() + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
   std::string output;
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
-  ASSERT_EQ(pclose(pipe), 0) << output;
+  ASSERT_EQ(cz::testing::run_capturing(command, output), 0) << output;
 
   std::ostringstream expected;
   for (const auto& [name, t] : c.params) {

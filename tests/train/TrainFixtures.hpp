@@ -76,20 +76,9 @@ struct Background {
   pid_t pid = -1;
   fs::path log;
   Background(const std::vector<std::string>& argv, fs::path log_path) : log(std::move(log_path)) {
-    pid = fork();
-    if (pid == 0) {
-      setpgid(0, 0);
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-    setpgid(pid, pid);
+    pid = dist::test::start_in_own_group(argv, ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644));
   }
+
   /// Exit status (128 + signal when killed by one), or -1 when still running after `seconds`.
   int wait_for(double seconds) {
     const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
