@@ -87,10 +87,11 @@ int run(const cz::cli::CommandInfo& command, int skip, int argc, char** argv) {
   try {
     status = command.fn(static_cast<int>(args.size()) - 1, args.data());
   } catch (const cz::cli::UsageError& e) {
-    std::cerr << "cezanne " << command.name << ": " << one_line(e.what()) << std::endl;
+    // One write per line, so the lines of several ranks sharing a terminal do not interleave.
+    std::cerr << ("cezanne " + command.name + ": " + one_line(e.what()) + "\n") << std::flush;
     status = 2;
   } catch (const std::exception& e) {
-    std::cerr << "cezanne " << command.name << ": error: " << one_line(e.what()) << std::endl;
+    std::cerr << ("cezanne " + command.name + ": error: " + one_line(e.what()) + "\n") << std::flush;
     status = 1;
   }
   if (status != 0) abort_other_ranks(status);

@@ -37,15 +37,18 @@ TEST_F(TrainDistributed, ResumeOnTwoRanksEqualsUninterrupted) {
   EXPECT_EQ(read_checkpoint(run / "checkpoint-00000006.h5").ranks, 2);
 }
 
-// Bad input is found before MPI starts: every rank prints the same one line and exits non-zero.
+// Bad input is found before MPI starts: each rank prints the same one line (as one write) and
+// exits non-zero; mpirun may stop the second rank before it prints, so at least one line.
 TEST_F(TrainDistributed, BadInputEndsEveryRankWithOneLine) {
   const fs::path run = root_->path / "bad";
   const SpawnResult r = cezanne(small_run(store(), run) + " --schedule cosien", 120, two_ranks_);
   EXPECT_NE(r.status, 0);
-  const std::string line = "cezanne train: --schedule: constant or cosine, got 'cosien'\n";
+  const std::string line = "\ncezanne train: --schedule: constant or cosine, got 'cosien'\n";
+  const std::string output = "\n" + r.output;
   size_t count = 0;
-  for (size_t at = r.output.find(line); at != std::string::npos; at = r.output.find(line, at + 1)) ++count;
-  EXPECT_EQ(count, 2u) << r.output;
+  for (size_t at = output.find(line); at != std::string::npos; at = output.find(line, at + 1)) ++count;
+  EXPECT_GE(count, 1u) << r.output;
+  EXPECT_LE(count, 2u) << r.output;
   EXPECT_FALSE(fs::exists(run));
 }
 
