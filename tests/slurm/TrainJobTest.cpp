@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -58,15 +59,21 @@ class TrainJob : public ::testing::Test {
 
   /// Waits until the job (all its array tasks) has left the queue; a requeued job's
   /// BeginTime delay (Slurm holds requeued jobs for a while) is cut short with
-  /// `scontrol update StartTime=now`. Returns false on the deadline.
+  /// `scontrol update StartTime=now`, but only after 5 s of it: starting at once can race the
+  /// teardown of the job's previous step ("step aborted before step completely launched").
+  /// Returns false on the deadline.
   static bool wait_job(const std::string& id, double seconds) {
+    std::map<std::string, std::chrono::steady_clock::time_point> held_since;
     return eventually(
         [&] {
           const SpawnResult q = spawn({"squeue", "-h", "-j", id, "-o", "%i %r"}, 10);
-          if (q.output.find("BeginTime") != std::string::npos) {
-            std::stringstream lines(q.output);
-            for (std::string job, reason; lines >> job >> reason;)
-              if (reason == "BeginTime") spawn({"scontrol", "update", "JobId=" + job, "StartTime=now"}, 10);
+          std::stringstream lines(q.output);
+          for (std::string job, reason; lines >> job >> reason;) {
+            if (reason != "BeginTime") continue;
+            const auto now = std::chrono::steady_clock::now();
+            const auto first = held_since.emplace(job, now).first->second;
+            if (now - first > std::chrono::seconds(5))
+              spawn({"scontrol", "update", "JobId=" + job, "StartTime=now"}, 10);
           }
           return q.status == 0 && q.output.empty();
         },
