@@ -106,10 +106,7 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s) {
         [&](int64_t i) { return learn::nearest_pixels_accuracy(s.sampler->sample(0, i)); }, s.episodes, &comm);
   } else {
     nn::Params params(s.learner->specs());
-    for (size_t i = 0; i < params.size(); ++i) {
-      Tensor data = params[i].data();
-      data.copy_(s.checkpoint.params[i].second);
-    }
+    train::load_parameters(s.checkpoint, params);
     r = regression ? learn::evaluate(*s.learner, params.list(), *s.sinusoids, options, &comm)
                    : learn::evaluate(*s.learner, params.list(), *s.sampler, options, &comm);
   }

@@ -109,10 +109,7 @@ Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
 }
 
 void restore(const Checkpoint& c, nn::Params& params, optim::Optimizer& optimizer) {
-  for (size_t i = 0; i < params.size(); ++i) {
-    Tensor data = params[i].data();
-    data.copy_(c.params[i].second);
-  }
+  load_parameters(c, params);
   optimizer.load_state(optim::Optimizer::State(c.optimizer_state.begin(), c.optimizer_state.end()));
   optimizer.set_step_count(c.optimizer_steps);
 }
@@ -145,6 +142,13 @@ std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint) {
   std::vector<nn::ParamSpec> specs;
   for (const auto& [name, tensor] : checkpoint.params) specs.push_back({name, tensor.shape(), {}});
   return specs;
+}
+
+void load_parameters(const Checkpoint& checkpoint, nn::Params& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor data = params[i].data();
+    data.copy_(checkpoint.params[i].second);
+  }
 }
 
 RunPlan plan_run(const TrainConfig& config) {

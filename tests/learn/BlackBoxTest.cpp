@@ -161,11 +161,7 @@ TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
     params.initialize(5);
     double mean = 0;
     for (int64_t t = 0; t < 3; ++t) {
-      data::EpisodeBatch one;
-      one.support = b.support.slice(0, t, t + 1);
-      one.support_labels = b.support_labels.slice(0, t, t + 1);
-      one.query = b.query.slice(0, t, t + 1);
-      one.query_labels = b.query_labels.slice(0, t, t + 1);
+      const data::EpisodeBatch one = testing::one_task(b, t);
       mean += learner->meta_loss(params.list(), one).item() / 3;
       const Tensor p = learner->predict(params.list(), b.support.select(0, t),
                                         b.support_labels.select(0, t), b.query.select(0, t));

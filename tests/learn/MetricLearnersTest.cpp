@@ -184,11 +184,7 @@ TEST(MetricLearners, BatchedTasksEqualOneTaskAtATime) {
     params.initialize(5);
     double mean = 0;
     for (int64_t t = 0; t < 3; ++t) {
-      data::EpisodeBatch one;
-      one.support = b.support.slice(0, t, t + 1);
-      one.support_labels = b.support_labels.slice(0, t, t + 1);
-      one.query = b.query.slice(0, t, t + 1);
-      one.query_labels = b.query_labels.slice(0, t, t + 1);
+      const data::EpisodeBatch one = testing::one_task(b, t);
       mean += learner->meta_loss(params.list(), one).item() / 3;
     }
     EXPECT_NEAR(learner->meta_loss(params.list(), b).item(), mean, 1e-12) << algorithm;

@@ -12,6 +12,7 @@
 #include "cezanne/data/Store.hpp"
 #include "cezanne/dist/Communicator.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/TrainConfig.hpp"
 
@@ -48,5 +49,9 @@ int train(RunPlan& plan, dist::Communicator& comm);
 
 /// The specs (names and shapes) of a checkpoint's parameters, for check_checkpoint.
 std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint);
+
+/// Copies a checkpoint's parameter values into `params` (same order and shapes: check with
+/// check_checkpoint first).
+void load_parameters(const Checkpoint& checkpoint, nn::Params& params);
 
 }  // namespace cz::train
