@@ -299,6 +299,93 @@ Tensor fold(const Tensor& cols, const Shape& image_shape, int64_t kh, int64_t kw
 
 namespace {
 
+// Shapes of a convolution, with or without the task axis; throws ShapeError naming the operands.
+struct ConvShapes {
+  bool tasks;
+  int64_t T, N, C, H, W, F, kh, kw, Ho, Wo;
+};
+
+ConvShapes conv_shapes(const char* op, const Shape& x, const Shape& weight, const Shape* bias, int64_t stride,
+                       int64_t padding) {
+  auto fail = [&](const std::string& why) {
+    throw ShapeError(std::string(op) + ": input " + shape_str(x) + ", weight " + shape_str(weight) +
+                     (bias ? ", bias " + shape_str(*bias) : "") + ": " + why);
+  };
+  const bool tasks = x.size() == 5;
+  if (!(x.size() == 4 && weight.size() == 4) && !(tasks && weight.size() == 5))
+    fail("expected x [N, C, H, W] with weight [F, C, k, k], or x [T, N, C, H, W] with weight [T, F, C, k, k]");
+  const size_t r = x.size(), q = weight.size();
+  ConvShapes s{tasks,         tasks ? x[0] : 1, x[r - 4],      x[r - 3], x[r - 2], x[r - 1], weight[q - 4],
+               weight[q - 2], weight[q - 1],    0,             0};
+  if (tasks && weight[0] != s.T) fail("task counts differ");
+  if (weight[q - 3] != s.C)
+    fail("input has " + std::to_string(s.C) + " channels, weight expects " + std::to_string(weight[q - 3]));
+  if (bias && *bias != (tasks ? Shape{s.T, s.F} : Shape{s.F})) fail("bias does not match the filters");
+  if (stride <= 0 || padding < 0)
+    fail("invalid stride " + std::to_string(stride) + " or padding " + std::to_string(padding));
+  if (s.H + 2 * padding < s.kh || s.W + 2 * padding < s.kw) fail("kernel larger than the padded input");
+  s.Ho = (s.H + 2 * padding - s.kh) / stride + 1;
+  s.Wo = (s.W + 2 * padding - s.kw) / stride + 1;
+  return s;
+}
+
+Shape conv_out_shape(const ConvShapes& s) {
+  return s.tasks ? Shape{s.T, s.N, s.F, s.Ho, s.Wo} : Shape{s.N, s.F, s.Ho, s.Wo};
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding) {
+  Backend& be = bias.defined() ? backend_of("conv2d", {&x, &weight, &bias}) : backend_of("conv2d", {&x, &weight});
+  require_floating("conv2d", x);
+  require_same_dtype("conv2d", x, weight);
+  if (bias.defined()) require_same_dtype("conv2d", x, bias);
+  const ConvShapes s =
+      conv_shapes("conv2d", x.shape(), weight.shape(), bias.defined() ? &bias.shape() : nullptr, stride, padding);
+  Tensor out = Tensor::empty(conv_out_shape(s), x.dtype(), x.device());
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  be.conv2d(x.contiguous(), weight.contiguous(), bias.defined() ? &b : nullptr, stride, padding, out);
+  return out;
+}
+
+Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, const Shape& image_shape, int64_t stride,
+                         int64_t padding) {
+  Backend& be = backend_of("conv2d_input_grad", {&grad_out, &weight});
+  require_floating("conv2d_input_grad", grad_out);
+  require_same_dtype("conv2d_input_grad", grad_out, weight);
+  const ConvShapes s = conv_shapes("conv2d_input_grad", image_shape, weight.shape(), nullptr, stride, padding);
+  if (grad_out.shape() != conv_out_shape(s))
+    throw ShapeError("conv2d_input_grad: output gradient " + shape_str(grad_out.shape()) + " for input " +
+                     shape_str(image_shape) + " and weight " + shape_str(weight.shape()) + ", expected " +
+                     shape_str(conv_out_shape(s)));
+  Tensor out = Tensor::empty(image_shape, grad_out.dtype(), grad_out.device());
+  be.conv2d_input_grad(grad_out.contiguous(), weight.contiguous(), stride, padding, out);
+  return out;
+}
+
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t kh, int64_t kw, int64_t stride,
+                          int64_t padding) {
+  Backend& be = backend_of("conv2d_weight_grad", {&x, &grad_out});
+  require_floating("conv2d_weight_grad", x);
+  require_same_dtype("conv2d_weight_grad", x, grad_out);
+  const bool tasks = x.dim() == 5;
+  if (grad_out.dim() != x.dim() || x.dim() < 4 || x.dim() > 5)
+    throw ShapeError("conv2d_weight_grad: input " + shape_str(x.shape()) + " and output gradient " +
+                     shape_str(grad_out.shape()) + ": expected both [N, ...] or both [T, N, ...]");
+  Shape weight_shape = {grad_out.size(-3), x.size(-3), kh, kw};
+  if (tasks) weight_shape.insert(weight_shape.begin(), x.size(0));
+  const ConvShapes s = conv_shapes("conv2d_weight_grad", x.shape(), weight_shape, nullptr, stride, padding);
+  if (grad_out.shape() != conv_out_shape(s))
+    throw ShapeError("conv2d_weight_grad: output gradient " + shape_str(grad_out.shape()) + " for input " +
+                     shape_str(x.shape()) + " and a " + std::to_string(kh) + "x" + std::to_string(kw) +
+                     " kernel, expected " + shape_str(conv_out_shape(s)));
+  Tensor out = Tensor::empty(weight_shape, x.dtype(), x.device());
+  be.conv2d_weight_grad(x.contiguous(), grad_out.contiguous(), stride, padding, out);
+  return out;
+}
+
+namespace {
+
 void check_gather_shapes(const char* op, const Shape& x, int64_t dim, const Shape& index) {
   bool ok = x.size() == index.size();
   for (size_t i = 0; ok && i < x.size(); ++i)

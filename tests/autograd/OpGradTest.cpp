@@ -61,13 +61,22 @@ std::vector<OpCase> cases() {
       {"matmul_transposed_view", [](const V& x) { return matmul(transpose(x[0], 0, 1), x[1]); }, {{4, 3}, {4, 5}}},
       {"matmul_vector", [](const V& x) { return matmul(x[0], x[1]); }, {{4}, {4, 5}}},
       {"matmul_squared", [](const V& x) { return matmul(x[0], x[0] * x[1]); }, {{3, 3}, {3, 3}}},
-      // convolution (im2col + GEMM) and its task-axis form
+      // convolution, its two gradient ops, and their task-axis forms
       {"conv2d", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1); }, {{2, 2, 5, 5}, {3, 2, 3, 3}, {3}}},
       {"conv2d_stride2", [](const V& x) { return conv2d(x[0], x[1], Var(), 2, 0); }, {{1, 2, 6, 6}, {2, 2, 3, 3}}},
       {"conv2d_tasks", [](const V& x) { return conv2d(x[0], x[1], x[2], 1, 1); },
        {{2, 2, 2, 4, 4}, {2, 3, 2, 3, 3}, {2, 3}}},
       {"conv2d_squared", [](const V& x) { return conv2d(x[0] * x[0], x[1] * x[1], Var(), 1, 1); },
        {{1, 1, 4, 4}, {2, 1, 3, 3}}},
+      {"conv2d_input_grad",
+       [](const V& x) { return conv2d_input_grad(x[0] * x[0], x[1], {2, 2, 5, 5}, 2, 1); },
+       {{2, 3, 3, 3}, {3, 2, 3, 3}}},
+      {"conv2d_input_grad_tasks", [](const V& x) { return conv2d_input_grad(x[0], x[1] * x[1], {2, 1, 2, 4, 4}, 1, 1); },
+       {{2, 1, 3, 4, 4}, {2, 3, 2, 3, 3}}},
+      {"conv2d_weight_grad", [](const V& x) { return conv2d_weight_grad(x[0] * x[0], x[1], 3, 2, 2, 1); },
+       {{2, 2, 5, 5}, {2, 3, 3, 3}}},
+      {"conv2d_weight_grad_tasks", [](const V& x) { return conv2d_weight_grad(x[0], x[1] * x[1], 3, 3, 1, 1); },
+       {{2, 2, 2, 4, 4}, {2, 2, 3, 4, 4}}},
       {"unfold", [](const V& x) { return unfold(x[0], 2, 3, 1, 1); }, {{2, 2, 3, 4}}},
       {"fold", [](const V& x) { return fold(x[0], {1, 2, 3, 3}, 2, 2, 1, 0); }, {{8, 4}}},
       // pooling

@@ -1,5 +1,5 @@
 // Differentiable ops against naive reference loops: conv2d (with bias, stride, padding and the
-// task axis) and batch_norm (batch statistics, task axis, running statistics).
+// task axis) and its two gradients, and batch_norm (batch statistics, task axis, running statistics).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -48,6 +48,39 @@ TEST(Reference, Conv2dTaskAxisIsAGroupedConvolution) {
           for (int ow = 0; ow < 5; ++ow)
             ASSERT_NEAR(y.at({t, n, f, oh, ow}),
                         conv_ref(x.select(0, t), w.select(0, t), b.select(0, t), n, f, oh, ow, 1, 1), 1e-12);
+}
+
+// Many images, so that the kernels run on every thread and take images one at a time (large
+// outputs) or in groups (small ones): both gradients against scatter loops.
+TEST(Reference, Conv2dGradientsMatchNaiveLoops) {
+  const int64_t F = 5, k = 3, pad = 1;
+  for (const Shape& xs : {Shape{6, 3, 18, 17}, Shape{40, 4, 6, 6}})
+    for (int64_t stride : {1, 2}) {
+      const int64_t N = xs[0], C = xs[1], H = xs[2], W = xs[3];
+      const int64_t Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
+      const Tensor x = testing::random_f64(xs, 7), w = testing::random_f64({F, C, k, k}, 8),
+                   g = testing::random_f64({N, F, Ho, Wo}, 9);
+      const Tensor dx = conv2d_input_grad(g, w, xs, stride, pad), dw = conv2d_weight_grad(x, g, k, k, stride, pad);
+      Tensor dx_ref = Tensor::zeros(xs, DType::f64), dw_ref = Tensor::zeros({F, C, k, k}, DType::f64);
+      double* dxp = dx_ref.data<double>();
+      double* dwp = dw_ref.data<double>();
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t f = 0; f < F; ++f)
+          for (int64_t oh = 0; oh < Ho; ++oh)
+            for (int64_t ow = 0; ow < Wo; ++ow) {
+              const double go = g.at({n, f, oh, ow});
+              for (int64_t c = 0; c < C; ++c)
+                for (int64_t i = 0; i < k; ++i)
+                  for (int64_t j = 0; j < k; ++j) {
+                    const int64_t ih = oh * stride - pad + i, iw = ow * stride - pad + j;
+                    if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                    dxp[((n * C + c) * H + ih) * W + iw] += go * w.at({f, c, i, j});
+                    dwp[((f * C + c) * k + i) * k + j] += go * x.at({n, c, ih, iw});
+                  }
+            }
+      for (int64_t e = 0; e < dx.numel(); ++e) ASSERT_NEAR(dx.data<double>()[e], dxp[e], 1e-10) << e;
+      for (int64_t e = 0; e < dw.numel(); ++e) ASSERT_NEAR(dw.data<double>()[e], dwp[e], 1e-10) << e;
+    }
 }
 
 // y[n,c,...] = (x - mean_c) / sqrt(var_c + eps) * gamma_c + beta_c over all n and positions.

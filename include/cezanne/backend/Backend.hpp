@@ -49,6 +49,14 @@ class Backend {
 
   virtual void unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& cols) = 0;
   virtual void fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& out) = 0;
+  // Convolution with a leading batch of weight sets: x [B, N, C, H, W], weight [B, F, C, kh, kw],
+  // grad_out / out [B, N, F, Ho, Wo] (B = 1 without a task axis); all contiguous.
+  virtual void conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, int64_t stride, int64_t padding,
+                      Tensor& out) = 0;
+  virtual void conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, int64_t stride, int64_t padding,
+                                 Tensor& grad_x) = 0;
+  virtual void conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t stride, int64_t padding,
+                                  Tensor& grad_weight) = 0;
   virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
   virtual void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
   virtual void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;

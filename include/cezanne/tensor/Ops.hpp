@@ -43,6 +43,19 @@ Tensor unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t p
 /// col2im, the adjoint of unfold: cols [..., C*kh*kw, N*Ho*Wo] -> [..., N, C, H, W] (sums overlaps).
 Tensor fold(const Tensor& cols, const Shape& image_shape, int64_t kh, int64_t kw, int64_t stride, int64_t padding);
 
+/// 2-d convolution (cross-correlation), computed one image at a time (im2col + GEMM per image).
+///  x [N, C, H, W], weight [F, C, kh, kw], bias [F] or undefined -> [N, F, Ho, Wo];
+///  task axis: x [T, N, C, H, W], weight [T, F, C, kh, kw], bias [T, F] -> [T, N, F, Ho, Wo].
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t stride, int64_t padding);
+/// The gradient of conv2d's input (a transposed convolution): grad_out [(T,) N, F, Ho, Wo] and
+/// weight [(T,) F, C, kh, kw] -> [(T,) N, C, H, W] of `image_shape`.
+Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, const Shape& image_shape, int64_t stride,
+                         int64_t padding);
+/// The gradient of conv2d's weight: x [(T,) N, C, H, W] and grad_out [(T,) N, F, Ho, Wo]
+/// -> [(T,) F, C, kh, kw] (summed over the images).
+Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t kh, int64_t kw, int64_t stride,
+                          int64_t padding);
+
 /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1, etc. (index i64, same rank as x).
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 /// The adjoint of gather: zeros of `shape`, then out[..index..] += src.

@@ -1,10 +1,11 @@
-// Convolution as unfold (im2col) + batched GEMM. unfold and fold are each other's adjoints, so
-// the derivative of a convolution of any order is again unfold/fold/matmul.
+// Convolution and its two gradients as three ops that are closed under differentiation: the
+// derivatives of conv2d, conv2d_input_grad and conv2d_weight_grad are again these three, so
+// convolutions are differentiable to any order. unfold and fold (im2col and its adjoint) are
+// ops of their own, used by pooling.
 #include "cezanne/autograd/ops/Convolution.hpp"
 
 #include "cezanne/autograd/Node.hpp"
-#include "cezanne/autograd/ops/Linalg.hpp"
-#include "cezanne/autograd/ops/Pointwise.hpp"
+#include "cezanne/autograd/ops/Reduction.hpp"
 #include "cezanne/autograd/ops/Shape.hpp"
 #include "cezanne/tensor/Ops.hpp"
 
@@ -25,36 +26,52 @@ Var fold(const Var& cols, const Shape& image_shape, int64_t kh, int64_t kw, int6
 }
 
 Var conv2d(const Var& x, const Var& weight, const Var& bias, int64_t stride, int64_t padding) {
-  const bool tasks = x.dim() == 5;
-  const char* where = "conv2d";
-  auto fail = [&](const std::string& why) {
-    throw ShapeError(std::string(where) + ": input " + shape_str(x.shape()) + ", weight " +
-                     shape_str(weight.shape()) + (bias.defined() ? ", bias " + shape_str(bias.shape()) : "") + ": " +
-                     why);
-  };
-  if (!(x.dim() == 4 && weight.dim() == 4) && !(tasks && weight.dim() == 5))
-    fail("expected x [N, C, H, W] with weight [F, C, k, k], or x [T, N, C, H, W] with weight [T, F, C, k, k]");
-  const int64_t T = tasks ? x.size(0) : 1;
-  if (tasks && weight.size(0) != T) fail("task counts differ");
-  const int64_t N = x.size(-4), C = x.size(-3), F = weight.size(-4), kh = weight.size(-2), kw = weight.size(-1);
-  if (weight.size(-3) != C)
-    fail("input has " + std::to_string(C) + " channels, weight expects " + std::to_string(weight.size(-3)));
-  if (bias.defined() && bias.shape() != (tasks ? Shape{T, F} : Shape{F})) fail("bias does not match the filters");
-  if (x.size(-2) + 2 * padding < kh || x.size(-1) + 2 * padding < kw) fail("kernel larger than the padded input");
-  const int64_t Ho = (x.size(-2) + 2 * padding - kh) / stride + 1, Wo = (x.size(-1) + 2 * padding - kw) / stride + 1;
+  Tensor out = cz::conv2d(x.data(), weight.data(), bias.defined() ? bias.data() : Tensor(), stride, padding);
+  std::vector<Var> inputs = {x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return record("conv2d", std::move(out), std::move(inputs), [stride, padding](const Var& g, const SavedContext& c) {
+    const Var& x = c.inputs[0];
+    const Var& w = c.inputs[1];
+    std::vector<Var> grads = {
+        x.requires_grad() ? conv2d_input_grad(g, w, x.shape(), stride, padding) : Var(),
+        w.requires_grad() ? conv2d_weight_grad(x, g, w.size(-2), w.size(-1), stride, padding) : Var()};
+    if (c.inputs.size() == 3) {
+      const bool tasks = x.dim() == 5;
+      grads.push_back(c.inputs[2].requires_grad() ? sum(g, tasks ? std::vector<int64_t>{1, 3, 4}
+                                                                 : std::vector<int64_t>{0, 2, 3})
+                                                  : Var());
+    }
+    return grads;
+  });
+}
 
-  Var cols = unfold(x, kh, kw, stride, padding);  // [(T,) C*k*k, N*Ho*Wo]
-  Var out;
-  if (tasks) {
-    out = matmul(reshape(weight, {T, F, C * kh * kw}), cols);                 // [T, F, N*Ho*Wo]
-    out = permute(reshape(out, {T, F, N, Ho, Wo}), {0, 2, 1, 3, 4});         // [T, N, F, Ho, Wo]
-    if (bias.defined()) return out + reshape(bias, {T, 1, F, 1, 1});
-  } else {
-    out = matmul(reshape(weight, {F, C * kh * kw}), cols);                    // [F, N*Ho*Wo]
-    out = permute(reshape(out, {F, N, Ho, Wo}), {1, 0, 2, 3});                // [N, F, Ho, Wo]
-    if (bias.defined()) return out + reshape(bias, {1, F, 1, 1});
-  }
-  return contiguous(out);
+// z = fold(w^T g):  dz -> dg = conv2d(dz, w),  dw = g @ unfold(dz)^T = conv2d_weight_grad(dz, g).
+Var conv2d_input_grad(const Var& grad_out, const Var& weight, const Shape& image_shape, int64_t stride,
+                      int64_t padding) {
+  return record("conv2d_input_grad",
+                cz::conv2d_input_grad(grad_out.data(), weight.data(), image_shape, stride, padding),
+                {grad_out, weight}, [stride, padding](const Var& gz, const SavedContext& c) {
+                  const Var& g = c.inputs[0];
+                  const Var& w = c.inputs[1];
+                  return std::vector<Var>{
+                      g.requires_grad() ? conv2d(gz, w, Var(), stride, padding) : Var(),
+                      w.requires_grad() ? conv2d_weight_grad(gz, g, w.size(-2), w.size(-1), stride, padding) : Var()};
+                });
+}
+
+// z = g @ unfold(x)^T:  dz -> dg = dz @ unfold(x) = conv2d(x, dz),  dx = fold(dz^T g) =
+// conv2d_input_grad(g, dz).
+Var conv2d_weight_grad(const Var& x, const Var& grad_out, int64_t kernel_h, int64_t kernel_w, int64_t stride,
+                       int64_t padding) {
+  return record("conv2d_weight_grad",
+                cz::conv2d_weight_grad(x.data(), grad_out.data(), kernel_h, kernel_w, stride, padding),
+                {x, grad_out}, [stride, padding](const Var& gz, const SavedContext& c) {
+                  const Var& x = c.inputs[0];
+                  const Var& g = c.inputs[1];
+                  return std::vector<Var>{
+                      x.requires_grad() ? conv2d_input_grad(g, gz, x.shape(), stride, padding) : Var(),
+                      g.requires_grad() ? conv2d(x, gz, Var(), stride, padding) : Var()};
+                });
 }
 
 }  // namespace cz

@@ -28,6 +28,12 @@ class CpuBackend final : public Backend {
 
   void unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& cols) override;
   void fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t stride, int64_t padding, Tensor& out) override;
+  void conv2d(const Tensor& x, const Tensor& weight, const Tensor* bias, int64_t stride, int64_t padding,
+              Tensor& out) override;
+  void conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, int64_t stride, int64_t padding,
+                         Tensor& grad_x) override;
+  void conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t stride, int64_t padding,
+                          Tensor& grad_weight) override;
   void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
   void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
   void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
