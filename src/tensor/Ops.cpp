@@ -397,6 +397,59 @@ void check_gather_shapes(const char* op, const Shape& x, int64_t dim, const Shap
 
 }  // namespace
 
+namespace {
+
+// x as [B, N, C, P] for the batch-norm kernels (B = tasks or 1, P = positions).
+Shape norm_view(const Shape& x, bool task_axis) {
+  const size_t channel = task_axis ? 2 : 1;
+  if (x.size() < channel + 1)
+    throw ShapeError(std::string("batch_norm: input ") + shape_str(x) + " has no channel dim" +
+                     (task_axis ? " (expected [T, N, C, ...])" : " (expected [N, C, ...])"));
+  int64_t positions = 1;
+  for (size_t d = channel + 1; d < x.size(); ++d) positions *= x[d];
+  return {task_axis ? x[0] : 1, x[channel - 1], x[channel], positions};
+}
+
+}  // namespace
+
+BatchNormResult batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, bool task_axis) {
+  Backend& be = backend_of("batch_norm", {&x});
+  require_floating("batch_norm", x);
+  const Shape view = norm_view(x.shape(), task_axis);
+  const Shape param = task_axis ? Shape{view[0], view[2]} : Shape{view[2]};
+  for (const Tensor* p : {&gamma, &beta})
+    if (p->defined()) {
+      require_same_dtype("batch_norm", x, *p);
+      if (p->shape() != param)
+        throw ShapeError("batch_norm: parameter " + shape_str(p->shape()) + " for input " + shape_str(x.shape()) +
+                         ", expected " + shape_str(param));
+    }
+  BatchNormResult r{Tensor::empty(x.shape(), x.dtype(), x.device()), Tensor::empty(param, x.dtype(), x.device()),
+                    Tensor::empty(param, x.dtype(), x.device())};
+  const Tensor g = gamma.defined() ? gamma.contiguous() : Tensor(), b = beta.defined() ? beta.contiguous() : Tensor();
+  Tensor y = r.y.view(view);
+  be.batch_norm(x.contiguous().view(view), gamma.defined() ? &g : nullptr, beta.defined() ? &b : nullptr, eps, y,
+                r.mean, r.var);
+  return r;
+}
+
+BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                   const Tensor& var, double eps, bool task_axis) {
+  Backend& be = backend_of("batch_norm_backward", {&grad_y, &x, &mean, &var});
+  require_same_dtype("batch_norm_backward", grad_y, x);
+  if (grad_y.shape() != x.shape())
+    throw ShapeError("batch_norm_backward: output gradient " + shape_str(grad_y.shape()) + " for input " +
+                     shape_str(x.shape()));
+  const Shape view = norm_view(x.shape(), task_axis);
+  BatchNormGrads r{Tensor::empty(x.shape(), x.dtype(), x.device()), Tensor::empty(mean.shape(), x.dtype(), x.device()),
+                   Tensor::empty(mean.shape(), x.dtype(), x.device())};
+  const Tensor g = gamma.defined() ? gamma.contiguous() : Tensor();
+  Tensor dx = r.x.view(view);
+  be.batch_norm_backward(grad_y.contiguous().view(view), x.contiguous().view(view), gamma.defined() ? &g : nullptr,
+                         mean.contiguous(), var.contiguous(), eps, dx, r.gamma, r.beta);
+  return r;
+}
+
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Backend& b = backend_of("gather", {&x, &index});
   require_index("gather", index);

@@ -1,5 +1,5 @@
 // Differentiable ops against naive reference loops: conv2d (with bias, stride, padding and the
-// task axis) and its two gradients, and batch_norm (batch statistics, task axis, running statistics).
+// task axis) and its two gradients, and batch_norm (its fused backward against its formula) (batch statistics, task axis, running statistics).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -112,6 +112,30 @@ TEST(Reference, BatchNormTaskAxisKeepsPerTaskStatistics) {
                b = testing::random_f64({2, 3}, 12);
   const Tensor y = batch_norm(Var(x), Var(g), Var(b), 1e-5, true).data();
   for (int t = 0; t < 2; ++t) batch_norm_ref(x.select(0, t), g.select(0, t), b.select(0, t), 1e-5, y.select(0, t));
+}
+
+// The fused first-order backward kernel and the differentiable formula used under create_graph
+// give the same gradients (with and without gamma/beta, with the task axis).
+TEST(Reference, BatchNormFusedBackwardEqualsItsDifferentiableFormula) {
+  for (bool task_axis : {false, true})
+    for (bool affine : {false, true}) {
+      const Shape xs = task_axis ? Shape{2, 5, 3, 2, 3} : Shape{5, 3, 4, 2};
+      const Shape ps = task_axis ? Shape{2, 3} : Shape{3};
+      const Var x(testing::random_f64(xs, 20), true);
+      const Var gamma = affine ? Var(testing::random_f64(ps, 21), true) : Var();
+      const Var beta = affine ? Var(testing::random_f64(ps, 22), true) : Var();
+      const Var seed(testing::random_f64(xs, 23));
+      std::vector<Var> inputs = {x};
+      if (affine) inputs.insert(inputs.end(), {gamma, beta});
+      const std::vector<Var> fused = grad({batch_norm(x, gamma, beta, 1e-5, task_axis)}, inputs, {seed});
+      const std::vector<Var> formula =
+          grad({batch_norm(x, gamma, beta, 1e-5, task_axis)}, inputs, {seed}, {.create_graph = true});
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        ASSERT_EQ(fused[i].shape(), formula[i].shape());
+        const std::vector<double> a = fused[i].data().to_vector(), b = formula[i].data().to_vector();
+        for (size_t e = 0; e < a.size(); ++e) ASSERT_NEAR(a[e], b[e], 1e-12) << "input " << i << " element " << e;
+      }
+    }
 }
 
 TEST(Reference, BatchNormRunningStatistics) {

@@ -1,6 +1,8 @@
 // Tensor storage, views, copies, broadcasting and the tensor-level kernels.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "cezanne/tensor/Ops.hpp"
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/tensor/Random.hpp"
@@ -165,6 +167,18 @@ TEST(Tensor, MaxPoolIndicesPickWindowMaxima) {
                                  0, 3, 1, 1},
                                 {1, 1, 4, 4});
   EXPECT_EQ(max_pool2d_indices(x, 2, 2, 0).to_i64_vector(), (std::vector<int64_t>{4, 6, 13, 10}));
+}
+
+// Padding: only in-image elements count; ties give the first maximum, a NaN the first NaN.
+TEST(Tensor, MaxPoolIndicesWithPaddingTiesAndNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = Tensor::from({5, 1, 5, 2,  //
+                                 0, 5, nan, 3,  //
+                                 4, 4, nan, 0,  //
+                                 -1, -2, -3, -4},
+                                {1, 1, 4, 4});
+  // 3x3 windows, stride 2, padding 1: rows/cols {-1..1} and {1..3}.
+  EXPECT_EQ(max_pool2d_indices(x, 3, 2, 1).to_i64_vector(), (std::vector<int64_t>{0, 6, 5, 6}));
 }
 
 TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {

@@ -57,6 +57,13 @@ class Backend {
                                  Tensor& grad_x) = 0;
   virtual void conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t stride, int64_t padding,
                                   Tensor& grad_weight) = 0;
+  // Batch norm with batch statistics: x [B, N, C, P] contiguous (B weight sets: tasks), statistics
+  // per (b, c) over N and P; gamma, beta, mean, var (biased) [B, C].
+  virtual void batch_norm(const Tensor& x, const Tensor* gamma, const Tensor* beta, double eps, Tensor& y,
+                          Tensor& mean, Tensor& var) = 0;
+  virtual void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor* gamma, const Tensor& mean,
+                                   const Tensor& var, double eps, Tensor& grad_x, Tensor& grad_gamma,
+                                   Tensor& grad_beta) = 0;
   virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
   virtual void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
   virtual void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;

@@ -56,6 +56,21 @@ Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, const Sha
 Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t kh, int64_t kw, int64_t stride,
                           int64_t padding);
 
+/// Batch normalization with batch statistics over every dim but the channel: x [N, C, ...], or
+/// [T, N, C, ...] with per-task statistics when `task_axis`. y = (x - mean) / sqrt(var + eps) *
+/// gamma + beta; mean and var (biased) come back as [C] (or [T, C]). gamma, beta: [C] (or [T, C])
+/// or undefined.
+struct BatchNormResult {
+  Tensor y, mean, var;
+};
+BatchNormResult batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, bool task_axis);
+/// The first-order gradients of batch_norm given its output gradient and statistics.
+struct BatchNormGrads {
+  Tensor x, gamma, beta;
+};
+BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                   const Tensor& var, double eps, bool task_axis);
+
 /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1, etc. (index i64, same rank as x).
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
 /// The adjoint of gather: zeros of `shape`, then out[..index..] += src.

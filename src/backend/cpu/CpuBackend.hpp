@@ -1,4 +1,4 @@
-// The CPU backend: OpenMP element-wise loops, OpenBLAS GEMM, im2col convolution.
+// The CPU backend: OpenMP element-wise loops, OpenBLAS GEMM, im2col convolution, batch norm.
 #pragma once
 
 #include "cezanne/backend/Backend.hpp"
@@ -34,6 +34,11 @@ class CpuBackend final : public Backend {
                          Tensor& grad_x) override;
   void conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t stride, int64_t padding,
                           Tensor& grad_weight) override;
+  void batch_norm(const Tensor& x, const Tensor* gamma, const Tensor* beta, double eps, Tensor& y, Tensor& mean,
+                  Tensor& var) override;
+  void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor* gamma, const Tensor& mean,
+                           const Tensor& var, double eps, Tensor& grad_x, Tensor& grad_gamma,
+                           Tensor& grad_beta) override;
   void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
   void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
   void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;

@@ -297,20 +297,26 @@ void CpuBackend::max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t str
       const T* plane = xp + p * H * W;
       int64_t* out = ip + p * Ho * Wo;
       for (int64_t oh = 0; oh < Ho; ++oh) {
+        const int64_t ih0 = oh * stride - padding;
+        const int64_t ki_lo = std::max<int64_t>(0, -ih0), ki_hi = std::min(kernel, H - ih0);
         for (int64_t ow = 0; ow < Wo; ++ow) {
+          const int64_t iw0 = ow * stride - padding;
+          const int64_t kj_lo = std::max<int64_t>(0, -iw0), kj_hi = std::min(kernel, W - iw0);
+          // The first maximum of the window's in-image elements; the first NaN if there is one.
           T best = -std::numeric_limits<T>::infinity();
           int64_t best_i = -1;
-          for (int64_t ki = 0; ki < kernel; ++ki) {
-            const int64_t ih = oh * stride - padding + ki;
-            if (ih < 0 || ih >= H) continue;
-            for (int64_t kj = 0; kj < kernel; ++kj) {
-              const int64_t iw = ow * stride - padding + kj;
-              if (iw < 0 || iw >= W) continue;
-              const T v = plane[ih * W + iw];
-              if (best_i < 0 || v > best || v != v) {
+          for (int64_t ki = ki_lo; ki < ki_hi; ++ki) {
+            const int64_t base = (ih0 + ki) * W + iw0;
+            for (int64_t kj = kj_lo; kj < kj_hi; ++kj) {
+              const T v = plane[base + kj];
+              if (v != v) {
+                best_i = base + kj;
+                ki = ki_hi;
+                break;
+              }
+              if (best_i < 0 || v > best) {
                 best = v;
-                best_i = ih * W + iw;
-                if (v != v) break;
+                best_i = base + kj;
               }
             }
           }
