@@ -524,7 +524,7 @@ Tensor cat(const std::vector<Tensor>& xs, int64_t dim) {
   return out;
 }
 
-Tensor max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
+MaxPoolResult max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding) {
   Backend& b = backend_of("max_pool2d", {&x});
   require_floating("max_pool2d", x);
   if (x.dim() < 2) throw ShapeError("max_pool2d: expected [..., H, W], got " + shape_str(x.shape()));
@@ -536,9 +536,9 @@ Tensor max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64
   Shape shape(x.shape().begin(), x.shape().end() - 2);
   shape.push_back((H + 2 * padding - kernel) / stride + 1);
   shape.push_back((W + 2 * padding - kernel) / stride + 1);
-  Tensor idx = Tensor::empty(shape, DType::i64, x.device());
-  b.max_pool2d_indices(x.contiguous(), kernel, stride, padding, idx);
-  return idx;
+  MaxPoolResult r{Tensor::empty(shape, x.dtype(), x.device()), Tensor::empty(shape, DType::i64, x.device())};
+  b.max_pool2d(x.contiguous(), kernel, stride, padding, r.values, r.indices);
+  return r;
 }
 
 Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype) {

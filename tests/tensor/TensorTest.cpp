@@ -1,6 +1,7 @@
 // Tensor storage, views, copies, broadcasting and the tensor-level kernels.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 
 #include "cezanne/tensor/Ops.hpp"
@@ -160,17 +161,19 @@ TEST(Tensor, GatherAndScatterAddAreAdjoint) {
   }
 }
 
-TEST(Tensor, MaxPoolIndicesPickWindowMaxima) {
+TEST(Tensor, MaxPoolPicksWindowMaxima) {
   const Tensor x = Tensor::from({1, 2, 3, 4,  //
                                  8, 7, 6, 5,  //
                                  0, 0, 9, 1,  //
                                  0, 3, 1, 1},
                                 {1, 1, 4, 4});
-  EXPECT_EQ(max_pool2d_indices(x, 2, 2, 0).to_i64_vector(), (std::vector<int64_t>{4, 6, 13, 10}));
+  const MaxPoolResult r = max_pool2d(x, 2, 2, 0);
+  EXPECT_EQ(r.indices.to_i64_vector(), (std::vector<int64_t>{4, 6, 13, 10}));
+  EXPECT_EQ(r.values.to_vector(), (std::vector<double>{8, 6, 3, 9}));
 }
 
 // Padding: only in-image elements count; ties give the first maximum, a NaN the first NaN.
-TEST(Tensor, MaxPoolIndicesWithPaddingTiesAndNaN) {
+TEST(Tensor, MaxPoolWithPaddingTiesAndNaN) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Tensor x = Tensor::from({5, 1, 5, 2,  //
                                  0, 5, nan, 3,  //
@@ -178,7 +181,13 @@ TEST(Tensor, MaxPoolIndicesWithPaddingTiesAndNaN) {
                                  -1, -2, -3, -4},
                                 {1, 1, 4, 4});
   // 3x3 windows, stride 2, padding 1: rows/cols {-1..1} and {1..3}.
-  EXPECT_EQ(max_pool2d_indices(x, 3, 2, 1).to_i64_vector(), (std::vector<int64_t>{0, 6, 5, 6}));
+  const MaxPoolResult r = max_pool2d(x, 3, 2, 1);
+  EXPECT_EQ(r.indices.to_i64_vector(), (std::vector<int64_t>{0, 6, 5, 6}));
+  const std::vector<double> v = r.values.to_vector();
+  EXPECT_EQ(v[0], 5);
+  EXPECT_TRUE(std::isnan(v[1]));
+  EXPECT_EQ(v[2], 5);
+  EXPECT_TRUE(std::isnan(v[3]));
 }
 
 TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {

@@ -68,8 +68,10 @@ class Backend {
   virtual void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
   virtual void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
   virtual void index_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
-  virtual void max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding,
-                                  Tensor& indices) = 0;
+  // Window maxima over the last two dims and their indices in the [H*W] plane (first maximum;
+  // a window holding NaN gives its first NaN).
+  virtual void max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding, Tensor& values,
+                          Tensor& indices) = 0;
   virtual void dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor& out) = 0;
   virtual void random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) = 0;
 };

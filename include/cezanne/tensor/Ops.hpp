@@ -83,8 +83,12 @@ Tensor index_add(const Shape& shape, int64_t dim, const Tensor& index, const Ten
 /// Concatenation along `dim`.
 Tensor cat(const std::vector<Tensor>& xs, int64_t dim);
 
-/// For x [..., H, W]: flat indices (into H*W) of each k x k window's maximum, i64 [..., Ho, Wo].
-Tensor max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
+/// For x [..., H, W]: each k x k window's maximum [..., Ho, Wo] and its flat index into H*W
+/// (i64; the first maximum, or the window's first NaN).
+struct MaxPoolResult {
+  Tensor values, indices;
+};
+MaxPoolResult max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 
 /// Keep-mask scaled by 1/(1-p): element i is a pure function of (seed, counter + i).
 Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype);

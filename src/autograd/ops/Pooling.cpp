@@ -1,7 +1,8 @@
-// Pooling. max_pool2d picks window maxima by gather (its derivative is scatter_add);
-// avg_pool2d is the mean of unfolded windows. Both compose ops with known derivatives.
+// Pooling. max_pool2d takes window maxima and their indices in one kernel; its derivative is
+// scatter_add at those indices. avg_pool2d is the mean of unfolded windows.
 #include "cezanne/autograd/ops/Pooling.hpp"
 
+#include "cezanne/autograd/Node.hpp"
 #include "cezanne/autograd/ops/Convolution.hpp"
 #include "cezanne/autograd/ops/Indexing.hpp"
 #include "cezanne/autograd/ops/Reduction.hpp"
@@ -12,12 +13,17 @@ namespace cz {
 
 Var max_pool2d(const Var& x, int64_t kernel, int64_t stride, int64_t padding) {
   if (stride == 0) stride = kernel;
-  const Tensor idx = max_pool2d_indices(x.data(), kernel, stride, padding);  // [..., Ho, Wo]
+  MaxPoolResult r = cz::max_pool2d(x.data(), kernel, stride, padding);  // [..., Ho, Wo]
   Shape flat_x(x.shape().begin(), x.shape().end() - 2), flat_i = flat_x;
   flat_x.push_back(x.size(-2) * x.size(-1));
-  flat_i.push_back(idx.size(-2) * idx.size(-1));
-  Var picked = gather(reshape(x, flat_x), -1, idx.reshape(flat_i));
-  return reshape(picked, idx.shape());
+  flat_i.push_back(r.indices.size(-2) * r.indices.size(-1));
+  const Tensor index = r.indices.reshape(flat_i);
+  // The window maxima are x gathered at the indices, so the derivative scatters g back there
+  // (and scatter_add's derivative is gather: every order follows).
+  return record("max_pool2d", std::move(r.values), {x}, [index, flat_x](const Var& g, const SavedContext& c) {
+    const Var& x = c.inputs[0];
+    return std::vector<Var>{reshape(scatter_add(flat_x, -1, index, reshape(g, index.shape())), x.shape())};
+  });
 }
 
 Var avg_pool2d(const Var& x, int64_t kernel, int64_t stride) {

@@ -43,7 +43,8 @@ class CpuBackend final : public Backend {
   void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
   void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
   void index_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
-  void max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding, Tensor& indices) override;
+  void max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding, Tensor& values,
+                  Tensor& indices) override;
   void dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor& out) override;
   void random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) override;
 };

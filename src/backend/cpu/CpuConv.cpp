@@ -1,11 +1,10 @@
 // CPU convolution: im2col / col2im, and conv2d with its two gradients computed one image at a
 // time (the image's columns stay in cache; each thread runs single-threaded GEMMs on its own
-// images), plus max-pooling windows.
+// images).
 #include <omp.h>
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 #include <vector>
 
 #include "Blas.hpp"
@@ -281,49 +280,6 @@ void CpuBackend::conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t j = 0; j < size; ++j)
       for (int u = 1; u < threads; ++u) dp[j] += partial[static_cast<size_t>((u - 1) * size + j)];
-  });
-}
-
-void CpuBackend::max_pool2d_indices(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding,
-                                    Tensor& indices) {
-  const int64_t H = x.size(-2), W = x.size(-1), Ho = indices.size(-2), Wo = indices.size(-1);
-  const int64_t planes = x.numel() / std::max<int64_t>(H * W, 1);
-  int64_t* ip = static_cast<int64_t*>(indices.raw_data());
-  dispatch_floating(x.dtype(), [&](auto tag_) {
-    using T = typename decltype(tag_)::type;
-    const T* xp = static_cast<const T*>(x.raw_data());
-#pragma omp parallel for if (planes * H * W >= kParallelGrain) schedule(static)
-    for (int64_t p = 0; p < planes; ++p) {
-      const T* plane = xp + p * H * W;
-      int64_t* out = ip + p * Ho * Wo;
-      for (int64_t oh = 0; oh < Ho; ++oh) {
-        const int64_t ih0 = oh * stride - padding;
-        const int64_t ki_lo = std::max<int64_t>(0, -ih0), ki_hi = std::min(kernel, H - ih0);
-        for (int64_t ow = 0; ow < Wo; ++ow) {
-          const int64_t iw0 = ow * stride - padding;
-          const int64_t kj_lo = std::max<int64_t>(0, -iw0), kj_hi = std::min(kernel, W - iw0);
-          // The first maximum of the window's in-image elements; the first NaN if there is one.
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t best_i = -1;
-          for (int64_t ki = ki_lo; ki < ki_hi; ++ki) {
-            const int64_t base = (ih0 + ki) * W + iw0;
-            for (int64_t kj = kj_lo; kj < kj_hi; ++kj) {
-              const T v = plane[base + kj];
-              if (v != v) {
-                best_i = base + kj;
-                ki = ki_hi;
-                break;
-              }
-              if (best_i < 0 || v > best) {
-                best = v;
-                best_i = base + kj;
-              }
-            }
-          }
-          out[oh * Wo + ow] = best_i;
-        }
-      }
-    }
   });
 }
 
