@@ -79,6 +79,15 @@ void finalize() {
 
 bool nccl_built() { return CEZANNE_WITH_NCCL != 0; }
 
+std::string nccl_device_problem(Communicator& mpi) {
+#if CEZANNE_WITH_NCCL
+  return detail::nccl_device_problem(mpi);
+#else
+  (void)mpi;
+  return "the NCCL backend is not built (configure with CEZANNE_WITH_NCCL=ON)";
+#endif
+}
+
 std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi) {
 #if CEZANNE_WITH_NCCL
   return detail::make_nccl(mpi);

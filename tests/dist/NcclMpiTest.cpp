@@ -14,20 +14,12 @@ namespace {
 
 using test::world;
 
-// Every rank must take the same branch: skip everywhere unless every rank has a device.
+// Every rank takes the same branch: nccl_device_problem is collective and agrees everywhere
+// (skipped without a GPU per rank, e.g. 2 ranks on a 1-GPU machine).
 std::shared_ptr<Communicator> nccl_or_skip_reason(std::string& reason) {
-  Communicator& c = world();
-  if (!nccl_built()) {
-    reason = "built without NCCL";
-    return nullptr;
-  }
-  const int devices = cz::cuda::device_count();
-  const int usable = devices == 1 || c.local_rank() < devices ? 1 : 0;
-  if (c.allreduce_value<int32_t>(devices > 0 ? usable : 0, ReduceOp::min) == 0) {
-    reason = "needs one CUDA device per rank (this rank sees " + std::to_string(devices) + ")";
-    return nullptr;
-  }
-  static std::shared_ptr<Communicator> nccl = make_nccl_communicator(c);
+  reason = nccl_device_problem(world());
+  if (!reason.empty()) return nullptr;
+  static std::shared_ptr<Communicator> nccl = make_nccl_communicator(world());
   return nccl;
 }
 
@@ -36,6 +28,31 @@ struct DeviceBuffer {
   ~DeviceBuffer() { cz::cuda::free_device(ptr); }
   void* ptr;
 };
+
+// Without a GPU per rank the backend refuses to start, with one line that every rank agrees on.
+TEST(Nccl, DeviceProblemIsNamedAndStopsTheBackend) {
+  const std::string problem = nccl_device_problem(world());
+  if (!nccl_built()) {
+    EXPECT_EQ(problem, "the NCCL backend is not built (configure with CEZANNE_WITH_NCCL=ON)");
+    return;
+  }
+  const int devices = cz::cuda::device_count();
+  if (devices == 0) {
+    EXPECT_EQ(problem, "rank 0 (local rank 0) has no CUDA device of its own (0 visible)");
+  } else if (devices == 1 && world().local_size() > 1) {
+    EXPECT_EQ(problem.rfind("ranks 0 and 1 would share GPU ", 0), 0u) << problem;
+    EXPECT_NE(problem.find("(NCCL needs one GPU per rank"), std::string::npos) << problem;
+  } else {
+    EXPECT_EQ(problem, "");
+    return;
+  }
+  try {
+    make_nccl_communicator(world());
+    ADD_FAILURE() << "the NCCL backend started without a GPU per rank";
+  } catch (const DistError& e) {
+    EXPECT_NE(std::string(e.what()).find("NCCL backend: " + problem), std::string::npos) << e.what();
+  }
+}
 
 TEST(Nccl, AllreduceSumManySizes) {
   std::string reason;

@@ -3,9 +3,12 @@
 #include <cuda_runtime.h>
 #include <nccl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cezanne/dist/Log.hpp"
 #include "dist/backend/nccl/NcclBackend.hpp"
@@ -60,22 +63,26 @@ bool on_device(const void* p) {
   return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
 }
 
+// One rank per GPU: local rank L uses device L; with one visible device (Slurm's
+// --gpus-per-task, CUDA_VISIBLE_DEVICES per rank) every rank uses its device 0. -1: none.
+int nccl_device(const Communicator& mpi) {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess) {
+    (void)cudaGetLastError();
+    return -1;
+  }
+  const int device = devices == 1 ? 0 : mpi.local_rank();
+  return device < devices ? device : -1;
+}
+
 class NcclCommunicator final : public Communicator {
  public:
   explicit NcclCommunicator(Communicator& mpi) : mpi_(mpi) {
     if (mpi.device_buffers()) throw DistError(with_rank(mpi.rank(), "NCCL bootstrap needs a host (MPI) communicator"));
     const int rank = mpi.rank();
-    int devices = 0;
-    const cudaError_t rc = cudaGetDeviceCount(&devices);
-    if (rc != cudaSuccess || devices == 0)
-      throw DistError(with_rank(rank, std::string("NCCL backend: no CUDA device (") +
-                                          (rc != cudaSuccess ? cudaGetErrorString(rc) : "0 devices") + ")"));
-    // One rank per GPU: local rank L uses device L; with one visible device (Slurm's
-    // --gpus-per-task, CUDA_VISIBLE_DEVICES per rank) every rank uses device 0.
-    device_ = devices == 1 ? 0 : mpi.local_rank();
-    if (device_ >= devices)
-      throw DistError(with_rank(rank, "NCCL backend: local rank " + std::to_string(mpi.local_rank()) + " but only " +
-                                          std::to_string(devices) + " CUDA devices visible"));
+    const std::string problem = nccl_device_problem(mpi);
+    if (!problem.empty()) throw DistError(with_rank(rank, "NCCL backend: " + problem));
+    device_ = nccl_device(mpi);
     CZ_CHECK_CUDA_RANK(rank, cudaSetDevice(device_));
     ncclUniqueId id{};
     if (rank == 0) CZ_CHECK_NCCL_RANK(rank, ncclGetUniqueId(&id));
@@ -189,6 +196,44 @@ class NcclCommunicator final : public Communicator {
 };
 
 }  // namespace
+
+std::string nccl_device_problem(Communicator& mpi) {
+  // Each rank contributes "uuid <hex>" of the device it would use, or "none <visible devices>".
+  constexpr size_t kField = 64;
+  std::string mine(kField, '\0');
+  const int device = nccl_device(mpi);
+  std::string text;
+  cudaDeviceProp prop{};
+  if (device >= 0 && cudaGetDeviceProperties(&prop, device) == cudaSuccess) {
+    std::ostringstream hex;
+    hex << "uuid ";
+    for (unsigned char b : prop.uuid.bytes) hex << "0123456789abcdef"[b >> 4] << "0123456789abcdef"[b & 15];
+    text = hex.str();
+  } else {
+    (void)cudaGetLastError();
+    int devices = 0;
+    if (cudaGetDeviceCount(&devices) != cudaSuccess) (void)cudaGetLastError();
+    text = "none " + std::to_string(devices) + " " + std::to_string(mpi.local_rank());
+  }
+  mine.replace(0, std::min(text.size(), kField - 1), text, 0, kField - 1);
+  std::vector<char> all(kField * static_cast<size_t>(mpi.size()));
+  mpi.allgather(mine.data(), kField, all.data(), DataType::u8);
+  std::vector<std::string> fields;
+  for (int r = 0; r < mpi.size(); ++r) fields.emplace_back(all.data() + static_cast<size_t>(r) * kField);
+  for (int r = 0; r < mpi.size(); ++r) {
+    std::istringstream in(fields[static_cast<size_t>(r)]);
+    std::string kind, a, b;
+    in >> kind >> a >> b;
+    if (kind == "none")
+      return "rank " + std::to_string(r) + " (local rank " + b + ") has no CUDA device of its own (" + a +
+             " visible)";
+    for (int q = 0; q < r; ++q)
+      if (fields[static_cast<size_t>(q)] == fields[static_cast<size_t>(r)])
+        return "ranks " + std::to_string(q) + " and " + std::to_string(r) + " would share GPU " + a +
+               " (NCCL needs one GPU per rank: give each rank its own, e.g. srun --gpus-per-task=1)";
+  }
+  return "";
+}
 
 std::shared_ptr<Communicator> make_nccl(Communicator& mpi) { return std::make_shared<NcclCommunicator>(mpi); }
 
