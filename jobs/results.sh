@@ -16,13 +16,14 @@ mkdir -p "$out"
 
 log() { echo "$*" | tee -a "$out/log.txt"; }
 
-# train NAME STEPS OPTION...: meta-train into runs/results/NAME (resumes when interrupted).
+# train NAME STEPS OPTION...: meta-train into runs/results/NAME (resumes when interrupted);
+# validation every 100 steps unless the options say otherwise.
 train() {
   local name="$1" steps="$2"; shift 2
   local start=$SECONDS
-  log "\$ cezanne train --store $store --out $out/$name --steps $steps --meta-batch 8 --val-every 100 --val-episodes 100 $*"
+  log "\$ cezanne train --store $store --out $out/$name --steps $steps --meta-batch 8 --val-episodes 100 $*"
   "${mpirun[@]}" "$bin" train --store "$store" --out "$out/$name" --steps "$steps" --meta-batch 8 \
-    --val-every 100 --val-episodes 100 --checkpoint-every 100 --log-seconds 60 --resume auto "$@" \
+    --val-episodes 100 --checkpoint-every 100 --log-seconds 60 --resume auto "$@" \
     >> "$out/$name.log" 2>&1
   log "trained $name in $((SECONDS - start)) s (2 ranks, 2 cores)"
 }
@@ -62,17 +63,19 @@ baseline() {
 run() {
   case "$1" in
     baseline) baseline ;;
-    protonet) train protonet 800 --algo protonet --ways 20 --shots 1 --queries 5 && every_cell protonet 800 20 ;;
-    maml) train maml 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell maml 500 5 ;;
-    fomaml) train fomaml 200 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3 && five_way_one_shot fomaml 200 ;;
-    anil) train anil 200 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && five_way_one_shot anil 200 ;;
-    matching) train matching 200 --algo matching --ways 5 --shots 1 --queries 5 && five_way_one_shot matching 200 ;;
-    siamese) train siamese 200 --algo siamese --ways 5 --shots 1 --queries 5 && five_way_one_shot siamese 200 ;;
-    mann) train mann 200 --algo mann --ways 5 --shots 1 --queries 5 && five_way_one_shot mann 200 ;;
-    set_encoder) train set_encoder 200 --algo set_encoder --ways 5 --shots 1 --queries 5 && five_way_one_shot set_encoder 200 ;;
+    protonet) train protonet 800 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5 && every_cell protonet 800 20 ;;
+    maml30) train maml30 3500 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 \
+      --test-inner-steps 3 --schedule cosine && every_cell maml30 3500 5 ;;
+    maml) train maml 500 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell maml 500 5 ;;
+    fomaml) train fomaml 200 --val-every 100 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3 && five_way_one_shot fomaml 200 ;;
+    anil) train anil 200 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && five_way_one_shot anil 200 ;;
+    matching) train matching 200 --val-every 100 --algo matching --ways 5 --shots 1 --queries 5 && five_way_one_shot matching 200 ;;
+    siamese) train siamese 200 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5 && five_way_one_shot siamese 200 ;;
+    mann) train mann 200 --val-every 100 --algo mann --ways 5 --shots 1 --queries 5 && five_way_one_shot mann 200 ;;
+    set_encoder) train set_encoder 200 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5 && five_way_one_shot set_encoder 200 ;;
     *) echo "jobs/results.sh: unknown run '$1'" >&2; exit 2 ;;
   esac
 }
 
-if [[ $# -eq 0 ]]; then set -- baseline protonet maml fomaml anil matching siamese mann set_encoder; fi
+if [[ $# -eq 0 ]]; then set -- baseline protonet maml30 maml fomaml anil matching siamese mann set_encoder; fi
 for name in "$@"; do run "$name"; done
