@@ -5,6 +5,7 @@
 # Every command and its JSON line go to runs/results/log.txt; training logs to runs/results/<name>.log.
 #
 #   bash jobs/results.sh [NAME...]     (default: every run below, in order)
+#   bash jobs/results.sh eval:NAME     (evaluate an existing run again)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
@@ -17,12 +18,12 @@ mkdir -p "$out"
 log() { echo "$*" | tee -a "$out/log.txt"; }
 
 # train NAME STEPS OPTION...: meta-train into runs/results/NAME (resumes when interrupted);
-# validation every 100 steps unless the options say otherwise.
+# the options give the meta-batch and the validation interval.
 train() {
   local name="$1" steps="$2"; shift 2
   local start=$SECONDS
-  log "\$ cezanne train --store $store --out $out/$name --steps $steps --meta-batch 8 --val-episodes 100 $*"
-  "${mpirun[@]}" "$bin" train --store "$store" --out "$out/$name" --steps "$steps" --meta-batch 8 \
+  log "\$ cezanne train --store $store --out $out/$name --steps $steps --val-episodes 100 $*"
+  "${mpirun[@]}" "$bin" train --store "$store" --out "$out/$name" --steps "$steps" \
     --val-episodes 100 --checkpoint-every 100 --log-seconds 60 --resume auto "$@" \
     >> "$out/$name.log" 2>&1
   log "trained $name in $((SECONDS - start)) s (2 ranks, 2 cores)"
@@ -45,12 +46,6 @@ every_cell() {
   done
 }
 
-# five_way_one_shot NAME STEPS: the 5-way 1-shot cells only (the shorter runs).
-five_way_one_shot() {
-  evaluate "$1" "$2" 5 1
-  evaluate "$1" "$2" 5 1 --within-domain
-}
-
 baseline() {
   for protocol in "" "--within-domain"; do
     for ws in "5 1" "5 5" "20 1"; do
@@ -60,22 +55,30 @@ baseline() {
   done
 }
 
+# Each run: meta-steps, the widest episode it is evaluated on (20 for the metric learners and the
+# 20-way models; the 5-way heads of the MAML family and the black-box learners stop at 5), and
+# its training options.
+declare -A STEPS WAYS OPTIONS
+add() { STEPS[$1]=$2; WAYS[$1]=$3; OPTIONS[$1]="$4"; }
+add protonet 800 20 "--meta-batch 8 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5"
+add maml30 3500 5 "--meta-batch 8 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
+add maml20 1800 20 "--val-every 600 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
+add maml 500 5 "--meta-batch 8 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
+add fomaml 200 5 "--meta-batch 8 --val-every 100 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
+add anil 200 5 "--meta-batch 8 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
+add matching 200 20 "--meta-batch 8 --val-every 100 --algo matching --ways 5 --shots 1 --queries 5"
+add siamese 200 20 "--meta-batch 8 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5"
+add mann 200 5 "--meta-batch 8 --val-every 100 --algo mann --ways 5 --shots 1 --queries 5"
+add set_encoder 200 5 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5"
+
+# NAME trains and evaluates; eval:NAME only evaluates the run's last checkpoint.
 run() {
-  case "$1" in
-    baseline) baseline ;;
-    protonet) train protonet 800 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5 && every_cell protonet 800 20 ;;
-    maml30) train maml30 3500 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 \
-      --test-inner-steps 3 --schedule cosine && every_cell maml30 3500 5 ;;
-    maml) train maml 500 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && every_cell maml 500 5 ;;
-    fomaml) train fomaml 200 --val-every 100 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3 && five_way_one_shot fomaml 200 ;;
-    anil) train anil 200 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 && five_way_one_shot anil 200 ;;
-    matching) train matching 200 --val-every 100 --algo matching --ways 5 --shots 1 --queries 5 && five_way_one_shot matching 200 ;;
-    siamese) train siamese 200 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5 && five_way_one_shot siamese 200 ;;
-    mann) train mann 200 --val-every 100 --algo mann --ways 5 --shots 1 --queries 5 && five_way_one_shot mann 200 ;;
-    set_encoder) train set_encoder 200 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5 && five_way_one_shot set_encoder 200 ;;
-    *) echo "jobs/results.sh: unknown run '$1'" >&2; exit 2 ;;
-  esac
+  local name="${1#eval:}"
+  if [[ "$1" == baseline ]]; then baseline; return; fi
+  if [[ -z "${STEPS[$name]:-}" ]]; then echo "jobs/results.sh: unknown run '$1'" >&2; exit 2; fi
+  if [[ "$1" != eval:* ]]; then train "$name" "${STEPS[$name]}" ${OPTIONS[$name]} || return; fi
+  every_cell "$name" "${STEPS[$name]}" "${WAYS[$name]}"
 }
 
-if [[ $# -eq 0 ]]; then set -- baseline protonet maml30 maml fomaml anil matching siamese mann set_encoder; fi
+if [[ $# -eq 0 ]]; then set -- baseline protonet maml30 maml20 maml fomaml anil matching siamese mann set_encoder; fi
 for name in "$@"; do run "$name"; done
