@@ -6,7 +6,7 @@
 # support set; label shuffling or meta-regularization are the cures. MAML, 2 ranks; results to
 # runs/memorization/log.txt (docs/results.md).
 #
-#   bash jobs/memorization.sh
+#   bash jobs/memorization.sh [NAME...]     (default: every run below)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
@@ -29,9 +29,13 @@ runs=(
   "shuffle|--shuffle-labels true"
   "no-shuffle-weight-noise|--shuffle-labels false --meta-reg weight_noise --meta-reg-scale 0.1"
   "no-shuffle-information|--shuffle-labels false --meta-reg information --meta-reg-scale 0.01"
+  "no-shuffle-weight-noise-0.03|--shuffle-labels false --meta-reg weight_noise --meta-reg-scale 0.03"
+  "no-shuffle-information-1|--shuffle-labels false --meta-reg information --meta-reg-scale 1"
+  "no-shuffle-information-10|--shuffle-labels false --meta-reg information --meta-reg-scale 10"
 )
 for entry in "${runs[@]}"; do
   name="${entry%%|*}"
+  if [[ $# -gt 0 && " $* " != *" $name "* ]]; then continue; fi
   read -r -a options <<< "${entry#*|}"
   start=$SECONDS
   log "\$ cezanne train --algo maml --store $store --out $out/$name --within-domain --ways 5 --shots 1 --queries 5 --meta-batch 8 --steps $steps ${options[*]}"
