@@ -113,12 +113,12 @@ bool parallel_images(const ConvGeometry& g) { return g.batch * g.N > 1 && g.batc
 constexpr int64_t kGroupColumns = 256;
 
 struct ImageGroups {
-  int64_t per_batch, size;
-  int64_t count() const { return per_batch; }
+  int64_t per_batch, size;  // groups per weight set, images per group
 };
 
 ImageGroups image_groups(const ConvGeometry& g, int threads) {
-  int64_t per_batch = (g.N + std::max<int64_t>(1, kGroupColumns / g.L()) - 1) / std::max<int64_t>(1, kGroupColumns / g.L());
+  const int64_t wanted = std::max<int64_t>(1, kGroupColumns / g.L());  // images per group
+  int64_t per_batch = (g.N + wanted - 1) / wanted;
   while ((g.batch * per_batch) % threads != 0 && per_batch < g.N) ++per_batch;
   const int64_t size = (g.N + per_batch - 1) / per_batch;
   return {(g.N + size - 1) / size, size};
@@ -165,7 +165,7 @@ void for_each_group(const ConvGeometry& g, int64_t F, int threads, Body body) {
     std::vector<T> cols(static_cast<size_t>(g.rows() * groups.size * g.L()));
     std::vector<T> buf(groups.size > 1 ? static_cast<size_t>(F * groups.size * g.L()) : 0);
 #pragma omp for schedule(static)
-    for (int64_t i = 0; i < g.batch * groups.count(); ++i) body(group_at(g, groups, i), cols.data(), buf.data());
+    for (int64_t i = 0; i < g.batch * groups.per_batch; ++i) body(group_at(g, groups, i), cols.data(), buf.data());
   }
 }
 
