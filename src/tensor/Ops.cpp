@@ -402,9 +402,7 @@ namespace {
 // x as [B, N, C, P] for the batch-norm kernels (B = tasks or 1, P = positions).
 Shape norm_view(const Shape& x, bool task_axis) {
   const size_t channel = task_axis ? 2 : 1;
-  if (x.size() < channel + 1)
-    throw ShapeError(std::string("batch_norm: input ") + shape_str(x) + " has no channel dim" +
-                     (task_axis ? " (expected [T, N, C, ...])" : " (expected [N, C, ...])"));
+  batch_norm_param_shape(x, task_axis);
   int64_t positions = 1;
   for (size_t d = channel + 1; d < x.size(); ++d) positions *= x[d];
   return {task_axis ? x[0] : 1, x[channel - 1], x[channel], positions};
@@ -412,18 +410,30 @@ Shape norm_view(const Shape& x, bool task_axis) {
 
 }  // namespace
 
+Shape batch_norm_param_shape(const Shape& x, bool task_axis, const std::vector<Shape>& params) {
+  const size_t channel = task_axis ? 2 : 1;
+  if (x.size() < channel + 1)
+    throw ShapeError(std::string("batch_norm: input ") + shape_str(x) + " has no channel dim" +
+                     (task_axis ? " (expected [T, N, C, ...])" : " (expected [N, C, ...])"));
+  const Shape param = task_axis ? Shape{x[0], x[channel]} : Shape{x[channel]};
+  for (const Shape& p : params)
+    if (p != param)
+      throw ShapeError("batch_norm: parameter " + shape_str(p) + " for input " + shape_str(x) + ", expected " +
+                       shape_str(param));
+  return param;
+}
+
 BatchNormResult batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps, bool task_axis) {
   Backend& be = backend_of("batch_norm", {&x});
   require_floating("batch_norm", x);
-  const Shape view = norm_view(x.shape(), task_axis);
-  const Shape param = task_axis ? Shape{view[0], view[2]} : Shape{view[2]};
+  std::vector<Shape> params;
   for (const Tensor* p : {&gamma, &beta})
     if (p->defined()) {
       require_same_dtype("batch_norm", x, *p);
-      if (p->shape() != param)
-        throw ShapeError("batch_norm: parameter " + shape_str(p->shape()) + " for input " + shape_str(x.shape()) +
-                         ", expected " + shape_str(param));
+      params.push_back(p->shape());
     }
+  const Shape param = batch_norm_param_shape(x.shape(), task_axis, params);
+  const Shape view = norm_view(x.shape(), task_axis);
   BatchNormResult r{Tensor::empty(x.shape(), x.dtype(), x.device()), Tensor::empty(param, x.dtype(), x.device()),
                     Tensor::empty(param, x.dtype(), x.device())};
   const Tensor g = gamma.defined() ? gamma.contiguous() : Tensor(), b = beta.defined() ? beta.contiguous() : Tensor();

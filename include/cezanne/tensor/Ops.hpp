@@ -60,6 +60,10 @@ Tensor conv2d_weight_grad(const Tensor& x, const Tensor& grad_out, int64_t kh, i
 /// [T, N, C, ...] with per-task statistics when `task_axis`. y = (x - mean) / sqrt(var + eps) *
 /// gamma + beta; mean and var (biased) come back as [C] (or [T, C]). gamma, beta: [C] (or [T, C])
 /// or undefined.
+/// The shape of batch_norm's per-channel parameters and statistics for an input of shape x:
+/// [C], or [T, C] with the task axis. Throws ShapeError when x has no channel dim, or when one
+/// of `params` (the shapes of a defined gamma / beta) differs from it.
+Shape batch_norm_param_shape(const Shape& x, bool task_axis, const std::vector<Shape>& params = {});
 struct BatchNormResult {
   Tensor y, mean, var;
 };

@@ -16,23 +16,18 @@ namespace cz {
 
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps, bool task_axis, RunningStats* running,
                bool training) {
-  const int64_t channel_dim = task_axis ? 2 : 1;
-  if (x.dim() < channel_dim + 1)
-    throw ShapeError(std::string("batch_norm: input ") + shape_str(x.shape()) + " has no channel dim" +
-                     (task_axis ? " (expected [T, N, C, ...])" : " (expected [N, C, ...])"));
-  const int64_t C = x.size(channel_dim);
+  std::vector<Shape> params;
+  for (const Var* p : {&gamma, &beta})
+    if (p->defined()) params.push_back(p->shape());
+  const Shape param_shape = batch_norm_param_shape(x.shape(), task_axis, params);
   // Statistics over every dim but the channel (and the task axis).
+  const int64_t channel_dim = task_axis ? 2 : 1;
   std::vector<int64_t> dims;
   Shape stat_shape(static_cast<size_t>(x.dim()), 1);
-  stat_shape[channel_dim] = C;
+  stat_shape[channel_dim] = x.size(channel_dim);
   if (task_axis) stat_shape[0] = x.size(0);
   for (int64_t d = 0; d < x.dim(); ++d)
     if (d != channel_dim && !(task_axis && d == 0)) dims.push_back(d);
-  const Shape param_shape = task_axis ? Shape{x.size(0), C} : Shape{C};
-  for (const Var* p : {&gamma, &beta})
-    if (p->defined() && p->shape() != param_shape)
-      throw ShapeError("batch_norm: parameter " + shape_str(p->shape()) + " for input " + shape_str(x.shape()) +
-                       ", expected " + shape_str(param_shape));
   if (running && running->mean.shape() != param_shape)
     throw ShapeError("batch_norm: running statistics " + shape_str(running->mean.shape()) + " for input " +
                      shape_str(x.shape()));
