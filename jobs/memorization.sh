@@ -32,6 +32,9 @@ runs=(
   "no-shuffle-weight-noise-0.03|--shuffle-labels false --meta-reg weight_noise --meta-reg-scale 0.03"
   "no-shuffle-information-1|--shuffle-labels false --meta-reg information --meta-reg-scale 1"
   "no-shuffle-information-10|--shuffle-labels false --meta-reg information --meta-reg-scale 10"
+  "no-shuffle-information-head-1|--shuffle-labels false --meta-reg information --meta-reg-params head --meta-reg-scale 1"
+  "no-shuffle-information-head-10|--shuffle-labels false --meta-reg information --meta-reg-params head --meta-reg-scale 10"
+  "no-shuffle-weight-noise-head-0.3|--shuffle-labels false --meta-reg weight_noise --meta-reg-params head --meta-reg-scale 0.3"
 )
 for entry in "${runs[@]}"; do
   name="${entry%%|*}"

@@ -1,6 +1,7 @@
 // `cezanne eval`: the evaluation protocol on a checkpoint: N held-out episodes, mean and 95% CI.
 #include <boost/program_options.hpp>
 
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -124,8 +125,18 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s) {
          << ",\"shuffle_labels\":" << (s.config.shuffle_labels ? "true" : "false");
   line << ",\"shots\":" << s.config.shots << ",\"queries\":" << s.config.queries;
   if (s.learner) line << ",\"inner_steps\":" << s.learner->test_steps();
-  line << ",\"metric\":\"" << (regression ? "mse" : "accuracy") << "\",\"mean\":" << r.mean
-       << ",\"ci95\":" << r.ci95 << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
+  // JSON has no NaN or infinity: a diverged inner loop (MSE overflowing) reports null.
+  auto number = [](double v) {
+    std::ostringstream s;
+    s.precision(6);
+    if (std::isfinite(v))
+      s << v;
+    else
+      s << "null";
+    return s.str();
+  };
+  line << ",\"metric\":\"" << (regression ? "mse" : "accuracy") << "\",\"mean\":" << number(r.mean)
+       << ",\"ci95\":" << number(r.ci95) << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
   dist::log(comm, line.str());
   return 0;
 }

@@ -205,6 +205,16 @@ void check_theta(const std::string& who, const std::vector<nn::ParamSpec>& specs
           ", expected " + shape_str(specs[i].shape));
 }
 
+namespace {
+
+bool meta_regularized(const LearnerConfig& config, size_t i) {
+  const bool body = i < config.model->head_begin();
+  return config.meta_reg_params == MetaRegParams::all ||
+         body == (config.meta_reg_params == MetaRegParams::body);
+}
+
+}  // namespace
+
 nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& theta,
                             int64_t step) {
   if (config.meta_regularization != MetaRegularization::weight_noise ||
@@ -213,6 +223,10 @@ nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& th
   nn::ParamList out;
   out.reserve(theta.size());
   for (size_t i = 0; i < theta.size(); ++i) {
+    if (!meta_regularized(config, i)) {
+      out.push_back(theta[i]);
+      continue;
+    }
     const Tensor& t = theta[i].data();
     const uint64_t key =
         mix_key({config.meta_reg_seed, static_cast<uint64_t>(step), static_cast<uint64_t>(i)});
@@ -229,7 +243,9 @@ Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& th
       config.meta_reg_scale == 0.0)
     return loss;
   Var total = loss;
-  for (const Var& p : theta) total = total + sum(p * p) * (0.5 * config.meta_reg_scale);
+  for (size_t i = 0; i < theta.size(); ++i)
+    if (meta_regularized(config, i))
+      total = total + sum(theta[i] * theta[i]) * (0.5 * config.meta_reg_scale);
   return total;
 }
 

@@ -63,14 +63,16 @@ Tensor label_mask(const Tensor& support_labels, int64_t ways, DType dtype);
 /// The specs of the model's body, parameters [0, head_begin()).
 std::vector<nn::ParamSpec> body_specs(const nn::Model& model);
 
-/// Meta-regularization, weight_noise: theta + N(0, meta_reg_scale^2) noise, parameter i keyed by
-/// mix_key({meta_reg_seed, step, i}) (differentiable: the noise is a constant). Returns theta
-/// itself for other settings, a zero scale, or with grad mode off.
+/// Meta-regularization, weight_noise: theta + N(0, meta_reg_scale^2) noise on the parameters
+/// meta_reg_params selects, parameter i keyed by mix_key({meta_reg_seed, step, i})
+/// (differentiable: the noise is a constant). Returns theta itself for other settings, a zero
+/// scale, or with grad mode off.
 nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& theta,
                             int64_t step);
 
-/// Meta-regularization, information: loss + meta_reg_scale * sum_i ||theta_i||^2 / 2 (the KL
-/// to a Gaussian prior up to a constant); `loss` itself for other settings.
+/// Meta-regularization, information: loss + meta_reg_scale * sum_i ||theta_i||^2 / 2 over the
+/// parameters meta_reg_params selects (the KL to a Gaussian prior up to a constant); `loss`
+/// itself for other settings.
 Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& theta,
                             const Var& loss);
 

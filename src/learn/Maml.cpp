@@ -36,7 +36,8 @@ Var Maml::task_loss(const Var& output, const Tensor& labels) const {
 }
 
 nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
-                          const Tensor& support_labels, int steps, bool create_graph) const {
+                          const Tensor& support_labels, int steps, bool create_graph,
+                          const StepObserver& after_step) const {
   const nn::Model& model = *config_.model;
   const int64_t tasks = support.size(0);
   GradModeGuard grad_on(true);
@@ -62,6 +63,7 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
       const std::vector<Var> g = grad({loss}, phi, {}, options);
       for (size_t i = 0; i < phi.size(); ++i)
         phi[i] = phi[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
+      if (after_step) after_step(s, phi);
     }
     return phi;
   }
@@ -79,6 +81,10 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
     const std::vector<Var> g = grad({loss}, head_params, {}, options);
     for (size_t i = 0; i < head_params.size(); ++i)
       head_params[i] = head_params[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
+    if (after_step) {
+      for (size_t i = 0; i < head_params.size(); ++i) phi[head + i] = head_params[i];
+      after_step(s, phi);
+    }
   }
   for (size_t i = 0; i < head_params.size(); ++i) phi[head + i] = head_params[i];
   return phi;
@@ -94,12 +100,22 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
   // theta itself after it (LearnDetail.hpp).
   const nn::ParamList start = detail::perturb_theta(config_, theta, batch.step);
   const int steps = mode_ == Mode::pretrain ? 0 : config_.inner_steps;
-  const nn::ParamList phi =
-      adapt(start, batch.support, batch.support_labels, steps, outer && !config_.first_order);
+  // Multi-step loss: the query losses after steps 1..steps-1 here, the last one below.
+  Var earlier;
+  StepObserver after_step;
+  if (config_.multi_step_loss && outer)
+    after_step = [&](int s, const nn::ParamList& phi) {
+      if (s + 1 == steps) return;
+      const Var l = task_loss(config_.model->forward_tasks(phi, Var(batch.query)), batch.query_labels);
+      earlier = earlier.defined() ? earlier + l : l;
+    };
+  const nn::ParamList phi = adapt(start, batch.support, batch.support_labels, steps,
+                                  outer && !config_.first_order, after_step);
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
-  const Var loss = task_loss(output, batch.query_labels);
+  const Var last = task_loss(output, batch.query_labels);
+  const Var loss = earlier.defined() ? (earlier + last) * (1.0 / steps) : last;
   if (out) {
-    out->loss = loss.item();
+    out->loss = last.item();
     out->accuracy =
         config_.loss == Loss::cross_entropy
             ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)

@@ -84,8 +84,10 @@ const std::vector<TrainOption>& train_options() {
     {"inner-steps", "MAML family: inner SGD steps while meta-training", &C::inner_steps, true},
     {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
     {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
+    {"multi-step-loss", "MAML family: meta-loss = mean of the query losses after every inner step (MAML++)", &C::multi_step_loss, true},
     {"matching-scale", "matching: softmax scale of the cosine attention", &C::matching_scale, true},
     {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
+    {"meta-reg-params", "meta-regularized parameters: all, body (before the model's head) or head (the model's head; a black-box learner's own parameters)", &C::meta_reg_params, true},
     {"meta-reg-scale", "meta-regularization strength (noise std or penalty weight)", &C::meta_reg_scale, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
@@ -157,6 +159,8 @@ void validate(const TrainConfig& c) {
     fail("warmup", "must be >= 0 and below --steps");
   if (c.meta_reg != "none" && c.meta_reg != "weight_noise" && c.meta_reg != "information")
     fail("meta-reg", "none, weight_noise or information, got '" + c.meta_reg + "'");
+  if (c.meta_reg_params != "all" && c.meta_reg_params != "body" && c.meta_reg_params != "head")
+    fail("meta-reg-params", "all, body or head, got '" + c.meta_reg_params + "'");
   if (c.ways < 1 || c.shots < 1 || c.queries < 1)
     fail("ways", "--ways, --shots and --queries must be >= 1");
 }
@@ -167,11 +171,15 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
   l.inner_lr = c.inner_lr;
   l.inner_steps = static_cast<int>(c.inner_steps);
   l.test_inner_steps = static_cast<int>(c.test_inner_steps);
+  l.multi_step_loss = c.multi_step_loss;
   l.matching_scale = c.matching_scale;
   l.hidden = c.hidden;
   l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise
                           : c.meta_reg == "information" ? learn::MetaRegularization::information
                                                         : learn::MetaRegularization::none;
+  l.meta_reg_params = c.meta_reg_params == "body"   ? learn::MetaRegParams::body
+                      : c.meta_reg_params == "head" ? learn::MetaRegParams::head
+                                                    : learn::MetaRegParams::all;
   l.meta_reg_scale = c.meta_reg_scale;
   l.meta_reg_seed = c.seed;
   if (is_regression(c)) {

@@ -237,6 +237,36 @@ TEST(Maml, BatchedTasksEqualOneTaskAtATime) {
   }
 }
 
+// MAML++'s multi-step loss: the mean over s = 1..steps of the meta-loss of s inner steps, and
+// its meta-gradient is still that of the meta-objective.
+TEST(Maml, MultiStepLossIsTheMeanOverStepCounts) {
+  auto model = std::make_shared<nn::MLP>(std::vector<int64_t>{1, 8, 8, 1});
+  const data::EpisodeBatch batch = regression_batch(3, 61);
+  for (const char* algorithm : {"maml", "fomaml", "anil"}) {
+    LearnerConfig c = config(algorithm, model, Loss::mse, 1, 0.05, 3);
+    c.multi_step_loss = true;
+    const auto learner = make_learner(c);
+    nn::Params params(learner->specs(), DType::f64);
+    params.initialize(4);
+    double mean = 0;
+    for (int s = 1; s <= 3; ++s)
+      mean += make_learner(config(algorithm, model, Loss::mse, 1, 0.05, s))
+                  ->meta_loss(params.list(), batch)
+                  .item() / 3;
+    Metrics m;
+    EXPECT_NEAR(learner->meta_loss(params.list(), batch, &m).item(), mean, 1e-12 * (1 + mean))
+        << algorithm;
+    const double last = make_learner(config(algorithm, model, Loss::mse, 1, 0.05, 3))
+                            ->meta_loss(params.list(), batch)
+                            .item();
+    EXPECT_NEAR(m.loss, last, 1e-12 * (1 + last))
+        << algorithm << ": Metrics report the loss after the last step";
+  }
+  LearnerConfig c = config("maml", model, Loss::mse, 1, 0.05, 2);
+  c.multi_step_loss = true;
+  check_against_finite_differences(*make_learner(c), regression_batch(3, 62), 5);
+}
+
 TEST(Maml, AnilLeavesTheBodyUnadapted) {
   auto model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
   const auto learner = make_learner(config("anil", model, Loss::cross_entropy, 3, 0.4, 3));

@@ -67,28 +67,36 @@ LearnerConfig maml_config(MetaRegularization reg = MetaRegularization::none, dou
   return c;
 }
 
-TEST(MetaRegularization, InformationPenaltyIsHalfScaledSquaredNorm) {
-  for (const char* algorithm : {"maml", "anil", "mann", "set_encoder"}) {
-    LearnerConfig c = maml_config(MetaRegularization::information, 0.3);
-    c.algorithm = algorithm;
-    c.hidden = 4;
-    LearnerConfig none = c;
-    none.meta_regularization = MetaRegularization::none;
-    const auto learner = make_learner(c);
-    nn::Params params(learner->specs(), DType::f64);
-    params.initialize(2);
-    data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
-    b.support = b.support.to(DType::f64);
-    b.query = b.query.to(DType::f64);
-    double norm = 0;
-    for (const Var& v : params.list())
-      for (double x : v.data().to_vector()) norm += x * x;
-    Metrics m;
-    const double with = learner->meta_loss(params.list(), b, &m).item();
-    const double without = make_learner(none)->meta_loss(params.list(), b).item();
-    EXPECT_NEAR(with, without + 0.15 * norm, 1e-10) << algorithm;
-    EXPECT_NEAR(m.loss, without, 1e-12) << algorithm;  // Metrics: the query loss alone
-  }
+// theta[i] is in scope: all of theta, the body [0, head_begin) or the head.
+bool in_scope(MetaRegParams scope, size_t i, size_t head_begin) {
+  return scope == MetaRegParams::all || (i < head_begin) == (scope == MetaRegParams::body);
+}
+
+TEST(MetaRegularization, InformationPenaltyIsHalfScaledSquaredNormOfTheChosenParameters) {
+  for (const char* algorithm : {"maml", "anil", "mann", "set_encoder"})
+    for (MetaRegParams scope : {MetaRegParams::all, MetaRegParams::body, MetaRegParams::head}) {
+      LearnerConfig c = maml_config(MetaRegularization::information, 0.3);
+      c.algorithm = algorithm;
+      c.hidden = 4;
+      c.meta_reg_params = scope;
+      LearnerConfig none = c;
+      none.meta_regularization = MetaRegularization::none;
+      const auto learner = make_learner(c);
+      nn::Params params(learner->specs(), DType::f64);
+      params.initialize(2);
+      data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
+      b.support = b.support.to(DType::f64);
+      b.query = b.query.to(DType::f64);
+      double norm = 0;
+      for (size_t i = 0; i < params.list().size(); ++i)
+        if (in_scope(scope, i, c.model->head_begin()))
+          for (double x : params.list()[i].data().to_vector()) norm += x * x;
+      Metrics m;
+      const double with = learner->meta_loss(params.list(), b, &m).item();
+      const double without = make_learner(none)->meta_loss(params.list(), b).item();
+      EXPECT_NEAR(with, without + 0.15 * norm, 1e-10) << algorithm;
+      EXPECT_NEAR(m.loss, without, 1e-12) << algorithm;  // Metrics: the query loss alone
+    }
 }
 
 TEST(MetaRegularization, WeightNoiseIsAPureFunctionOfSeedAndStep) {
@@ -119,6 +127,33 @@ TEST(MetaRegularization, WeightNoiseIsAPureFunctionOfSeedAndStep) {
   LearnerConfig bad = maml_config(MetaRegularization::weight_noise, -1);
   testing::expect_invalid_argument([&] { make_learner(bad); },
                                    "maml: meta_reg_scale must be >= 0, got -1.000000");
+}
+
+TEST(MetaRegularization, WeightNoiseFallsOnlyOnTheChosenParameters) {
+  for (MetaRegParams scope : {MetaRegParams::body, MetaRegParams::head}) {
+    LearnerConfig c = maml_config(MetaRegularization::weight_noise, 0.1);
+    c.meta_reg_params = scope;
+    LearnerConfig none = c;
+    none.meta_regularization = MetaRegularization::none;
+    const auto learner = make_learner(c);
+    nn::Params params(learner->specs(), DType::f64);
+    params.initialize(2);
+    data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
+    b.support = b.support.to(DType::f64);
+    b.query = b.query.to(DType::f64);
+    b.step = 4;
+    // The same draw by hand: parameter i in scope gets N(0, 0.1^2) keyed by (seed, step, i).
+    nn::ParamList noisy;
+    for (size_t i = 0; i < params.list().size(); ++i) {
+      const Tensor& t = params.list()[i].data();
+      noisy.push_back(Var(in_scope(scope, i, c.model->head_begin())
+                              ? binary(BinaryOp::add, t, Tensor::normal(t.shape(), 0.0, 0.1,
+                                                          mix_key({11, 4, i}), 0, DType::f64))
+                              : t));
+    }
+    EXPECT_NEAR(learner->meta_loss(params.list(), b).item(),
+                make_learner(none)->meta_loss(noisy, b).item(), 1e-12);
+  }
 }
 
 }  // namespace

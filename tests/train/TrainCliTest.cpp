@@ -144,6 +144,11 @@ TEST_F(TrainCli, SinusoidRegressionTrainsAndEvaluates) {
   const SpawnResult e = cezanne("eval --checkpoint " + (run / "checkpoint-00000020.h5").string() + " --episodes 10");
   ASSERT_EQ(e.status, 0) << e.output;
   EXPECT_THAT(e.output, HasSubstr("\"metric\":\"mse\""));
+  // 100 steps of 0.01 from a barely trained network overflow: JSON null, not "nan".
+  const SpawnResult d = cezanne("eval --checkpoint " + (run / "checkpoint-00000020.h5").string() +
+                                " --episodes 10 --test-inner-steps 100");
+  ASSERT_EQ(d.status, 0) << d.output;
+  EXPECT_THAT(d.output, HasSubstr("\"mean\":null,\"ci95\":null,"));
 }
 
 // Bad input: one line, a non-zero status, and nothing written.
@@ -159,6 +164,13 @@ class TrainBadInput : public TrainCli {
 TEST_F(TrainBadInput, UnknownOption) {
   const fs::path run = dir("run");
   expect_refused(small_run(store(), run) + " --stpes 3", 2, "cezanne train: unrecognised option '--stpes'");
+  EXPECT_FALSE(fs::exists(run));
+}
+
+TEST_F(TrainBadInput, UnknownMetaRegularizedParameters) {
+  const fs::path run = dir("run");
+  expect_refused(small_run(store(), run) + " --meta-reg information --meta-reg-params heads", 2,
+                 "cezanne train: --meta-reg-params: all, body or head, got 'heads'");
   EXPECT_FALSE(fs::exists(run));
 }
 

@@ -29,6 +29,12 @@ enum class Loss : uint8_t { cross_entropy, mse };
 /// information adds meta_reg_scale * sum ||theta||^2 / 2 to the meta-loss.
 enum class MetaRegularization : uint8_t { none, weight_noise, information };
 
+/// Which meta-parameters the meta-regularizer acts on: all of theta, the model's body
+/// (theta[0, head_begin())) or the rest (the MAML family's head, a black-box learner's own
+/// parameters). Regularizing the head, which the inner loop adapts, leaves the body free to
+/// learn features while the pre-update predictions can no longer hold class->label pairs.
+enum class MetaRegParams : uint8_t { all, body, head };
+
 /// Everything make_learner needs. Fields an algorithm does not use are ignored.
 struct LearnerConfig {
   /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain.
@@ -46,6 +52,9 @@ struct LearnerConfig {
   int test_inner_steps = 0;
   /// maml only: drop the second-order term (fomaml sets it).
   bool first_order = false;
+  /// MAML family: the meta-loss is the mean of the query losses after every inner step
+  /// (MAML++'s multi-step loss) instead of after the last one only.
+  bool multi_step_loss = false;
   /// matching: attention = softmax(scale * cosine similarity) over the support set.
   double matching_scale = 10.0;
   /// mann: hidden size of the LSTM.
@@ -56,6 +65,7 @@ struct LearnerConfig {
   /// passes the step through EpisodeBatch::step (EpisodeSampler sets it). The noise is drawn
   /// only while grad mode is on (meta-training); with grad off (validation) theta is used as is.
   MetaRegularization meta_regularization = MetaRegularization::none;
+  MetaRegParams meta_reg_params = MetaRegParams::all;
   double meta_reg_scale = 0.0;
   uint64_t meta_reg_seed = 0;
 };

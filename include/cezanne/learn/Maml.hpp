@@ -2,6 +2,8 @@
 // adaptation, all tasks of a rank at once.
 #pragma once
 
+#include <functional>
+
 #include "cezanne/learn/EpisodicLearner.hpp"
 
 namespace cz::learn {
@@ -9,7 +11,10 @@ namespace cz::learn {
 /// Model-agnostic meta-learning (Finn et al. 2017). Each task's parameters are adapted by
 /// `steps` SGD steps on its support loss,
 ///   phi_0 = theta,  phi_{s+1} = phi_s - inner_lr * grad(L_support(phi_s), phi_s),
-/// and the meta-loss is the mean query loss of the phi's.
+/// and the meta-loss is the mean query loss of the phi's after the last step; with
+/// multi_step_loss (MAML++, Antoniou et al. 2019) it is the mean over s = 1..steps of the query
+/// loss after step s, which keeps every intermediate step useful and the inner loop stable
+/// when it runs longer at test time.
 ///  - maml: the inner gradient is recorded (create_graph), so the meta-gradient has the
 ///    second-order (Hessian) term;
 ///  - fomaml: the inner gradient is a constant (no history), so d phi / d theta = I;
@@ -43,8 +48,11 @@ class Maml final : public EpisodicLearner {
   /// result has history back to theta through the inner gradients (second order); without,
   /// the inner gradients are constants. Grad mode is switched on inside for the inner
   /// gradients; leaves of theta that do not require grad are treated as constants.
+  /// `after_step`, when given, sees phi after each step s = 0..steps-1.
+  using StepObserver = std::function<void(int step, const nn::ParamList& phi)>;
   nn::ParamList adapt(const nn::ParamList& theta, const Tensor& support,
-                      const Tensor& support_labels, int steps, bool create_graph) const;
+                      const Tensor& support_labels, int steps, bool create_graph,
+                      const StepObserver& after_step = {}) const;
 
   Mode mode() const { return mode_; }
 

@@ -27,8 +27,10 @@ struct TrainConfig {
   int64_t meta_batch = 8;
   int64_t inner_steps = 1, test_inner_steps = 0;
   double inner_lr = 0.4;
+  bool multi_step_loss = false;
   double matching_scale = 10.0;
   std::string meta_reg = "none";
+  std::string meta_reg_params = "all";
   double meta_reg_scale = 0.0;
   // episodes
   std::string store;
