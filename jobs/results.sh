@@ -70,6 +70,9 @@ add matching 200 20 "--meta-batch 8 --val-every 100 --algo matching --ways 5 --s
 add siamese 200 20 "--meta-batch 8 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5"
 add mann 200 5 "--meta-batch 8 --val-every 100 --algo mann --ways 5 --shots 1 --queries 5"
 add set_encoder 200 5 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5"
+add fomaml20 200 20 "--meta-batch 8 --val-every 100 --algo fomaml --ways 20 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
+add anil20 200 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
+add set_encoder20 200 20 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 20 --shots 1 --queries 5"
 
 # NAME trains and evaluates; eval:NAME only evaluates the run's last checkpoint.
 run() {
@@ -80,5 +83,7 @@ run() {
   every_cell "$name" "${STEPS[$name]}" "${WAYS[$name]}"
 }
 
-if [[ $# -eq 0 ]]; then set -- baseline protonet maml30 maml20 maml fomaml anil matching siamese mann set_encoder; fi
+if [[ $# -eq 0 ]]; then
+  set -- baseline protonet maml30 maml20 maml fomaml anil matching siamese mann set_encoder fomaml20 anil20 set_encoder20
+fi
 for name in "$@"; do run "$name"; done

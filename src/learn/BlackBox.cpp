@@ -13,10 +13,21 @@ namespace cz::learn {
 
 namespace {
 
+// The label width of a black-box learner is the model's head outputs, the ways it is built
+// for: an episode of fewer ways uses the first labels and the first logits.
 void require_black_box_classification(const LearnerConfig& config) {
   if (config.loss != Loss::cross_entropy)
     throw std::invalid_argument(config.algorithm +
                                 ": classification only (a black-box learner outputs ways logits)");
+  if (config.ways > config.model->output_size())
+    throw std::invalid_argument(config.algorithm + ": " + std::to_string(config.ways) +
+                                " ways but the model's head has " +
+                                std::to_string(config.model->output_size()) + " outputs");
+}
+
+// The first `ways` of the label width's logits.
+Var first_ways(const Var& logits, int64_t ways) {
+  return logits.size(-1) == ways ? logits : slice(logits, -1, 0, ways);
 }
 
 // The body's parameters theta[0, body) and the learner's own parameters theta[body, end).
@@ -64,8 +75,9 @@ Mann::Mann(LearnerConfig config) : EpisodicLearner(std::move(config)) {
 std::vector<nn::ParamSpec> Mann::specs() const {
   std::vector<nn::ParamSpec> s = detail::body_specs(*config_.model);
   const int64_t d = config_.model->feature_size(), h = config_.hidden;
-  for (nn::ParamSpec& p : nn::lstm_cell_specs("lstm", d + config_.ways, h)) s.push_back(p);
-  for (nn::ParamSpec& p : nn::linear_specs("head", h, config_.ways)) s.push_back(p);
+  const int64_t labels = config_.model->output_size();
+  for (nn::ParamSpec& p : nn::lstm_cell_specs("lstm", d + labels, h)) s.push_back(p);
+  for (nn::ParamSpec& p : nn::linear_specs("head", h, labels)) s.push_back(p);
   return s;
 }
 
@@ -73,7 +85,7 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
                  const Tensor& query) const {
   const size_t body = config_.model->head_begin();
   const int64_t tasks = support.size(0), n = support.size(1), q = query.size(1);
-  const int64_t ways = config_.ways, h = config_.hidden;
+  const int64_t ways = config_.model->output_size(), h = config_.hidden;
   const auto [s, e] = detail::embed_sets(*config_.model, part(theta, 0, body), support,
                                          query);  // [T, N, D], [T, Q, D]
   const int64_t d = s.size(2);
@@ -96,7 +108,7 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   state.h = expand(state.h, {tasks, q, h});
   state.c = expand(state.c, {tasks, q, h});
   step(cat({e, Var(on_device(Tensor::zeros({tasks, q, ways}, dtype)))}, 2));
-  return nn::linear(state.h, theta[body + 3], theta[body + 4]);  // [T, Q, ways]
+  return first_ways(nn::linear(state.h, theta[body + 3], theta[body + 4]), config_.ways);
 }
 
 Var Mann::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
@@ -124,7 +136,8 @@ SetEncoder::SetEncoder(LearnerConfig config) : EpisodicLearner(std::move(config)
 std::vector<nn::ParamSpec> SetEncoder::specs() const {
   std::vector<nn::ParamSpec> s = detail::body_specs(*config_.model);
   const int64_t d = config_.model->feature_size();
-  for (nn::ParamSpec& p : nn::linear_specs("encoder", d + config_.ways, d + 1)) s.push_back(p);
+  const int64_t labels = config_.model->output_size();
+  for (nn::ParamSpec& p : nn::linear_specs("encoder", d + labels, d + 1)) s.push_back(p);
   return s;
 }
 
@@ -135,7 +148,7 @@ Var SetEncoder::logits(const nn::ParamList& theta, const Tensor& support,
                                          query);  // [T, N, D], [T, Q, D]
   const int64_t d = s.size(2);
   const Device device = s.data().device();
-  Tensor hot = detail::one_hot(support_labels, config_.ways, s.dtype());  // [T, N, ways]
+  Tensor hot = detail::one_hot(support_labels, config_.model->output_size(), s.dtype());
   if (hot.device() != device) hot = hot.to(device);
   // Per-class means of [e_i ; onehot(y_i)]: ([T, ways, N] one-hot / count) @ [T, N, D + ways].
   const Tensor by_class = hot.transpose(1, 2);
@@ -145,7 +158,7 @@ Var SetEncoder::logits(const nn::ParamList& theta, const Tensor& support,
   const Var rows = nn::linear(summary, theta[body], theta[body + 1]);  // [T, ways, D + 1]
   const Var w = slice(rows, 2, 0, d);                                 // [T, ways, D]
   const Var b = transpose(slice(rows, 2, d, d + 1), 1, 2);            // [T, 1, ways]
-  return matmul(e, transpose(w, 1, 2)) + b;                           // [T, Q, ways]
+  return first_ways(matmul(e, transpose(w, 1, 2)) + b, config_.ways);  // [T, Q, ways]
 }
 
 Var SetEncoder::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,

@@ -183,6 +183,30 @@ TEST(BlackBox, LossFallsOnAFixedProblem) {
   }
 }
 
+// A learner built for the model's 5 labels answers a 3-way episode with the first 3 logits of
+// the 5-label computation (the set encoder's absent labels give zero summaries; MANN never
+// reads labels 3 and 4), and refuses more ways than the model's head has.
+TEST(BlackBox, FewerWaysThanTheModelUseTheFirstLabels) {
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 6, 5});
+  for (const char* algorithm : {"mann", "set_encoder"}) {
+    const auto wide = make_learner(config(algorithm, mlp, 5, 4));
+    const auto narrow = make_learner(config(algorithm, mlp, 3, 4));
+    ASSERT_EQ(wide->specs().size(), narrow->specs().size());
+    nn::Params params(wide->specs(), DType::f64);
+    params.initialize(8);
+    const Tensor support = Tensor::uniform({4, 2}, -1, 1, 3, 0, DType::f64);
+    const Tensor labels = Tensor::from_i64({2, 0, 1, 2}, {4});
+    const Tensor query = Tensor::uniform({3, 2}, -1, 1, 4, 0, DType::f64);
+    const Tensor all = wide->predict(params.list(), support, labels, query);
+    const Tensor first = narrow->predict(params.list(), support, labels, query);
+    ASSERT_EQ(first.shape(), (Shape{3, 3}));
+    EXPECT_LT(max_abs_diff(first, all.slice(1, 0, 3).contiguous()), 1e-14) << algorithm;
+    testing::expect_invalid_argument([&] { make_learner(config(algorithm, mlp, 6, 4)); },
+                                     std::string(algorithm) +
+                                         ": 6 ways but the model's head has 5 outputs");
+  }
+}
+
 TEST(BlackBox, BadInputGivesClearErrors) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 4, 2});
   LearnerConfig c = config("mann", mlp, 2, 0);

@@ -1,4 +1,7 @@
 // Black-box meta-learners: a network reads the support set and produces the task's predictor.
+// Their label width W is the model's head outputs (the ways the model is built for); an episode
+// of fewer ways (config.ways <= W) uses labels 0..ways-1 and gets the first `ways` logits, so a
+// 20-way model answers 5-way episodes too. More ways than W is an error at construction.
 #pragma once
 
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -6,9 +9,9 @@
 namespace cz::learn {
 
 /// MANN-style learner (Santoro et al. 2016): an LSTM reads the task as a sequence. theta is the
-/// embedding (the model's body, parameters [0, head_begin())), then "lstm.w_ih" [4H, D + ways],
-/// "lstm.w_hh" [4H, H], "lstm.bias" [4H] (H = config.hidden) and "head.weight" [ways, H],
-/// "head.bias" [ways]. With e_i the embeddings (support and query of a task embedded as one
+/// embedding (the model's body, parameters [0, head_begin())), then "lstm.w_ih" [4H, D + W],
+/// "lstm.w_hh" [4H, H], "lstm.bias" [4H] (H = config.hidden) and "head.weight" [W, H],
+/// "head.bias" [W]. With e_i the embeddings (support and query of a task embedded as one
 /// batch) and y_i the one-hot support labels, the input sequence is
 ///   (e_0, 0), (e_1, y_0), ..., (e_{N-1}, y_{N-2}), (0, y_{N-1})
 /// (each label one step after its example, the last one with a zero embedding so it is read
@@ -33,11 +36,11 @@ class Mann final : public EpisodicLearner {
 };
 
 /// Set-encoder hypernetwork (phi = g_theta(D_train)). theta is the embedding (the model's body),
-/// then "encoder.weight" [D + 1, D + ways] and "encoder.bias" [D + 1]. Per class c, the support
+/// then "encoder.weight" [D + 1, D + W] and "encoder.bias" [D + 1]. Per class c, the support
 /// examples of label c are summarized by the mean of [e_i ; onehot(y_i)] (= [mean_c ; onehot(c)];
 /// an absent label gives zeros), and the encoder maps it to row c of the task's classifier:
 ///   [W_phi[c] ; b_phi[c]] = encoder.weight @ [mean_c ; onehot(c)] + encoder.bias,
-/// so W_phi [ways, D], b_phi [ways]; logits = e_query @ W_phi^T + b_phi.
+/// so W_phi [W, D], b_phi [W]; logits = e_query @ W_phi^T + b_phi (the first `ways` of them).
 class SetEncoder final : public EpisodicLearner {
  public:
   explicit SetEncoder(LearnerConfig config);
