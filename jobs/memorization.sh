@@ -34,6 +34,7 @@ runs=(
   "no-shuffle-information-10|--shuffle-labels false --meta-reg information --meta-reg-scale 10"
   "no-shuffle-information-head-1|--shuffle-labels false --meta-reg information --meta-reg-params head --meta-reg-scale 1"
   "no-shuffle-information-head-10|--shuffle-labels false --meta-reg information --meta-reg-params head --meta-reg-scale 10"
+  "no-shuffle-information-head-100|--shuffle-labels false --meta-reg information --meta-reg-params head --meta-reg-scale 100"
   "no-shuffle-weight-noise-head-0.3|--shuffle-labels false --meta-reg weight_noise --meta-reg-params head --meta-reg-scale 0.3"
 )
 for entry in "${runs[@]}"; do

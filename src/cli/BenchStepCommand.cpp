@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -20,12 +21,14 @@
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/MetaGradient.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Random.hpp"
+#include "cezanne/train/TrainConfig.hpp"
 
 namespace po = boost::program_options;
 
@@ -38,7 +41,7 @@ struct Settings {
   std::string algo, model;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
-  int iters = 10, warmup = 2, threads = 0;
+  int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
   double inner_lr = 0.4, outer_lr = 1e-3;
   uint64_t seed = 0;
 };
@@ -60,6 +63,7 @@ Settings settings_from(const po::variables_map& vm) {
   s.iters = vm["iters"].as<int>();
   s.warmup = vm["warmup"].as<int>();
   s.threads = vm["threads"].as<int>();
+  s.tasks_per_pass = vm["tasks-per-pass"].as<int>();
   s.seed = vm["seed"].as<uint64_t>();
   bool known = false;
   for (const std::string& n : learn::learner_names()) known = known || n == s.algo;
@@ -78,6 +82,7 @@ Settings settings_from(const po::variables_map& vm) {
     throw UsageError("--inner-steps must be >= 1, --inner-lr and --outer-lr > 0");
   if (s.iters < 1 || s.warmup < 0) throw UsageError("--iters must be >= 1 and --warmup >= 0");
   if (s.threads < 0) throw UsageError("--threads must be >= 0 (0: the default)");
+  if (s.tasks_per_pass < 0) throw UsageError("--tasks-per-pass must be >= 0 (0: auto)");
   if (s.filters < 1 || s.channels < 1) throw UsageError("--filters and --channels must be >= 1");
   return s;
 }
@@ -129,16 +134,14 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
   const data::EpisodeBatch images =
       regression || local == 0 ? data::EpisodeBatch{} : synthetic_images(s, mine);
 
+  const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
   double loss = 0.0;
   auto step = [&](int64_t index) {
     adam.zero_grad();
     if (local > 0) {
       const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(index, mine) : images;
-      learn::Metrics m;
-      // meta_loss is the mean over this rank's tasks; the reducer wants the sum, then divides
-      // by the global meta-batch.
-      (learner.meta_loss(params.list(), batch, &m) * static_cast<double>(local)).backward();
-      loss = m.loss;
+      // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
+      loss = learn::backward_meta_loss(learner, params.list(), batch, per_pass).loss;
     }
     reducer.reduce(params.flat_grad(), s.meta_batch);
     adam.step();
@@ -167,6 +170,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
     line << ",\"image\":" << s.image << ",\"channels\":" << s.channels
          << ",\"filters\":" << s.filters;
   line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
+       << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local))
        << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
        << ",\"seconds\":" << seconds
        << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
@@ -198,6 +202,7 @@ int bench_step(int argc, char** argv) {
     ("iters", po::value<int>()->default_value(10), "timed meta-steps")
     ("warmup", po::value<int>()->default_value(2), "untimed meta-steps first")
     ("threads", po::value<int>()->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("tasks-per-pass", po::value<int>()->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
     ("seed", po::value<uint64_t>()->default_value(0), "seed of the parameters and synthetic tasks");
   // clang-format on
   po::variables_map vm;

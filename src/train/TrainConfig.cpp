@@ -106,6 +106,7 @@ const std::vector<TrainOption>& train_options() {
     {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
+    {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)", &C::tasks_per_pass, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
   };
   // clang-format on
@@ -151,6 +152,7 @@ void validate(const TrainConfig& c) {
   if (c.keep < 1) fail("keep", "must be >= 1");
   if (c.stop_after < 0) fail("stop-after", "must be >= 0");
   if (c.threads < 0) fail("threads", "must be >= 0 (0: the OpenMP default)");
+  if (c.tasks_per_pass < 0) fail("tasks-per-pass", "must be >= 0 (0: auto)");
   if (!(c.lr > 0)) fail("lr", "must be > 0");
   if (!(c.log_seconds >= 0)) fail("log-seconds", "must be >= 0");
   if (c.schedule != "constant" && c.schedule != "cosine")

@@ -21,6 +21,7 @@
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/learn/MetaGradient.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
@@ -239,8 +240,8 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     learn::Metrics m;
     if (!mine.empty()) {
       const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(step, mine) : prefetcher->next();
-      // meta_loss is the mean over this rank's tasks; the reducer sums and divides by the meta-batch.
-      (learner.meta_loss(params.list(), batch, &m) * local).backward();
+      // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
+      m = learn::backward_meta_loss(learner, params.list(), batch, tasks_per_pass(c.tasks_per_pass, c.model));
     }
     reducer.reduce(params.flat_grad(), c.meta_batch);
     const Tensor grad = params.flat_grad();

@@ -52,6 +52,7 @@ struct TrainConfig {
   std::string resume;
   int64_t stop_after = 0;
   int64_t threads = 0;
+  int64_t tasks_per_pass = 0;
   double log_seconds = 10.0;
 };
 
@@ -85,6 +86,15 @@ void validate(const TrainConfig& config);
 
 /// True for the sinusoid regression runs (--model mlp).
 inline bool is_regression(const TrainConfig& config) { return config.model == "mlp"; }
+
+/// Tasks per forward/backward pass for learn::backward_meta_loss (0 there: all at once) from
+/// --tasks-per-pass `requested` (0: auto). Auto is 2 for conv4, whose graph holds about 150 MB
+/// of activations per 5-way 15-query task while two tasks per pass keep its speed, and all of
+/// a rank's tasks for the sinusoid MLP, whose tasks are too small to run apart.
+inline int64_t tasks_per_pass(int64_t requested, const std::string& model) {
+  if (requested != 0) return requested;
+  return model == "mlp" ? 0 : 2;
+}
 
 /// The learner settings of a config: the model (Conv4 over `image` with a head of `ways`
 /// outputs, or the sinusoid MLP) and the algorithm's options. Throws std::invalid_argument
