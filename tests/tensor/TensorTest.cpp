@@ -190,6 +190,23 @@ TEST(Tensor, MaxPoolWithPaddingTiesAndNaN) {
   EXPECT_TRUE(std::isnan(v[3]));
 }
 
+// The 2x2 stride-2 path (Conv4's): ties give the first maximum, a NaN the first NaN.
+TEST(Tensor, MaxPoolTwoByTwoTiesAndNaN) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Tensor x = Tensor::from({3, 3, nan, 1,    //
+                                 3, 2, nan, nan,  //
+                                 1, 2, 7, 7,      //
+                                 nan, 0, 7, 9},
+                                {1, 1, 4, 4});
+  const MaxPoolResult r = max_pool2d(x, 2, 2, 0);
+  EXPECT_EQ(r.indices.to_i64_vector(), (std::vector<int64_t>{0, 2, 12, 15}));
+  const std::vector<double> v = r.values.to_vector();
+  EXPECT_EQ(v[0], 3);
+  EXPECT_TRUE(std::isnan(v[1]));
+  EXPECT_TRUE(std::isnan(v[2]));
+  EXPECT_EQ(v[3], 9);
+}
+
 TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {
   const Tensor a = Tensor::uniform({100}, 0, 1, 42, 0);
   const Tensor b = Tensor::uniform({50}, 0, 1, 42, 50);
