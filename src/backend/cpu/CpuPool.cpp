@@ -29,21 +29,6 @@ struct WindowMax {
   }
 };
 
-// An element and its index. later_if_greater(a, b), with a before b in window order, keeps the
-// first maximum or the first NaN, as WindowMax does, without branches: b wins only when it is
-// greater, or NaN while a is not.
-template <class T>
-struct Pick {
-  T value;
-  int64_t index;
-};
-
-template <class T>
-Pick<T> later_if_greater(const Pick<T>& a, const Pick<T>& b) {
-  const bool later = (b.value > a.value) | ((b.value != b.value) & (a.value == a.value));
-  return {later ? b.value : a.value, later ? b.index : a.index};
-}
-
 }  // namespace
 
 void CpuBackend::max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding, Tensor& values,
@@ -62,15 +47,14 @@ void CpuBackend::max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int
       int64_t* out_i = ip + p * Ho * Wo;
       T* out_v = vp + p * Ho * Wo;
       for (int64_t oh = 0; oh < Ho; ++oh) {
-        if (two_by_two) {  // Conv4's pooling: no bounds, no branches
+        if (two_by_two) {  // Conv4's pooling: no bounds to compute
           for (int64_t ow = 0; ow < Wo; ++ow) {
             const int64_t i = 2 * oh * W + 2 * ow;
-            const Pick<T> top = later_if_greater(Pick<T>{plane[i], i}, Pick<T>{plane[i + 1], i + 1});
-            const Pick<T> bottom =
-                later_if_greater(Pick<T>{plane[i + W], i + W}, Pick<T>{plane[i + W + 1], i + W + 1});
-            const Pick<T> m = later_if_greater(top, bottom);
+            WindowMax<T> m;
+            (void)(m.take(plane[i], i) || m.take(plane[i + 1], i + 1) || m.take(plane[i + W], i + W) ||
+                   m.take(plane[i + W + 1], i + W + 1));
             out_i[oh * Wo + ow] = m.index;
-            out_v[oh * Wo + ow] = m.value;
+            out_v[oh * Wo + ow] = m.best;
           }
           continue;
         }
