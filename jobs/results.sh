@@ -29,20 +29,21 @@ train() {
   log "trained $name in $((SECONDS - start)) s (2 ranks, 2 cores)"
 }
 
-# evaluate NAME STEPS WAYS SHOTS [--within-domain]: 600 test episodes of the checkpoint.
+# evaluate NAME STEPS WAYS SHOTS [EVAL OPTION...]: 600 test episodes of the checkpoint.
 evaluate() {
   local name="$1" steps="$2" ways="$3" shots="$4"; shift 4
   local ckpt="$out/$name/$(printf 'checkpoint-%08d.h5' "$steps")"
   log "$("${mpirun[@]}" "$bin" eval --checkpoint "$ckpt" --ways "$ways" --shots "$shots" --episodes 600 "$@" 2>&1 | tail -1)"
 }
 
-# every_cell NAME STEPS MAX_WAYS: 5w1s, 5w5s (and 20w1s when the model admits 20 ways), both protocols.
+# every_cell NAME STEPS MAX_WAYS [EVAL OPTION...]: 5w1s, 5w5s (and 20w1s when the model admits
+# 20 ways), both protocols.
 every_cell() {
-  local name="$1" steps="$2" max_ways="$3"
+  local name="$1" steps="$2" max_ways="$3"; shift 3
   for protocol in "" "--within-domain"; do
-    evaluate "$name" "$steps" 5 1 $protocol
-    evaluate "$name" "$steps" 5 5 $protocol
-    if (( max_ways >= 20 )); then evaluate "$name" "$steps" 20 1 $protocol; fi
+    evaluate "$name" "$steps" 5 1 $protocol "$@"
+    evaluate "$name" "$steps" 5 5 $protocol "$@"
+    if (( max_ways >= 20 )); then evaluate "$name" "$steps" 20 1 $protocol "$@"; fi
   done
 }
 
@@ -56,22 +57,22 @@ baseline() {
 }
 
 # Each run: meta-steps, the widest episode it is evaluated on (20 for the metric learners and the
-# 20-way models; the 5-way heads of the MAML family and the black-box learners stop at 5), and
-# its training options.
-declare -A STEPS WAYS OPTIONS
-add() { STEPS[$1]=$2; WAYS[$1]=$3; OPTIONS[$1]="$4"; }
+# 20-way models; the 5-way heads of the MAML family and the black-box learners stop at 5), its
+# training options and, optionally, options of its evaluations.
+declare -A STEPS WAYS OPTIONS EVAL_OPTIONS
+add() { STEPS[$1]=$2; WAYS[$1]=$3; OPTIONS[$1]="$4"; EVAL_OPTIONS[$1]="${5:-}"; }
 add protonet 800 20 "--meta-batch 8 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5"
 add maml30 3500 5 "--meta-batch 8 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
 add maml20 1800 20 "--val-every 600 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
 add maml 500 5 "--meta-batch 8 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
 add fomaml 200 5 "--meta-batch 8 --val-every 100 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
-add anil 200 5 "--meta-batch 8 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
+add anil 200 5 "--meta-batch 8 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
 add matching 200 20 "--meta-batch 8 --val-every 100 --algo matching --ways 5 --shots 1 --queries 5"
 add siamese 200 20 "--meta-batch 8 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5"
-add mann 200 5 "--meta-batch 8 --val-every 100 --algo mann --ways 5 --shots 1 --queries 5"
+add mann 2000 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 1 --queries 5 --hidden 256 --lr 0.003"
 add set_encoder 200 5 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5"
 add fomaml20 200 20 "--meta-batch 8 --val-every 100 --algo fomaml --ways 20 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
-add anil20 200 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
+add anil20 800 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
 add set_encoder20 200 20 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 20 --shots 1 --queries 5"
 
 # NAME trains and evaluates; eval:NAME only evaluates the run's last checkpoint.
@@ -80,7 +81,7 @@ run() {
   if [[ "$1" == baseline ]]; then baseline; return; fi
   if [[ -z "${STEPS[$name]:-}" ]]; then echo "jobs/results.sh: unknown run '$1'" >&2; exit 2; fi
   if [[ "$1" != eval:* ]]; then train "$name" "${STEPS[$name]}" ${OPTIONS[$name]} || return; fi
-  every_cell "$name" "${STEPS[$name]}" "${WAYS[$name]}"
+  every_cell "$name" "${STEPS[$name]}" "${WAYS[$name]}" ${EVAL_OPTIONS[$name]}
 }
 
 if [[ $# -eq 0 ]]; then
