@@ -67,6 +67,21 @@ LearnerConfig maml_config(MetaRegularization reg = MetaRegularization::none, dou
   return c;
 }
 
+// The config without its meta-regularizer.
+LearnerConfig unregularized(LearnerConfig c) {
+  c.meta_regularization = MetaRegularization::none;
+  return c;
+}
+
+// Two shuffled circle tasks in f64 at meta-step `step`.
+data::EpisodeBatch circle_batch_f64(int64_t step = 0) {
+  data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
+  b.support = b.support.to(DType::f64);
+  b.query = b.query.to(DType::f64);
+  b.step = step;
+  return b;
+}
+
 // theta[i] is in scope: all of theta, the body [0, head_begin) or the head.
 bool in_scope(MetaRegParams scope, size_t i, size_t head_begin) {
   return scope == MetaRegParams::all || (i < head_begin) == (scope == MetaRegParams::body);
@@ -79,14 +94,11 @@ TEST(MetaRegularization, InformationPenaltyIsHalfScaledSquaredNormOfTheChosenPar
       c.algorithm = algorithm;
       c.hidden = 4;
       c.meta_reg_params = scope;
-      LearnerConfig none = c;
-      none.meta_regularization = MetaRegularization::none;
+      const LearnerConfig none = unregularized(c);
       const auto learner = make_learner(c);
       nn::Params params(learner->specs(), DType::f64);
       params.initialize(2);
-      data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
-      b.support = b.support.to(DType::f64);
-      b.query = b.query.to(DType::f64);
+      const data::EpisodeBatch b = circle_batch_f64();
       double norm = 0;
       for (size_t i = 0; i < params.list().size(); ++i)
         if (in_scope(scope, i, c.model->head_begin()))
@@ -104,15 +116,11 @@ TEST(MetaRegularization, WeightNoiseIsAPureFunctionOfSeedAndStep) {
     LearnerConfig c = maml_config(MetaRegularization::weight_noise, 0.1);
     c.algorithm = algorithm;
     c.hidden = 4;
-    LearnerConfig none = c;
-    none.meta_regularization = MetaRegularization::none;
+    const LearnerConfig none = unregularized(c);
     const auto learner = make_learner(c);
     nn::Params params(learner->specs(), DType::f64);
     params.initialize(2);
-    data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
-    b.support = b.support.to(DType::f64);
-    b.query = b.query.to(DType::f64);
-    b.step = 4;
+    data::EpisodeBatch b = circle_batch_f64(4);
     const double clean = make_learner(none)->meta_loss(params.list(), b).item();
     const double first = learner->meta_loss(params.list(), b).item();
     EXPECT_EQ(learner->meta_loss(params.list(), b).item(), first) << algorithm;
@@ -133,15 +141,11 @@ TEST(MetaRegularization, WeightNoiseFallsOnlyOnTheChosenParameters) {
   for (MetaRegParams scope : {MetaRegParams::body, MetaRegParams::head}) {
     LearnerConfig c = maml_config(MetaRegularization::weight_noise, 0.1);
     c.meta_reg_params = scope;
-    LearnerConfig none = c;
-    none.meta_regularization = MetaRegularization::none;
+    const LearnerConfig none = unregularized(c);
     const auto learner = make_learner(c);
     nn::Params params(learner->specs(), DType::f64);
     params.initialize(2);
-    data::EpisodeBatch b = circle_tasks(2, 2, true, 5);
-    b.support = b.support.to(DType::f64);
-    b.query = b.query.to(DType::f64);
-    b.step = 4;
+    const data::EpisodeBatch b = circle_batch_f64(4);
     // The same draw by hand: parameter i in scope gets N(0, 0.1^2) keyed by (seed, step, i).
     nn::ParamList noisy;
     for (size_t i = 0; i < params.list().size(); ++i) {
