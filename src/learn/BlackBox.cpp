@@ -19,10 +19,7 @@ void require_black_box_classification(const LearnerConfig& config) {
   if (config.loss != Loss::cross_entropy)
     throw std::invalid_argument(config.algorithm +
                                 ": classification only (a black-box learner outputs ways logits)");
-  if (config.ways > config.model->output_size())
-    throw std::invalid_argument(config.algorithm + ": " + std::to_string(config.ways) +
-                                " ways but the model's head has " +
-                                std::to_string(config.model->output_size()) + " outputs");
+  detail::require_ways_within_head(config);
 }
 
 // The first `ways` of the label width's logits.

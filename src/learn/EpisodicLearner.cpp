@@ -297,4 +297,11 @@ void require_classification(const LearnerConfig& config) {
         config.algorithm + ": classification only (a metric learner has no regression output)");
 }
 
+void require_ways_within_head(const LearnerConfig& config) {
+  if (config.ways > config.model->output_size())
+    throw std::invalid_argument(config.algorithm + ": " + std::to_string(config.ways) +
+                                " ways but the model's head has " +
+                                std::to_string(config.model->output_size()) + " outputs");
+}
+
 }  // namespace cz::learn::detail

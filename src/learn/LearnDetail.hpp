@@ -79,4 +79,8 @@ Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& th
 /// Metric learners are classifiers: throws "<who>: classification only" for regression.
 void require_classification(const LearnerConfig& config);
 
+/// The MAML family's head and the black-box learners' label width are the model's outputs:
+/// throws "<algorithm>: 20 ways but the model's head has 5 outputs" for more ways than that.
+void require_ways_within_head(const LearnerConfig& config);
+
 }  // namespace cz::learn::detail

@@ -12,10 +12,7 @@ namespace cz::learn {
 Maml::Maml(LearnerConfig config, Mode mode) : EpisodicLearner(std::move(config)), mode_(mode) {
   config_.algorithm = name();
   const nn::Model& m = *config_.model;
-  if (config_.loss == Loss::cross_entropy && config_.ways > m.output_size())
-    throw std::invalid_argument(name() + ": " + std::to_string(config_.ways) +
-                                " ways but the model's head has " +
-                                std::to_string(m.output_size()) + " outputs");
+  if (config_.loss == Loss::cross_entropy) detail::require_ways_within_head(config_);
   if (mode_ == Mode::head_only && m.head_begin() >= m.specs().size())
     throw std::invalid_argument(name() + ": the model has no head parameters to adapt");
 }
