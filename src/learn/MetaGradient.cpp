@@ -9,22 +9,6 @@
 
 namespace cz::learn {
 
-namespace {
-
-data::EpisodeBatch tasks_of(const data::EpisodeBatch& batch, int64_t begin, int64_t end) {
-  data::EpisodeBatch part;
-  part.support = batch.support.slice(0, begin, end);
-  part.support_labels = batch.support_labels.slice(0, begin, end);
-  part.query = batch.query.slice(0, begin, end);
-  part.query_labels = batch.query_labels.slice(0, begin, end);
-  if (!batch.task_indices.empty())
-    part.task_indices.assign(batch.task_indices.begin() + begin, batch.task_indices.begin() + end);
-  part.step = batch.step;
-  return part;
-}
-
-}  // namespace
-
 Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& theta,
                            const data::EpisodeBatch& batch, int64_t tasks_per_pass) {
   if (tasks_per_pass < 0)
@@ -37,7 +21,7 @@ Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& 
     const int64_t end = std::min(begin + per_pass, tasks);
     const double n = static_cast<double>(end - begin);
     Metrics m;
-    const data::EpisodeBatch part = per_pass == tasks ? batch : tasks_of(batch, begin, end);
+    const data::EpisodeBatch part = per_pass == tasks ? batch : batch.tasks(begin, end);
     (learner.meta_loss(theta, part, &m) * n).backward();
     total.loss += m.loss * n / static_cast<double>(tasks);
     total.accuracy += m.accuracy * n / static_cast<double>(tasks);

@@ -161,7 +161,7 @@ TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
     params.initialize(5);
     double mean = 0;
     for (int64_t t = 0; t < 3; ++t) {
-      const data::EpisodeBatch one = testing::one_task(b, t);
+      const data::EpisodeBatch one = b.tasks(t, t + 1);
       mean += learner->meta_loss(params.list(), one).item() / 3;
       const Tensor p = learner->predict(params.list(), b.support.select(0, t),
                                         b.support_labels.select(0, t), b.query.select(0, t));

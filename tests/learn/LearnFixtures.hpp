@@ -16,16 +16,6 @@
 
 namespace cz::learn::testing {
 
-/// Task t of a batch as a batch of one (rows t..t+1 of every tensor).
-inline data::EpisodeBatch one_task(const data::EpisodeBatch& b, int64_t t) {
-  data::EpisodeBatch one;
-  one.support = b.support.slice(0, t, t + 1);
-  one.support_labels = b.support_labels.slice(0, t, t + 1);
-  one.query = b.query.slice(0, t, t + 1);
-  one.query_labels = b.query_labels.slice(0, t, t + 1);
-  return one;
-}
-
 /// Feature-vector tasks: T tasks, `ways` classes, 2 shots and 3 queries each, class points
 /// around per-task random centres (so the problem is learnable), class-major labels.
 inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim, uint64_t seed,

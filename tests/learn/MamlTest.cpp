@@ -213,11 +213,7 @@ TEST(Maml, BatchedTasksEqualOneTaskAtATime) {
     double mean = 0;
     std::vector<Tensor> g_mean;
     for (int64_t t = 0; t < 3; ++t) {
-      data::EpisodeBatch one;
-      one.support = batch.support.slice(0, t, t + 1);
-      one.support_labels = batch.support_labels.slice(0, t, t + 1);
-      one.query = batch.query.slice(0, t, t + 1);
-      one.query_labels = batch.query_labels.slice(0, t, t + 1);
+      const data::EpisodeBatch one = batch.tasks(t, t + 1);
       const nn::ParamList th = testing::leaves_of(testing::data_of(params.list()));
       const Var l = learner->meta_loss(th, one);
       mean += l.item() / 3;

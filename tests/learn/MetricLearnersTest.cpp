@@ -184,7 +184,7 @@ TEST(MetricLearners, BatchedTasksEqualOneTaskAtATime) {
     params.initialize(5);
     double mean = 0;
     for (int64_t t = 0; t < 3; ++t) {
-      const data::EpisodeBatch one = testing::one_task(b, t);
+      const data::EpisodeBatch one = b.tasks(t, t + 1);
       mean += learner->meta_loss(params.list(), one).item() / 3;
     }
     EXPECT_NEAR(learner->meta_loss(params.list(), b).item(), mean, 1e-12) << algorithm;

@@ -43,6 +43,19 @@ struct EpisodeBatch {
   Tensor query_labels;                ///< i64 [T, ways*queries]
   std::vector<int64_t> task_indices;  ///< global task index of each row
   int64_t step = 0;
+
+  /// Tasks [begin, end) as a batch of their own (views of the same tensors, the same step).
+  EpisodeBatch tasks(int64_t begin, int64_t end) const {
+    EpisodeBatch part;
+    part.support = support.slice(0, begin, end);
+    part.support_labels = support_labels.slice(0, begin, end);
+    part.query = query.slice(0, begin, end);
+    part.query_labels = query_labels.slice(0, begin, end);
+    if (!task_indices.empty())
+      part.task_indices.assign(task_indices.begin() + begin, task_indices.begin() + end);
+    part.step = step;
+    return part;
+  }
 };
 
 }  // namespace cz::data
