@@ -75,8 +75,10 @@ Var conv_block(const Var& x, const Var& weight, const Var& bias, const Var& gamm
   const int64_t kernel = weight.size(-1);
   Var y = cz::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/kernel / 2);
   y = batch_norm2d(y, gamma, beta, task_axis, running, training);
-  y = cz::relu(y);
-  return cz::max_pool2d(y, 2);
+  // relu and the max-pool commute (relu is monotone, and a window whose maximum is not positive
+  // passes no gradient either way), so pooling first runs relu and its derivative on a quarter
+  // of the elements.
+  return cz::relu(cz::max_pool2d(y, 2));
 }
 
 LSTMState lstm_cell(const Var& x, const Var& h, const Var& c, const Var& w_ih, const Var& w_hh,

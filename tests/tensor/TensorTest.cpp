@@ -207,6 +207,41 @@ TEST(Tensor, MaxPoolTwoByTwoTiesAndNaN) {
   EXPECT_EQ(v[3], 9);
 }
 
+// Wide f32 rows take the vectorized 2x2 path: every window must match a plain first-maximum scan,
+// ties (values rounded to a coarse grid) included, and a row with a NaN or +inf and -inf must
+// still give the first NaN / the true maximum.
+TEST(Tensor, MaxPoolTwoByTwoWideRowsMatchAScan) {
+  const int64_t planes = 3, H = 6, W = 19, Ho = 3, Wo = 9;
+  std::vector<double> v = Tensor::uniform({planes * H * W}, -2, 2, 17).to_vector();
+  for (double& e : v) e = std::round(e * 2) / 2;  // many ties
+  v[W + 5] = std::numeric_limits<double>::quiet_NaN();  // plane 0, window (0, 2): its second row
+  v[H * W + 2 * W + 8] = std::numeric_limits<double>::infinity();  // plane 1, window (1, 4)
+  v[H * W + 3 * W + 9] = -std::numeric_limits<double>::infinity();
+  const MaxPoolResult r = max_pool2d(Tensor::from(v, {planes, H, W}), 2, 2, 0);
+  const std::vector<int64_t> index = r.indices.to_i64_vector();
+  const std::vector<double> value = r.values.to_vector();
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t oh = 0; oh < Ho; ++oh)
+      for (int64_t ow = 0; ow < Wo; ++ow) {
+        int64_t best = -1;
+        for (const int64_t at : {2 * oh * W + 2 * ow, 2 * oh * W + 2 * ow + 1, (2 * oh + 1) * W + 2 * ow,
+                                 (2 * oh + 1) * W + 2 * ow + 1}) {
+          const double e = v[p * H * W + at];
+          if (best < 0 || (std::isnan(e) && !std::isnan(v[p * H * W + best])) || e > v[p * H * W + best]) {
+            if (best >= 0 && std::isnan(v[p * H * W + best])) break;
+            best = at;
+          }
+        }
+        const int64_t o = (p * Ho + oh) * Wo + ow;
+        ASSERT_EQ(index[o], best) << "plane " << p << " window " << oh << ", " << ow;
+        const double want = v[p * H * W + best];
+        if (std::isnan(want)) EXPECT_TRUE(std::isnan(value[o]));
+        else EXPECT_EQ(value[o], want);
+      }
+  EXPECT_EQ(index[2], W + 5);  // the NaN
+  EXPECT_EQ(index[Ho * Wo + Wo + 4], 2 * W + 8);  // +inf
+}
+
 TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {
   const Tensor a = Tensor::uniform({100}, 0, 1, 42, 0);
   const Tensor b = Tensor::uniform({50}, 0, 1, 42, 50);
