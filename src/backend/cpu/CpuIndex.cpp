@@ -1,4 +1,5 @@
 // CPU gather / scatter_add / index_select / index_add on contiguous operands.
+#include <algorithm>
 #include <string>
 
 #include "CpuBackend.hpp"
@@ -22,8 +23,17 @@ Split3 split3(const Shape& s, int64_t dim) {
   return r;
 }
 
-// Indices are checked before the parallel loops (an exception must not leave an OpenMP region).
+// Indices are checked before the parallel loops (an exception must not leave an OpenMP region):
+// their range first, a min/max reduction that vectorizes, and only when it is out of bounds a
+// scan for the first offender, which the error names.
 void check_indices(const char* op, const int64_t* idx, int64_t n, int64_t size) {
+  int64_t lo = 0, hi = 0;
+#pragma omp parallel for simd if (n >= kParallelGrain) reduction(min : lo) reduction(max : hi)
+  for (int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, idx[i]);
+    hi = std::max(hi, idx[i]);
+  }
+  if (lo >= 0 && hi < size) return;
   for (int64_t i = 0; i < n; ++i)
     if (idx[i] < 0 || idx[i] >= size)
       throw ShapeError(std::string(op) + ": index " + std::to_string(idx[i]) + " out of range [0, " +
