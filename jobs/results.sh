@@ -64,6 +64,10 @@ add() { STEPS[$1]=$2; WAYS[$1]=$3; OPTIONS[$1]="$4"; EVAL_OPTIONS[$1]="${5:-}"; 
 add protonet 800 20 "--meta-batch 8 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5"
 add maml30 3500 5 "--meta-batch 8 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
 add maml20 1800 20 "--val-every 600 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
+add maml30z 4000 5 "--meta-batch 8 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --zero-head --schedule cosine"
+add maml20z2300 2300 20 "--val-every 500 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --zero-head --schedule cosine"
+add maml20z 2000 20 "--val-every 500 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --zero-head --schedule cosine"
+add maml-zero 500 5 "--meta-batch 8 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --zero-head" "--test-inner-steps 1"
 add maml 500 5 "--meta-batch 8 --val-every 100 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3"
 add fomaml 200 5 "--meta-batch 8 --val-every 100 --algo fomaml --ways 5 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
 add anil 200 5 "--meta-batch 8 --val-every 100 --algo anil --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
@@ -85,6 +89,6 @@ run() {
 }
 
 if [[ $# -eq 0 ]]; then
-  set -- baseline protonet maml30 maml20 maml fomaml anil matching siamese mann set_encoder fomaml20 anil20 set_encoder20
+  set -- baseline protonet maml30z maml20z2300 maml20z maml30 maml20 maml-zero maml fomaml anil matching siamese mann set_encoder fomaml20 anil20 set_encoder20
 fi
 for name in "$@"; do run "$name"; done

@@ -65,6 +65,8 @@ const std::vector<std::string>& learner_names() {
 std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
   const std::string& a = config.algorithm;
   LearnerConfig c = config;
+  if (c.zero_head && a != "maml" && a != "fomaml" && a != "anil")
+    throw std::invalid_argument(a + ": zero_head (--zero-head) is for the learners with an inner loop: maml, fomaml, anil");
   if (a == "maml") return std::make_unique<Maml>(c, Maml::Mode::full);
   if (a == "fomaml") {
     c.first_order = true;

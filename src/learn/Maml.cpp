@@ -43,6 +43,10 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
   nn::ParamList base = theta;
   for (Var& v : base)
     if (!v.requires_grad()) v = Var(v.data(), true);
+  // The zeroing trick: the head enters the inner loop as theta's head times zero, which keeps
+  // the graph (theta's head gets a zero meta-gradient) and gives phi_0's head = 0.
+  if (config_.zero_head)
+    for (size_t i = model.head_begin(); i < base.size(); ++i) base[i] = base[i] * 0.0;
   nn::ParamList phi = nn::expand_to_tasks(base, tasks);
   GradOptions options;
   options.create_graph = create_graph;

@@ -85,6 +85,7 @@ const std::vector<TrainOption>& train_options() {
     {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
     {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
     {"multi-step-loss", "MAML family: meta-loss = mean of the query losses after every inner step (MAML++)", &C::multi_step_loss, true},
+    {"zero-head", "MAML family: start every inner loop with the head at zero (the zeroing trick)", &C::zero_head, true},
     {"matching-scale", "matching: softmax scale of the cosine attention", &C::matching_scale, true},
     {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
     {"meta-reg-params", "meta-regularized parameters: all, body (before the model's head) or head (the model's head; a black-box learner's own parameters)", &C::meta_reg_params, true},
@@ -174,6 +175,7 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
   l.inner_steps = static_cast<int>(c.inner_steps);
   l.test_inner_steps = static_cast<int>(c.test_inner_steps);
   l.multi_step_loss = c.multi_step_loss;
+  l.zero_head = c.zero_head;
   l.matching_scale = c.matching_scale;
   l.hidden = c.hidden;
   l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise

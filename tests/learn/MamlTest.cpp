@@ -263,6 +263,62 @@ TEST(Maml, MultiStepLossIsTheMeanOverStepCounts) {
   check_against_finite_differences(*make_learner(c), regression_batch(3, 62), 5);
 }
 
+// The zeroing trick: with zero_head, every learner of the MAML family is the plain learner at
+// theta with its head set to zero (loss, meta-gradient of the body, predictions), and theta's
+// own head gets a zero meta-gradient.
+TEST(Maml, ZeroHeadIsThePlainLearnerFromAZeroHead) {
+  auto model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
+  const data::EpisodeBatch batch = image_batch(2, 3, 16, 71);
+  for (const char* algorithm : {"maml", "fomaml", "anil"}) {
+    LearnerConfig zc = config(algorithm, model, Loss::cross_entropy, 3, 0.4, 2);
+    zc.zero_head = true;
+    const auto zero = make_learner(zc);
+    const auto plain = make_learner(config(algorithm, model, Loss::cross_entropy, 3, 0.4, 2));
+    nn::Params params(zero->specs(), DType::f64);
+    params.initialize(8);
+    std::vector<Tensor> zeroed = testing::data_of(params.list());
+    for (size_t i = model->head_begin(); i < zeroed.size(); ++i) zeroed[i] = Tensor::zeros(zeroed[i].shape(), DType::f64);
+    const nn::ParamList theta = params.list(), theta0 = testing::leaves_of(zeroed);
+    const Var lz = zero->meta_loss(theta, batch), lp = plain->meta_loss(theta0, batch);
+    EXPECT_NEAR(lz.item(), lp.item(), 1e-12) << algorithm;
+    const std::vector<Var> gz = grad({lz}, theta), gp = grad({lp}, theta0);
+    for (size_t i = 0; i < theta.size(); ++i) {
+      if (i >= model->head_begin())
+        EXPECT_EQ(sum(unary(UnaryOp::abs, gz[i].data()), {}).item(), 0.0) << algorithm << " " << params.name(i);
+      else
+        EXPECT_LT(max_abs_diff(gz[i].data(), gp[i].data()), 1e-12) << algorithm << " " << params.name(i);
+    }
+    const Tensor support = batch.support.select(0, 0), labels = batch.support_labels.select(0, 0),
+                 query = batch.query.select(0, 0);
+    EXPECT_LT(max_abs_diff(zero->predict(theta, support, labels, query), plain->predict(theta0, support, labels, query)),
+              1e-12)
+        << algorithm;
+  }
+}
+
+// One inner step from a zero head moves only the head (the body's gradient goes through the
+// head's zero weights), and the head's row for class c becomes inner_lr / N times the class's
+// support feature less the mean over the support set (1 shot, N = ways support examples).
+TEST(Maml, ZeroHeadFirstStepMakesPrototypeRows) {
+  auto model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
+  LearnerConfig c = config("maml", model, Loss::cross_entropy, 3, 0.4, 1);
+  c.zero_head = true;
+  const auto learner = make_learner(c);
+  const auto& maml = dynamic_cast<const Maml&>(*learner);
+  nn::Params params(learner->specs(), DType::f64);
+  params.initialize(9);
+  const data::EpisodeBatch batch = image_batch(2, 3, 16, 72);
+  const nn::ParamList phi = maml.adapt(params.list(), batch.support, batch.support_labels, 1, false);
+  for (size_t i = 0; i < model->head_begin(); ++i)
+    EXPECT_EQ(max_abs_diff(phi[i].data(), params.list()[i].data().unsqueeze(0).expand(phi[i].shape())), 0.0)
+        << params.name(i);
+  const Tensor features =
+      model->embed_tasks(nn::expand_to_tasks(params.list(), 2), Var(batch.support)).data();  // [2, 3, D]
+  const Tensor centred = binary(BinaryOp::sub, features, affine(sum(features, {1}, true), 1.0 / 3, 0));
+  EXPECT_LT(max_abs_diff(phi[model->head_begin()].data(), affine(centred, 0.4 / 3, 0)), 1e-12);
+  EXPECT_LT(max_abs_diff(phi[model->head_begin() + 1].data(), Tensor::zeros({2, 3}, DType::f64)), 1e-12);
+}
+
 TEST(Maml, AnilLeavesTheBodyUnadapted) {
   auto model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
   const auto learner = make_learner(config("anil", model, Loss::cross_entropy, 3, 0.4, 3));
@@ -422,6 +478,11 @@ TEST(Maml, BadInputGivesClearErrors) {
                std::invalid_argument);
   EXPECT_THROW(make_learner(config("maml", nullptr, Loss::cross_entropy, 5, 0.4, 1)),
                std::invalid_argument);
+  LearnerConfig zero = config("protonet", conv, Loss::cross_entropy, 5, 0.4, 1);
+  zero.zero_head = true;
+  testing::expect_invalid_argument(
+      [&] { make_learner(zero); },
+      "protonet: zero_head (--zero-head) is for the learners with an inner loop: maml, fomaml, anil");
 }
 
 }  // namespace

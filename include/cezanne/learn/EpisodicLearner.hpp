@@ -55,6 +55,11 @@ struct LearnerConfig {
   /// MAML family: the meta-loss is the mean of the query losses after every inner step
   /// (MAML++'s multi-step loss) instead of after the last one only.
   bool multi_step_loss = false;
+  /// MAML family: every inner loop starts the head at zero (the zeroing trick, Kao et al.
+  /// 2022) instead of at its meta-learned value; the head is then not meta-learned, and after
+  /// one inner step its row for class c is proportional to the class's mean support feature
+  /// less the mean over classes.
+  bool zero_head = false;
   /// matching: attention = softmax(scale * cosine similarity) over the support set.
   double matching_scale = 10.0;
   /// mann: hidden size of the LSTM.

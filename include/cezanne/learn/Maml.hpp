@@ -14,7 +14,8 @@ namespace cz::learn {
 /// and the meta-loss is the mean query loss of the phi's after the last step; with
 /// multi_step_loss (MAML++, Antoniou et al. 2019) it is the mean over s = 1..steps of the query
 /// loss after step s, which keeps every intermediate step useful and the inner loop stable
-/// when it runs longer at test time.
+/// when it runs longer at test time. With zero_head (the zeroing trick, Kao et al. 2022) every
+/// inner loop starts from a zero head: phi_0 = (theta's body, 0).
 ///  - maml: the inner gradient is recorded (create_graph), so the meta-gradient has the
 ///    second-order (Hessian) term;
 ///  - fomaml: the inner gradient is a constant (no history), so d phi / d theta = I;

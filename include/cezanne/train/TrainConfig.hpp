@@ -28,6 +28,7 @@ struct TrainConfig {
   int64_t inner_steps = 1, test_inner_steps = 0;
   double inner_lr = 0.4;
   bool multi_step_loss = false;
+  bool zero_head = false;
   double matching_scale = 10.0;
   std::string meta_reg = "none";
   std::string meta_reg_params = "all";
