@@ -29,7 +29,6 @@ struct WindowMax {
   }
 };
 
-
 // One output row of a 2x2, stride 2 max-pool (rows `row` and `row + W` of the plane; `base` is the
 // index of row[0] in the plane). Written without branches so that it vectorizes: the selects keep
 // the first maximum, as WindowMax does. Returns false, leaving the row to WindowMax, when a window
