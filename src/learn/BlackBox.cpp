@@ -88,7 +88,9 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   const int64_t d = s.size(2);
   const DType dtype = s.dtype();
   const Device device = s.data().device();
-  const nn::ParamList lstm = nn::expand_to_tasks(part(theta, body, body + 3), tasks);
+  // The LSTM's weights are shared by every task: each step is one GEMM over the T * B rows, and
+  // its weight gradient one GEMM too (no per-task copies).
+  const nn::ParamList lstm = part(theta, body, body + 3);
   auto on_device = [&](Tensor t) { return t.device() == device ? t : t.to(device); };
   const Tensor hot = on_device(detail::one_hot(support_labels, ways, dtype));  // [T, N, ways]
   const Var no_label(on_device(Tensor::zeros({tasks, 1, ways}, dtype)));
