@@ -74,10 +74,12 @@ Var conv_block(const Var& x, const Var& weight, const Var& bias, const Var& gamm
                bool task_axis, RunningStats* running, bool training) {
   const int64_t kernel = weight.size(-1);
   Var y = cz::conv2d(x, weight, bias, /*stride=*/1, /*padding=*/kernel / 2);
-  y = batch_norm2d(y, gamma, beta, task_axis, running, training);
   // relu and the max-pool commute (relu is monotone, and a window whose maximum is not positive
   // passes no gradient either way), so pooling first runs relu and its derivative on a quarter
-  // of the elements.
+  // of the elements. With batch statistics the batch norm and the pool are one fused op.
+  const double eps = 1e-5;
+  if (!running) return cz::relu(cz::batch_norm_max_pool2d(y, gamma, beta, eps, task_axis));
+  y = batch_norm2d(y, gamma, beta, task_axis, running, training, eps);
   return cz::relu(cz::max_pool2d(y, 2));
 }
 

@@ -460,6 +460,69 @@ BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const 
   return r;
 }
 
+namespace {
+
+// x as [B, N, C, H, W] for the fused batch norm + max-pool kernels, and its pooled shape.
+Shape norm_pool_view(const char* op, const Shape& x, bool task_axis) {
+  const size_t rank = task_axis ? 5 : 4;
+  if (x.size() != rank || x[rank - 2] < 2 || x[rank - 1] < 2)
+    throw ShapeError(std::string(op) + ": x " + shape_str(x) + " must be " +
+                     (task_axis ? "[T, N, C, H, W]" : "[N, C, H, W]") + " with H, W >= 2");
+  return task_axis ? x : Shape{1, x[0], x[1], x[2], x[3]};
+}
+
+Shape pooled_shape(Shape x) {
+  x[x.size() - 2] /= 2;
+  x[x.size() - 1] /= 2;
+  return x;
+}
+
+}  // namespace
+
+BatchNormPoolResult batch_norm_max_pool2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+                                          bool task_axis) {
+  Backend& be = backend_of("batch_norm_max_pool2d", {&x});
+  require_floating("batch_norm_max_pool2d", x);
+  std::vector<Shape> params;
+  for (const Tensor* p : {&gamma, &beta})
+    if (p->defined()) {
+      require_same_dtype("batch_norm_max_pool2d", x, *p);
+      params.push_back(p->shape());
+    }
+  const Shape view = norm_pool_view("batch_norm_max_pool2d", x.shape(), task_axis);
+  const Shape param = batch_norm_param_shape(x.shape(), task_axis, params);
+  const Shape pooled = pooled_shape(x.shape());
+  BatchNormPoolResult r{Tensor::empty(pooled, x.dtype(), x.device()), Tensor::empty(pooled, DType::i64, x.device()),
+                        Tensor::empty(param, x.dtype(), x.device()), Tensor::empty(param, x.dtype(), x.device())};
+  const Tensor g = gamma.defined() ? gamma.contiguous() : Tensor(), b = beta.defined() ? beta.contiguous() : Tensor();
+  Tensor y = r.y.view(pooled_shape(view)), indices = r.indices.view(pooled_shape(view));
+  be.batch_norm_max_pool2d(x.contiguous().view(view), gamma.defined() ? &g : nullptr,
+                           beta.defined() ? &b : nullptr, eps, y, indices, r.mean, r.var);
+  return r;
+}
+
+BatchNormGrads batch_norm_max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, const Tensor& x,
+                                              const Tensor& gamma, const Tensor& mean, const Tensor& var, double eps,
+                                              bool task_axis) {
+  Backend& be = backend_of("batch_norm_max_pool2d_backward", {&grad_y, &indices, &x, &mean, &var});
+  require_same_dtype("batch_norm_max_pool2d_backward", grad_y, x);
+  const Shape view = norm_pool_view("batch_norm_max_pool2d_backward", x.shape(), task_axis);
+  const Shape pooled = pooled_shape(x.shape());
+  if (grad_y.shape() != pooled || indices.shape() != pooled || indices.dtype() != DType::i64)
+    throw ShapeError("batch_norm_max_pool2d_backward: output gradient " + shape_str(grad_y.shape()) + ", indices " +
+                     shape_str(indices.shape()) + " for input " + shape_str(x.shape()) + ", expected " +
+                     shape_str(pooled) + " (indices i64)");
+  BatchNormGrads r{Tensor::empty(x.shape(), x.dtype(), x.device()), Tensor::empty(mean.shape(), x.dtype(), x.device()),
+                   Tensor::empty(mean.shape(), x.dtype(), x.device())};
+  const Tensor g = gamma.defined() ? gamma.contiguous() : Tensor();
+  Tensor dx = r.x.view(view);
+  be.batch_norm_max_pool2d_backward(grad_y.contiguous().view(pooled_shape(view)),
+                                    indices.contiguous().view(pooled_shape(view)), x.contiguous().view(view),
+                                    gamma.defined() ? &g : nullptr, mean.contiguous(), var.contiguous(), eps, dx,
+                                    r.gamma, r.beta);
+  return r;
+}
+
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   Backend& b = backend_of("gather", {&x, &index});
   require_index("gather", index);

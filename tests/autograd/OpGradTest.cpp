@@ -87,6 +87,10 @@ std::vector<OpCase> cases() {
       {"batch_norm", [](const V& x) { return batch_norm(x[0], x[1], x[2]); }, {{4, 3, 2, 2}, {3}, {3}}},
       {"batch_norm_tasks", [](const V& x) { return batch_norm(x[0], x[1], x[2], 1e-5, true); },
        {{2, 3, 2, 2, 2}, {2, 2}, {2, 2}}},
+      {"batch_norm_max_pool2d", [](const V& x) { return batch_norm_max_pool2d(x[0], x[1], x[2]); },
+       {{3, 2, 4, 5}, {2}, {2}}},
+      {"batch_norm_max_pool2d_tasks", [](const V& x) { return batch_norm_max_pool2d(x[0], x[1], x[2], 1e-5, true); },
+       {{2, 2, 2, 4, 4}, {2, 2}, {2, 2}}},
       // softmax family and losses
       {"softmax", [](const V& x) { return softmax(x[0], 1); }, {{3, 4}}},
       {"log_softmax", [](const V& x) { return log_softmax(x[0], -1); }, {{3, 4}}},

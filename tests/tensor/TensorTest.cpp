@@ -242,6 +242,80 @@ TEST(Tensor, MaxPoolTwoByTwoWideRowsMatchAScan) {
   EXPECT_EQ(index[Ho * Wo + Wo + 4], 2 * W + 8);  // +inf
 }
 
+// The fused batch norm + 2x2 max-pool against its definition, max_pool2d(batch_norm(x).y) and
+// batch_norm_backward of the pooled gradient scattered to the window maxima: odd planes (the last
+// row and column dropped), a negative gamma (the pool then picks the smallest x), with and without
+// the task axis, f32 and f64; a NaN makes its channel's windows give their first element.
+TEST(Tensor, BatchNormMaxPoolIsMaxPoolOfBatchNorm) {
+  for (const bool task_axis : {false, true})
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      SCOPED_TRACE(std::string(task_axis ? "task axis " : "") + dtype_name(dtype));
+      const Shape shape = task_axis ? Shape{2, 3, 4, 7, 9} : Shape{3, 4, 7, 9};
+      const Shape param = task_axis ? Shape{2, 4} : Shape{4};
+      std::vector<double> xs = Tensor::uniform(shape, -2, 2, 21, 0, DType::f64).to_vector();
+      xs[1] = std::numeric_limits<double>::quiet_NaN();  // channel 0 (of task 0)
+      const Tensor x = Tensor::from(xs, shape, dtype);
+      const Tensor gamma = Tensor::uniform(param, -2, 2, 22, 0, dtype);
+      const Tensor beta = Tensor::uniform(param, -1, 1, 23, 0, dtype);
+      const double tol = dtype == DType::f32 ? 1e-5 : 1e-12;
+
+      const BatchNormResult bn = batch_norm(x, gamma, beta, 1e-5, task_axis);
+      const MaxPoolResult pool = max_pool2d(bn.y, 2, 2, 0);
+      const BatchNormPoolResult fused = batch_norm_max_pool2d(x, gamma, beta, 1e-5, task_axis);
+      ASSERT_EQ(fused.y.shape(), pool.values.shape());
+      EXPECT_EQ(fused.indices.to_i64_vector(), pool.indices.to_i64_vector());
+      for (const auto& [got, want] : {std::pair{fused.mean, bn.mean}, std::pair{fused.var, bn.var}}) {
+        const std::vector<double> g = got.to_vector(), w = want.to_vector();
+        EXPECT_TRUE(std::isnan(g[0]));  // the NaN's channel
+        EXPECT_EQ(std::vector<double>(g.begin() + 1, g.end()), std::vector<double>(w.begin() + 1, w.end()));
+      }
+      const std::vector<double> got = fused.y.to_vector(), want = pool.values.to_vector();
+      int64_t nans = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (std::isnan(want[i])) {
+          EXPECT_TRUE(std::isnan(got[i])) << i;
+          ++nans;
+        } else {
+          EXPECT_NEAR(got[i], want[i], tol) << i;
+        }
+      }
+      EXPECT_EQ(nans, 3 * 3 * 4);  // channel 0's windows in each of its 3 images
+      EXPECT_EQ(fused.indices.to_i64_vector()[0], 0);  // a NaN window: its first element
+
+      // Backward, on the channels without the NaN.
+      const Tensor grad = Tensor::uniform(pool.values.shape(), -1, 1, 24, 0, dtype);
+      const Shape planes(shape.begin(), shape.end() - 2);
+      Shape flat = planes, flat_pooled = planes;
+      flat.push_back(7 * 9);
+      flat_pooled.push_back(3 * 4);
+      const Tensor dy = scatter_add(flat, -1, pool.indices.reshape(flat_pooled), grad.reshape(flat_pooled))
+                            .reshape(shape);
+      const BatchNormGrads ref = batch_norm_backward(dy, x, gamma, bn.mean, bn.var, 1e-5, task_axis);
+      const BatchNormGrads d =
+          batch_norm_max_pool2d_backward(grad, fused.indices, x, gamma, fused.mean, fused.var, 1e-5, task_axis);
+      const int64_t channels = task_axis ? 8 : 4;  // (task, channel) pairs
+      const std::vector<double> rx = ref.x.to_vector(), dx = d.x.to_vector();
+      const int64_t per_channel = 7 * 9;
+      for (size_t i = 0; i < dx.size(); ++i) {
+        const int64_t plane = static_cast<int64_t>(i) / per_channel;
+        const int64_t pair = task_axis ? (plane / 12) * 4 + plane % 4 : plane % 4;
+        if (pair != 0) EXPECT_NEAR(dx[i], rx[i], tol * 10) << i;
+      }
+      const std::vector<double> rg = ref.gamma.to_vector(), dg = d.gamma.to_vector();
+      const std::vector<double> rb = ref.beta.to_vector(), db = d.beta.to_vector();
+      for (int64_t c = 1; c < channels; ++c) {
+        EXPECT_NEAR(dg[static_cast<size_t>(c)], rg[static_cast<size_t>(c)], tol * 10) << c;
+        EXPECT_NEAR(db[static_cast<size_t>(c)], rb[static_cast<size_t>(c)], tol * 10) << c;
+      }
+    }
+  try {
+    batch_norm_max_pool2d(Tensor::zeros({2, 3, 4}), Tensor(), Tensor(), 1e-5, false);
+    FAIL() << "a 3-d input has no planes to pool";
+  } catch (const ShapeError& e) {
+    EXPECT_STREQ(e.what(), "batch_norm_max_pool2d: x [2, 3, 4] must be [N, C, H, W] with H, W >= 2");
+  }
+}
+
 TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {
   const Tensor a = Tensor::uniform({100}, 0, 1, 42, 0);
   const Tensor b = Tensor::uniform({50}, 0, 1, 42, 50);

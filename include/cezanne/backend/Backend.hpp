@@ -64,6 +64,17 @@ class Backend {
   virtual void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor* gamma, const Tensor& mean,
                                    const Tensor& var, double eps, Tensor& grad_x, Tensor& grad_gamma,
                                    Tensor& grad_beta) = 0;
+  // Batch norm with batch statistics, then a 2x2, stride-2 max-pool of its output, without
+  // writing the normalized tensor: x [B, N, C, H, W] contiguous; y and indices [B, N, C, H/2, W/2]
+  // as max_pool2d of batch_norm's y would give them; mean, var [B, C].
+  virtual void batch_norm_max_pool2d(const Tensor& x, const Tensor* gamma, const Tensor* beta, double eps,
+                                     Tensor& y, Tensor& indices, Tensor& mean, Tensor& var) = 0;
+  // Its first-order gradients from the pooled output's gradient grad_y [B, N, C, H/2, W/2] (the
+  // normalized output's gradient is grad_y at `indices`, zero elsewhere).
+  virtual void batch_norm_max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, const Tensor& x,
+                                              const Tensor* gamma, const Tensor& mean, const Tensor& var,
+                                              double eps, Tensor& grad_x, Tensor& grad_gamma,
+                                              Tensor& grad_beta) = 0;
   virtual void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;
   virtual void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) = 0;
   virtual void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) = 0;

@@ -74,6 +74,20 @@ struct BatchNormGrads {
 };
 BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma, const Tensor& mean,
                                    const Tensor& var, double eps, bool task_axis);
+/// batch_norm (batch statistics) followed by a 2x2, stride-2 max-pool, in one pass that never
+/// writes the normalized tensor: x [N, C, H, W] (or [T, N, C, H, W] with `task_axis`); y and
+/// indices [..., H/2, W/2] are max_pool2d(batch_norm(x).y, 2)'s values and indices, mean and var
+/// batch_norm's.
+struct BatchNormPoolResult {
+  Tensor y, indices, mean, var;
+};
+BatchNormPoolResult batch_norm_max_pool2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps,
+                                          bool task_axis);
+/// Its first-order gradients given the pooled output's gradient grad_y and the forward's indices
+/// and statistics (batch_norm_backward of grad_y scattered to the indices).
+BatchNormGrads batch_norm_max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, const Tensor& x,
+                                              const Tensor& gamma, const Tensor& mean, const Tensor& var, double eps,
+                                              bool task_axis);
 
 /// out[i][j][k] = x[i][index[i][j][k]][k] for dim = 1, etc. (index i64, same rank as x).
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);

@@ -1,12 +1,14 @@
-// Batch normalization. With batch statistics it is one op: a fused forward kernel, and a fused
-// first-order backward kernel; when the gradient itself must be differentiable (create_graph),
-// the backward is the same formula written in differentiable ops, so every order is exact.
+// Batch normalization, alone or fused with the 2x2 max-pool that follows it in Conv4. With batch
+// statistics each is one op: a fused forward kernel, and a fused first-order backward kernel;
+// when the gradient itself must be differentiable (create_graph), the backward is the same
+// formula written in differentiable ops, so every order is exact.
 #include "cezanne/autograd/ops/Normalization.hpp"
 
 #include <algorithm>
 
 #include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Node.hpp"
+#include "cezanne/autograd/ops/Indexing.hpp"
 #include "cezanne/autograd/ops/Pointwise.hpp"
 #include "cezanne/autograd/ops/Reduction.hpp"
 #include "cezanne/autograd/ops/Shape.hpp"
@@ -14,20 +16,49 @@
 
 namespace cz {
 
+namespace {
+
+// The dims batch statistics reduce over (every dim but the channel and the task axis), and the
+// statistics' shape with those dims kept as 1.
+struct StatLayout {
+  std::vector<int64_t> dims;
+  Shape shape;
+  StatLayout(const Shape& x, bool task_axis) : shape(x.size(), 1) {
+    const int64_t channel_dim = task_axis ? 2 : 1;
+    shape[static_cast<size_t>(channel_dim)] = x[static_cast<size_t>(channel_dim)];
+    if (task_axis) shape[0] = x[0];
+    for (int64_t d = 0; d < static_cast<int64_t>(x.size()); ++d)
+      if (d != channel_dim && !(task_axis && d == 0)) dims.push_back(d);
+  }
+};
+
+// Batch norm's gradients w.r.t. (x, gamma, beta) given the output gradient g, as a graph: the
+// fused kernels' formula written in differentiable ops, with the statistics recomputed from x so
+// that they carry its history. Every order is exact.
+std::vector<Var> batch_norm_grads_graph(const Var& g, const Var& x, const Var& gamma, bool want_x, bool want_gamma,
+                                        bool want_beta, const StatLayout& stats, const Shape& param_shape,
+                                        double eps) {
+  const std::vector<int64_t>& dims = stats.dims;
+  const Var mu = mean(x, dims, true);
+  const Var centered = x - mu;
+  const Var inv_std = pow(mean(centered * centered, dims, true) + eps, -0.5);
+  const Var x_hat = centered * inv_std;
+  const Var g_hat = gamma.defined() ? g * reshape(gamma, stats.shape) : g;
+  return {want_x ? inv_std * (g_hat - mean(g_hat, dims, true) - x_hat * mean(g_hat * x_hat, dims, true)) : Var(),
+          want_gamma ? reshape(sum(g * x_hat, dims, true), param_shape) : Var(),
+          want_beta ? reshape(sum(g, dims, true), param_shape) : Var()};
+}
+
+}  // namespace
+
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps, bool task_axis, RunningStats* running,
                bool training) {
   std::vector<Shape> params;
   for (const Var* p : {&gamma, &beta})
     if (p->defined()) params.push_back(p->shape());
   const Shape param_shape = batch_norm_param_shape(x.shape(), task_axis, params);
-  // Statistics over every dim but the channel (and the task axis).
-  const int64_t channel_dim = task_axis ? 2 : 1;
-  std::vector<int64_t> dims;
-  Shape stat_shape(static_cast<size_t>(x.dim()), 1);
-  stat_shape[channel_dim] = x.size(channel_dim);
-  if (task_axis) stat_shape[0] = x.size(0);
-  for (int64_t d = 0; d < x.dim(); ++d)
-    if (d != channel_dim && !(task_axis && d == 0)) dims.push_back(d);
+  const StatLayout stats(x.shape(), task_axis);
+  const Shape& stat_shape = stats.shape;
   if (running && running->mean.shape() != param_shape)
     throw ShapeError("batch_norm: running statistics " + shape_str(running->mean.shape()) + " for input " +
                      shape_str(x.shape()));
@@ -67,17 +98,37 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps, bool
           return std::vector<Var>{want_x ? Var(d.x) : Var(), want_gamma ? Var(d.gamma) : Var(),
                                   want_beta ? Var(d.beta) : Var()};
         }
-        // A graph of the gradient is wanted: the same formula in differentiable ops, with the
-        // statistics recomputed from x so that they carry its history.
-        const Var mu = mean(x, dims, true);
-        const Var centered = x - mu;
-        const Var inv_std = pow(mean(centered * centered, dims, true) + eps, -0.5);
-        const Var x_hat = centered * inv_std;
-        const Var g_hat = gamma.defined() ? g * reshape(gamma, stat_shape) : g;
-        return std::vector<Var>{
-            want_x ? inv_std * (g_hat - mean(g_hat, dims, true) - x_hat * mean(g_hat * x_hat, dims, true)) : Var(),
-            want_gamma ? reshape(sum(g * x_hat, dims, true), param_shape) : Var(),
-            want_beta ? reshape(sum(g, dims, true), param_shape) : Var()};
+        return batch_norm_grads_graph(g, x, gamma, want_x, want_gamma, want_beta, stats, param_shape, eps);
+      });
+}
+
+Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps, bool task_axis) {
+  BatchNormPoolResult r = cz::batch_norm_max_pool2d(x.data(), gamma.defined() ? gamma.data() : Tensor(),
+                                                    beta.defined() ? beta.data() : Tensor(), eps, task_axis);
+  const StatLayout stats(x.shape(), task_axis);
+  const Shape param_shape = r.mean.shape();
+  const Tensor index = r.indices, mean_b = r.mean, var_b = r.var;
+  std::vector<Var> inputs = {x, gamma.defined() ? gamma : Var(), beta.defined() ? beta : Var()};
+  return record(
+      "batch_norm_max_pool2d", std::move(r.y), std::move(inputs),
+      [=](const Var& g, const SavedContext& c) {
+        const Var& x = c.inputs[0];
+        const Var& gamma = c.inputs[1];
+        const bool want_x = x.requires_grad(), want_gamma = gamma.defined() && gamma.requires_grad(),
+                   want_beta = c.inputs[2].defined() && c.inputs[2].requires_grad();
+        if (!grad_enabled()) {  // first order: one fused kernel that reads the pooled gradient only
+          BatchNormGrads d = batch_norm_max_pool2d_backward(
+              g.data(), index, x.data(), gamma.defined() ? gamma.data() : Tensor(), mean_b, var_b, eps, task_axis);
+          return std::vector<Var>{want_x ? Var(d.x) : Var(), want_gamma ? Var(d.gamma) : Var(),
+                                  want_beta ? Var(d.beta) : Var()};
+        }
+        // As a graph: the pooled gradient scattered to the window maxima (the max-pool's
+        // derivative), then batch norm's.
+        Shape planes(x.shape().begin(), x.shape().end() - 2), pooled = planes;
+        planes.push_back(x.size(-2) * x.size(-1));
+        pooled.push_back(index.size(-2) * index.size(-1));
+        const Var dy = reshape(scatter_add(planes, -1, index.reshape(pooled), reshape(g, pooled)), x.shape());
+        return batch_norm_grads_graph(dy, x, gamma, want_x, want_gamma, want_beta, stats, param_shape, eps);
       });
 }
 

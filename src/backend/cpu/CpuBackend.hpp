@@ -1,4 +1,5 @@
-// The CPU backend: OpenMP element-wise loops, OpenBLAS GEMM, im2col convolution, batch norm.
+// The CPU backend: OpenMP element-wise loops, OpenBLAS GEMM, im2col convolution, batch norm
+// (alone or fused with the 2x2 max-pool that follows it in Conv4).
 #pragma once
 
 #include "cezanne/backend/Backend.hpp"
@@ -39,6 +40,11 @@ class CpuBackend final : public Backend {
   void batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor* gamma, const Tensor& mean,
                            const Tensor& var, double eps, Tensor& grad_x, Tensor& grad_gamma,
                            Tensor& grad_beta) override;
+  void batch_norm_max_pool2d(const Tensor& x, const Tensor* gamma, const Tensor* beta, double eps, Tensor& y,
+                             Tensor& indices, Tensor& mean, Tensor& var) override;
+  void batch_norm_max_pool2d_backward(const Tensor& grad_y, const Tensor& indices, const Tensor& x,
+                                      const Tensor* gamma, const Tensor& mean, const Tensor& var, double eps,
+                                      Tensor& grad_x, Tensor& grad_gamma, Tensor& grad_beta) override;
   void gather(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;
   void scatter_add(int64_t dim, const Tensor& index, const Tensor& src, Tensor& out) override;
   void index_select(const Tensor& x, int64_t dim, const Tensor& index, Tensor& out) override;

@@ -19,4 +19,10 @@ struct RunningStats {
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5, bool task_axis = false,
                RunningStats* running = nullptr, bool training = true);
 
+/// max_pool2d(batch_norm(x, gamma, beta, eps, task_axis), 2) with batch statistics, as one op
+/// that never materializes the normalized tensor (cz::batch_norm_max_pool2d): x [N, C, H, W] (or
+/// [T, N, C, H, W]) -> [..., H/2, W/2]. The same function with the same derivatives of every order.
+Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5,
+                          bool task_axis = false);
+
 }  // namespace cz
