@@ -74,7 +74,7 @@ add anil 200 5 "--meta-batch 8 --val-every 100 --algo anil --ways 5 --shots 1 --
 add matching 200 20 "--meta-batch 8 --val-every 100 --algo matching --ways 5 --shots 1 --queries 5"
 add siamese 200 20 "--meta-batch 8 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5"
 add mann 2000 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 1 --queries 5 --hidden 256 --lr 0.003"
-add mann5 1500 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 5 --queries 5 --hidden 256 --lr 0.003"
+add mann5 3000 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 5 --queries 5 --hidden 256 --lr 0.003"
 add set_encoder 200 5 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5"
 add fomaml20 200 20 "--meta-batch 8 --val-every 100 --algo fomaml --ways 20 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
 add anil20 800 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
