@@ -75,6 +75,9 @@ add matching 200 20 "--meta-batch 8 --val-every 100 --algo matching --ways 5 --s
 add siamese 200 20 "--meta-batch 8 --val-every 100 --algo siamese --ways 5 --shots 1 --queries 5"
 add mann 2000 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 1 --queries 5 --hidden 256 --lr 0.003"
 add mann5 3000 5 "--meta-batch 8 --val-every 250 --algo mann --ways 5 --shots 5 --queries 5 --hidden 256 --lr 0.003"
+add mannm5 1000 5 "--meta-batch 8 --val-every 250 --algo mann --memory --ways 5 --shots 5 --queries 5 --hidden 256 --lr 0.003"
+add mannm20 1500 20 "--meta-batch 8 --val-every 500 --algo mann --memory --ways 20 --shots 1 --queries 2 --hidden 256 --lr 0.003"
+add mannm 1000 5 "--meta-batch 8 --val-every 250 --algo mann --memory --ways 5 --shots 1 --queries 5 --hidden 256 --lr 0.003"
 add set_encoder 200 5 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 5 --shots 1 --queries 5"
 add fomaml20 200 20 "--meta-batch 8 --val-every 100 --algo fomaml --ways 20 --shots 1 --queries 5 --inner-lr 0.1 --test-inner-steps 3"
 add anil20 800 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
@@ -90,6 +93,6 @@ run() {
 }
 
 if [[ $# -eq 0 ]]; then
-  set -- baseline protonet maml30z maml20z2300 maml20z maml30 maml20 maml-zero maml fomaml anil matching siamese mann mann5 set_encoder fomaml20 anil20 set_encoder20
+  set -- baseline protonet maml30z maml20z2300 maml20z maml30 maml20 maml-zero maml fomaml anil matching siamese mann mann5 mannm5 mannm20 mannm set_encoder fomaml20 anil20 set_encoder20
 fi
 for name in "$@"; do run "$name"; done

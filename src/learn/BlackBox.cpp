@@ -1,6 +1,8 @@
 // MANN (LSTM over the support sequence) and the set-encoder hypernetwork.
 #include "cezanne/learn/BlackBox.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 
 #include "LearnDetail.hpp"
@@ -57,6 +59,65 @@ Tensor black_box_predict(const EpisodicLearner& learner, const nn::ParamList& th
   return logits(one).data().select(0, 0).contiguous();
 }
 
+// The external memory of a MANN (Santoro et al. 2016, least-recently-used access): S rows of
+// H per task, one read head. Each support step the controller's key k = tanh(key(h)) is written
+// to w_write = sigmoid(write_gate) * (the previous step's read weights) + (1 - sigmoid) * (the
+// least-used row, cleared first), then read back: w_read = softmax(read_scale * cos(k, rows)).
+// Usage decays by 0.95 per step and adds both weights; the least-used row is its argmin (a
+// choice, not differentiated). A query reads with its own key and does not write.
+class LruMemory {
+ public:
+  LruMemory(const nn::ParamList& p, int64_t tasks, int64_t slots, int64_t width, DType dtype, Device device)
+      : key_weight_(p[0]), key_bias_(p[1]), write_gate_(p[2]), read_scale_(p[3]), slots_(slots),
+        rows_(Tensor::zeros({tasks, slots, width}, dtype, device)),
+        read_(Tensor::zeros({tasks, 1, slots}, dtype, device)),
+        usage_(Tensor::zeros({tasks, 1, slots}, DType::f64)),
+        least_used_(Tensor::zeros({tasks, 1, slots}, DType::f64)) {
+    for (int64_t t = 0; t < tasks; ++t) least_used_.data<double>()[t * slots] = 1.0;
+  }
+
+  // One support step of the controller's output h [T, 1, H].
+  void write_and_read(const Var& h) {
+    const Var k = key(h);
+    const Var gate = sigmoid(write_gate_);
+    const Tensor least_used = on(least_used_);
+    const Var write = gate * read_ + (1.0 - gate) * Var(least_used);  // [T, 1, S]
+    const Tensor keep = affine(least_used.transpose(1, 2), -1.0, 1.0);  // [T, S, 1]
+    rows_ = rows_ * Var(keep) + matmul(transpose(write, 1, 2), k);     // [T, S, H]
+    read_ = attend(k);
+    const Tensor used = binary(BinaryOp::add, read_.data(), write.data()).to(DType::f64);
+    usage_ = binary(BinaryOp::add, affine(usage_, 0.95, 0.0), used.device().is_cpu() ? used : used.to(Device::cpu()));
+    least_used_ = Tensor::zeros(usage_.shape(), DType::f64);
+    const double* u = usage_.data<double>();
+    for (int64_t t = 0; t < usage_.size(0); ++t) {
+      const double* row = u + t * slots_;
+      least_used_.data<double>()[t * slots_ + (std::min_element(row, row + slots_) - row)] = 1.0;
+    }
+  }
+
+  // What queries h [T, Q, H] read: [T, Q, H].
+  Var read(const Var& h) const { return matmul(attend(key(h)), rows_); }
+
+ private:
+  Var key(const Var& h) const { return tanh(nn::linear(h, key_weight_, key_bias_)); }
+  // softmax over the rows of read_scale * cosine similarity: [T, B, S].
+  Var attend(const Var& k) const {
+    const Var similarity = matmul(l2_normalize(k, -1), transpose(l2_normalize(rows_, -1, kRowEps), 1, 2));
+    return softmax(read_scale_ * similarity, -1);
+  }
+  Tensor on(const Tensor& t) const {
+    const Tensor v = t.to(rows_.dtype());
+    return v.device() == rows_.data().device() ? v : v.to(rows_.data().device());
+  }
+
+  // A cleared row has norm 0; this bounds the cosine's derivative there.
+  static constexpr double kRowEps = 1e-2;
+  Var key_weight_, key_bias_, write_gate_, read_scale_;
+  int64_t slots_;
+  Var rows_, read_;
+  Tensor usage_, least_used_;
+};
+
 }  // namespace
 
 // ---- MANN
@@ -74,7 +135,12 @@ std::vector<nn::ParamSpec> Mann::specs() const {
   const int64_t d = config_.model->feature_size(), h = config_.hidden;
   const int64_t labels = config_.model->output_size();
   for (nn::ParamSpec& p : nn::lstm_cell_specs("lstm", d + labels, h)) s.push_back(p);
-  for (nn::ParamSpec& p : nn::linear_specs("head", h, labels)) s.push_back(p);
+  if (config_.memory) {
+    for (nn::ParamSpec& p : nn::linear_specs("key", h, h)) s.push_back(p);
+    s.push_back({"memory.write_gate", {1}, {nn::Init::zeros}});
+    s.push_back({"memory.read_scale", {1}, {nn::Init::constant, kReadScale}});
+  }
+  for (nn::ParamSpec& p : nn::linear_specs("head", config_.memory ? 2 * h : h, labels)) s.push_back(p);
   return s;
 }
 
@@ -97,17 +163,22 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   nn::LSTMState state{Var(on_device(Tensor::zeros({tasks, 1, h}, dtype))),
                       Var(on_device(Tensor::zeros({tasks, 1, h}, dtype)))};
   auto step = [&](const Var& x) { state = nn::lstm_cell(x, state.h, state.c, lstm[0], lstm[1], lstm[2]); };
+  std::optional<LruMemory> memory;
+  if (config_.memory) memory.emplace(part(theta, body + 3, body + 7), tasks, n + 1, h, dtype, device);
   // (e_t, y_{t-1}) for t < N, then (0, y_{N-1}).
   for (int64_t t = 0; t <= n; ++t) {
     const Var x = t < n ? slice(s, 1, t, t + 1) : Var(on_device(Tensor::zeros({tasks, 1, d}, dtype)));
     const Var y = t > 0 ? Var(hot.slice(1, t - 1, t)) : no_label;
     step(cat({x, y}, 2));  // [T, 1, D + ways]
+    if (memory) memory->write_and_read(state.h);
   }
   // Every query one step from the support state, in parallel: [T, Q, H].
   state.h = expand(state.h, {tasks, q, h});
   state.c = expand(state.c, {tasks, q, h});
   step(cat({e, Var(on_device(Tensor::zeros({tasks, q, ways}, dtype)))}, 2));
-  return first_ways(nn::linear(state.h, theta[body + 3], theta[body + 4]), config_.ways);
+  const size_t head = theta.size() - 2;
+  const Var out = memory ? cat({state.h, memory->read(state.h)}, 2) : state.h;
+  return first_ways(nn::linear(out, theta[head], theta[head + 1]), config_.ways);
 }
 
 Var Mann::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,

@@ -67,6 +67,8 @@ std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
   LearnerConfig c = config;
   if (c.zero_head && a != "maml" && a != "fomaml" && a != "anil")
     throw std::invalid_argument(a + ": zero_head (--zero-head) is for the learners with an inner loop: maml, fomaml, anil");
+  if (c.memory && a != "mann")
+    throw std::invalid_argument(a + ": memory (--memory) is for mann");
   if (a == "maml") return std::make_unique<Maml>(c, Maml::Mode::full);
   if (a == "fomaml") {
     c.first_order = true;

@@ -77,6 +77,7 @@ const std::vector<TrainOption>& train_options() {
     {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
     {"filters", "Conv4 filters per layer", &C::filters, true},
     {"hidden", "mann: LSTM hidden size", &C::hidden, true},
+    {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
     {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
     {"queries", "query examples per class (mlp: query points)", &C::queries, true},
@@ -178,6 +179,7 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
   l.zero_head = c.zero_head;
   l.matching_scale = c.matching_scale;
   l.hidden = c.hidden;
+  l.memory = c.memory;
   l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise
                           : c.meta_reg == "information" ? learn::MetaRegularization::information
                                                         : learn::MetaRegularization::none;

@@ -19,13 +19,27 @@ namespace cz::learn {
 namespace {
 
 LearnerConfig config(const std::string& algorithm, std::shared_ptr<const nn::Model> model,
-                     int64_t ways, int64_t hidden = 16) {
+                     int64_t ways, int64_t hidden = 16, bool memory = false) {
   LearnerConfig c;
   c.algorithm = algorithm;
   c.model = std::move(model);
   c.ways = ways;
   c.hidden = hidden;
+  c.memory = memory;
   return c;
+}
+
+// The black-box learners under test: MANN with and without its external memory, the set encoder.
+struct Kind {
+  const char* algorithm;
+  bool memory;
+  std::string label() const { return std::string(algorithm) + (memory ? " with memory" : ""); }
+};
+const Kind kKinds[] = {{"mann", false}, {"mann", true}, {"set_encoder", false}};
+
+std::unique_ptr<EpisodicLearner> make(const Kind& k, std::shared_ptr<const nn::Model> model, int64_t ways,
+                                      int64_t hidden) {
+  return make_learner(config(k.algorithm, std::move(model), ways, hidden, k.memory));
 }
 
 TEST(BlackBox, RegisteredWithTheirParameters) {
@@ -44,6 +58,18 @@ TEST(BlackBox, RegisteredWithTheirParameters) {
   EXPECT_EQ(m[5].name, "head.weight");
   EXPECT_EQ(m[5].shape, (Shape{2, 5}));
   EXPECT_EQ(m[6].shape, (Shape{2}));
+  const std::vector<nn::ParamSpec> mm = make_learner(config("mann", mlp, 2, 5, true))->specs();
+  ASSERT_EQ(mm.size(), 11u);
+  EXPECT_EQ(mm[5].name, "key.weight");
+  EXPECT_EQ(mm[5].shape, (Shape{5, 5}));
+  EXPECT_EQ(mm[6].shape, (Shape{5}));
+  EXPECT_EQ(mm[7].name, "memory.write_gate");
+  EXPECT_EQ(mm[7].shape, (Shape{1}));
+  EXPECT_EQ(mm[8].name, "memory.read_scale");
+  EXPECT_EQ(mm[8].init.kind, nn::Init::constant);
+  EXPECT_EQ(mm[8].init.a, 10.0);
+  EXPECT_EQ(mm[9].name, "head.weight");
+  EXPECT_EQ(mm[9].shape, (Shape{2, 10}));  // reads [h ; r]
   const auto enc = make_learner(config("set_encoder", mlp, 2));
   EXPECT_EQ(enc->name(), "set_encoder");
   const std::vector<nn::ParamSpec> s = enc->specs();
@@ -103,8 +129,10 @@ TEST(SetEncoder, LogitsAreAClassifierBuiltFromClassSummaries) {
 // MANN: the queries branch off the support state in parallel (a query's logits do not depend
 // on the other queries), and every support label is read, the last one included.
 TEST(Mann, QueriesAreIndependentAndEveryLabelIsRead) {
+  for (const bool memory : {false, true}) {
+  SCOPED_TRACE(memory ? "with memory" : "LSTM only");
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 4, 2});
-  Mann learner(config("mann", mlp, 2, 6));
+  Mann learner(config("mann", mlp, 2, 6, memory));
   nn::Params params(learner.specs(), DType::f64);
   params.initialize(7);
   const Tensor support = Tensor::uniform({4, 2}, -1, 1, 8, 0, DType::f64);
@@ -119,6 +147,7 @@ TEST(Mann, QueriesAreIndependentAndEveryLabelIsRead) {
   const Tensor flipped =
       learner.predict(params.list(), support, Tensor::from_i64({0, 1, 1, 1}, {4}), query);
   EXPECT_GT(std::abs(flipped.at({0, 0}) - all.at({0, 0})), 1e-9);
+  }
 }
 
 void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
@@ -146,8 +175,10 @@ void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& ba
 TEST(BlackBox, GradientsEqualFiniteDifferences) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
   const data::EpisodeBatch batch = testing::vector_batch(2, 3, 4, 1, DType::f64);
-  for (const char* algorithm : {"mann", "set_encoder"})
-    check_gradient(*make_learner(config(algorithm, mlp, 3, 5)), batch);
+  for (const Kind& k : kKinds) {
+    SCOPED_TRACE(k.label());
+    check_gradient(*make(k, mlp, 3, 5), batch);
+  }
 }
 
 TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
@@ -155,8 +186,8 @@ TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
   data::EpisodeBatch b = testing::vector_batch(3, 3, 4, 2, DType::f64);
   b.support_labels = Tensor::from_i64({0, 1, 2, 0, 1, 2, 2, 1, 0, 0, 1, 1, 2, 0, 1, 0, 2, 2},
                                       {3, 6});  // mixed orders, per task
-  for (const char* algorithm : {"mann", "set_encoder"}) {
-    const auto learner = make_learner(config(algorithm, mlp, 3, 8));
+  for (const Kind& k : kKinds) {
+    const auto learner = make(k, mlp, 3, 8);
     nn::Params params(learner->specs(), DType::f64);
     params.initialize(5);
     double mean = 0;
@@ -167,19 +198,19 @@ TEST(BlackBox, BatchedTasksEqualOneTaskAtATime) {
                                         b.support_labels.select(0, t), b.query.select(0, t));
       EXPECT_EQ(p.shape(), (Shape{9, 3}));
     }
-    EXPECT_NEAR(learner->meta_loss(params.list(), b).item(), mean, 1e-12) << algorithm;
+    EXPECT_NEAR(learner->meta_loss(params.list(), b).item(), mean, 1e-12) << k.label();
   }
 }
 
 TEST(BlackBox, LossFallsOnAFixedProblem) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 32, 16, 3});
   const data::EpisodeBatch batch = testing::vector_batch(4, 3, 2, 9, DType::f32);
-  for (const char* algorithm : {"mann", "set_encoder"}) {
-    const auto learner = make_learner(config(algorithm, mlp, 3, 32));
+  for (const Kind& k : kKinds) {
+    const auto learner = make(k, mlp, 3, 32);
     const auto [first, last] = testing::train_on(*learner, batch, 8, 0.01, 80);
     EXPECT_LT(last.loss, 0.5 * first.loss)
-        << algorithm << ": " << first.loss << " -> " << last.loss;
-    EXPECT_GE(last.accuracy, 0.9) << algorithm;
+        << k.label() << ": " << first.loss << " -> " << last.loss;
+    EXPECT_GE(last.accuracy, 0.9) << k.label();
   }
 }
 
@@ -188,9 +219,10 @@ TEST(BlackBox, LossFallsOnAFixedProblem) {
 // reads labels 3 and 4), and refuses more ways than the model's head has.
 TEST(BlackBox, FewerWaysThanTheModelUseTheFirstLabels) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{2, 6, 5});
-  for (const char* algorithm : {"mann", "set_encoder"}) {
-    const auto wide = make_learner(config(algorithm, mlp, 5, 4));
-    const auto narrow = make_learner(config(algorithm, mlp, 3, 4));
+  for (const Kind& k : kKinds) {
+    const char* algorithm = k.algorithm;
+    const auto wide = make(k, mlp, 5, 4);
+    const auto narrow = make(k, mlp, 3, 4);
     ASSERT_EQ(wide->specs().size(), narrow->specs().size());
     nn::Params params(wide->specs(), DType::f64);
     params.initialize(8);
@@ -200,7 +232,7 @@ TEST(BlackBox, FewerWaysThanTheModelUseTheFirstLabels) {
     const Tensor all = wide->predict(params.list(), support, labels, query);
     const Tensor first = narrow->predict(params.list(), support, labels, query);
     ASSERT_EQ(first.shape(), (Shape{3, 3}));
-    EXPECT_LT(max_abs_diff(first, all.slice(1, 0, 3).contiguous()), 1e-14) << algorithm;
+    EXPECT_LT(max_abs_diff(first, all.slice(1, 0, 3).contiguous()), 1e-14) << k.label();
     testing::expect_invalid_argument([&] { make_learner(config(algorithm, mlp, 6, 4)); },
                                      std::string(algorithm) +
                                          ": 6 ways but the model's head has 5 outputs");
@@ -226,6 +258,9 @@ TEST(BlackBox, BadInputGivesClearErrors) {
   }
   c.loss = Loss::cross_entropy;
   c.algorithm = "set_encoder";
+  c.memory = true;
+  testing::expect_invalid_argument([&] { make_learner(c); }, "set_encoder: memory (--memory) is for mann");
+  c.memory = false;
   const auto learner = make_learner(c);
   nn::Params params(learner->specs());
   data::EpisodeBatch b;

@@ -19,9 +19,19 @@ namespace cz::learn {
 /// after the support sequence — the queries branch off in parallel (state [T, Q, H]), so a
 /// query's logits do not depend on the other queries or their order. logits = head(h_q).
 /// All tasks of a rank run on the task axis at once (state [T, B, H]).
+/// With config.memory the LSTM is the controller of an external memory (Santoro et al. 2016):
+/// theta gains "key.weight" [H, H], "key.bias" [H], "memory.write_gate" [1] (0) and
+/// "memory.read_scale" [1] (kReadScale) after the LSTM, and the head reads [h ; r], so
+/// "head.weight" is [W, 2H]. The memory has one row of H per support step (N + 1), starts empty,
+/// and each support step writes the controller's key k = tanh(key(h)) with least-recently-used
+/// access and reads it back by cosine similarity; a query reads r with its own key, without
+/// writing. The rows are per episode, so the memory holds any number of examples.
 class Mann final : public EpisodicLearner {
  public:
   explicit Mann(LearnerConfig config);
+
+  /// The initial sharpness of the memory's cosine attention.
+  static constexpr double kReadScale = 10.0;
 
   std::string name() const override { return "mann"; }
   std::vector<nn::ParamSpec> specs() const override;

@@ -64,6 +64,9 @@ struct LearnerConfig {
   double matching_scale = 10.0;
   /// mann: hidden size of the LSTM.
   int64_t hidden = 128;
+  /// mann: give the LSTM controller an external memory (Santoro et al. 2016): content-based
+  /// reads, least-recently-used writes (see Mann).
+  bool memory = false;
   /// MAML family, mann, set_encoder: see MetaRegularization. weight_noise draws the noise of
   /// parameter i from Tensor::normal(shape, 0, meta_reg_scale, mix_key({meta_reg_seed,
   /// batch.step, i})), so meta_loss stays a pure function of (theta, batch, config): the trainer

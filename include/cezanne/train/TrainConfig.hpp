@@ -23,6 +23,7 @@ struct TrainConfig {
   std::string model = "conv4";  ///< conv4 (images from --store) or mlp (sinusoid regression)
   int64_t filters = 64;
   int64_t hidden = 128;
+  bool memory = false;
   int64_t ways = 5, shots = 1, queries = 15;
   int64_t meta_batch = 8;
   int64_t inner_steps = 1, test_inner_steps = 0;
