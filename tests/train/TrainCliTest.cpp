@@ -174,6 +174,16 @@ TEST_F(TrainBadInput, UnknownMetaRegularizedParameters) {
   EXPECT_FALSE(fs::exists(run));
 }
 
+TEST_F(TrainBadInput, LearnerOptionOfAnotherAlgorithm) {
+  const fs::path run = dir("run");
+  expect_refused(small_run(store(), run) + " --memory", 2, "cezanne train: --memory: for --algo mann, got 'maml'");
+  std::string protonet = small_run(store(), run);
+  protonet.replace(protonet.find("maml"), 4, "protonet");
+  expect_refused(protonet + " --zero-head", 2,
+                 "cezanne train: --zero-head: for --algo maml, fomaml or anil, got 'protonet'");
+  EXPECT_FALSE(fs::exists(run));
+}
+
 TEST_F(TrainBadInput, MissingStore) {
   const fs::path run = dir("run");
   const SpawnResult r = cezanne(small_run(root_->path / "nostore", run));
