@@ -72,7 +72,7 @@ Settings settings_from(const po::variables_map& vm) {
                      s.algo + "'");
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
-  if (s.model == "mlp" && s.algo != "maml" && s.algo != "fomaml" && s.algo != "anil")
+  if (s.model == "mlp" && !learn::has_inner_loop(s.algo))
     throw UsageError(
         "--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo +
         "'");

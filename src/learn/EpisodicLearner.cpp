@@ -62,10 +62,14 @@ const std::vector<std::string>& learner_names() {
   return names;
 }
 
+bool has_inner_loop(const std::string& algorithm) {
+  return algorithm == "maml" || algorithm == "fomaml" || algorithm == "anil";
+}
+
 std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
   const std::string& a = config.algorithm;
   LearnerConfig c = config;
-  if (c.zero_head && a != "maml" && a != "fomaml" && a != "anil")
+  if (c.zero_head && !has_inner_loop(a))
     throw std::invalid_argument(a + ": zero_head (--zero-head) is for the learners with an inner loop: maml, fomaml, anil");
   if (c.memory && a != "mann")
     throw std::invalid_argument(a + ": memory (--memory) is for mann");

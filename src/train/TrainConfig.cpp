@@ -167,7 +167,7 @@ void validate(const TrainConfig& c) {
     fail("meta-reg-params", "all, body or head, got '" + c.meta_reg_params + "'");
   if (c.ways < 1 || c.shots < 1 || c.queries < 1)
     fail("ways", "--ways, --shots and --queries must be >= 1");
-  if (c.zero_head && c.algo != "maml" && c.algo != "fomaml" && c.algo != "anil")
+  if (c.zero_head && !learn::has_inner_loop(c.algo))
     fail("zero-head", "for --algo maml, fomaml or anil, got '" + c.algo + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
 }
