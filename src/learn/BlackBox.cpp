@@ -71,28 +71,19 @@ class LruMemory {
       : key_weight_(p[0]), key_bias_(p[1]), write_gate_(p[2]), read_scale_(p[3]), slots_(slots),
         rows_(Tensor::zeros({tasks, slots, width}, dtype, device)),
         read_(Tensor::zeros({tasks, 1, slots}, dtype, device)),
-        usage_(Tensor::zeros({tasks, 1, slots}, DType::f64)),
-        least_used_(Tensor::zeros({tasks, 1, slots}, DType::f64)) {
-    for (int64_t t = 0; t < tasks; ++t) least_used_.data<double>()[t * slots] = 1.0;
-  }
+        usage_(Tensor::zeros({tasks, 1, slots}, DType::f64)) {}
 
   // One support step of the controller's output h [T, 1, H].
   void write_and_read(const Var& h) {
     const Var k = key(h);
     const Var gate = sigmoid(write_gate_);
-    const Tensor least_used = on(least_used_);
+    const Tensor least_used = least_used_rows();
     const Var write = gate * read_ + (1.0 - gate) * Var(least_used);  // [T, 1, S]
     const Tensor keep = affine(least_used.transpose(1, 2), -1.0, 1.0);  // [T, S, 1]
     rows_ = rows_ * Var(keep) + matmul(transpose(write, 1, 2), k);     // [T, S, H]
     read_ = attend(k);
     const Tensor used = binary(BinaryOp::add, read_.data(), write.data()).to(DType::f64);
     usage_ = binary(BinaryOp::add, affine(usage_, 0.95, 0.0), used.device().is_cpu() ? used : used.to(Device::cpu()));
-    least_used_ = Tensor::zeros(usage_.shape(), DType::f64);
-    const double* u = usage_.data<double>();
-    for (int64_t t = 0; t < usage_.size(0); ++t) {
-      const double* row = u + t * slots_;
-      least_used_.data<double>()[t * slots_ + (std::min_element(row, row + slots_) - row)] = 1.0;
-    }
   }
 
   // What queries h [T, Q, H] read: [T, Q, H].
@@ -105,9 +96,17 @@ class LruMemory {
     const Var similarity = matmul(l2_normalize(k, -1), transpose(l2_normalize(rows_, -1, kRowEps), 1, 2));
     return softmax(read_scale_ * similarity, -1);
   }
-  Tensor on(const Tensor& t) const {
-    const Tensor v = t.to(rows_.dtype());
-    return v.device() == rows_.data().device() ? v : v.to(rows_.data().device());
+  // One-hot of each task's least-used row [T, 1, S] (the first one on ties: row 0 before any
+  // write), in the rows' dtype and device.
+  Tensor least_used_rows() const {
+    Tensor hot = Tensor::zeros(usage_.shape(), DType::f64);
+    const double* u = usage_.data<double>();
+    for (int64_t t = 0; t < usage_.size(0); ++t) {
+      const double* row = u + t * slots_;
+      hot.data<double>()[t * slots_ + (std::min_element(row, row + slots_) - row)] = 1.0;
+    }
+    hot = hot.to(rows_.dtype());
+    return hot.device() == rows_.data().device() ? hot : hot.to(rows_.data().device());
   }
 
   // A cleared row has norm 0; this bounds the cosine's derivative there.
@@ -115,7 +114,7 @@ class LruMemory {
   Var key_weight_, key_bias_, write_gate_, read_scale_;
   int64_t slots_;
   Var rows_, read_;
-  Tensor usage_, least_used_;
+  Tensor usage_;  // on the CPU, f64: it only chooses the least-used row
 };
 
 }  // namespace
