@@ -30,7 +30,7 @@ namespace {
 // of 32 classes of 20 images 28x28x1, random bytes.
 fs::path write_synthetic_store(const fs::path& dir) {
   constexpr int kDomains = 50, kClassesPerDomain = 32, kExamples = 20, kSide = 28;
-  data::StoreWriter writer(dir, {kSide, kSide, 1}, {"synthetic", "cezanne bench sampler", ""});
+  data::StoreWriter writer(dir, {kSide, kSide, 1}, {"synthetic", "cezanne bench sampler", "", ""});
   std::vector<uint8_t> bytes(static_cast<size_t>(kExamples) * kSide * kSide);
   CounterRng rng(mix_key({0xbe4c5a3bull}));
   for (int d = 0; d < kDomains; ++d) {

@@ -65,8 +65,9 @@ void add_common(po::options_description& options, const char* split_default_help
       "val-fraction", po::value<double>()->default_value(0.2, "0.2")->value_name("F"),
       "fraction of split units held out for val")(
       "test-fraction", po::value<double>()->default_value(0.2, "0.2")->value_name("F"),
-      "fraction of split units held out for test")(
-      "split-by", po::value<std::string>()->value_name("domain|class"), split_default_help)(
+      "fraction of split units held out for test (1: every class, e.g. a folder to evaluate a "
+      "trained model on)")("split-by", po::value<std::string>()->value_name("domain|class"),
+                           split_default_help)(
       "seed", po::value<uint64_t>()->default_value(0)->value_name("N"),
       "seed of the split assignment");
 }
@@ -80,9 +81,15 @@ data::StoreWriterOptions writer_options(const po::variables_map& vm) {
 }
 
 data::SplitFractions fractions(const po::variables_map& vm) {
-  const double val = vm["val-fraction"].as<double>(), test = vm["test-fraction"].as<double>();
-  if (!(val >= 0 && val < 1 && test >= 0 && test < 1 && val + test < 1)) {
-    throw UsageError("--val-fraction and --test-fraction must be in [0, 1) and sum to less than 1");
+  double val = vm["val-fraction"].as<double>(), test = vm["test-fraction"].as<double>();
+  // A fraction of 1 puts every class in that split; the other one's default then means 0.
+  if (test == 1 && vm["val-fraction"].defaulted()) val = 0;
+  if (val == 1 && vm["test-fraction"].defaulted()) test = 0;
+  const bool whole = data::whole_split({.val = val, .test = test}).has_value();
+  if (!whole && !(val >= 0 && val < 1 && test >= 0 && test < 1 && val + test < 1)) {
+    throw UsageError(
+        "--val-fraction and --test-fraction must be in [0, 1) and sum to less than 1, or one of "
+        "them 1 (every class in that split) and the other 0");
   }
   return {.val = val, .test = test, .seed = vm["seed"].as<uint64_t>()};
 }
@@ -127,7 +134,7 @@ int run_prepare_idx(int argc, char** argv) {
   const std::string out = vm["out"].as<std::string>();
   const data::Provenance provenance{
       "idx: images " + idx.images.string() + ", labels " + idx.labels.string(),
-      command_line(argc, argv), code_version()};
+      command_line(argc, argv), code_version(), ""};
   report(out, data::prepare_idx(out, idx, provenance, writer_options(vm)));
   return 0;
 }
@@ -167,7 +174,7 @@ int run_prepare_images(int argc, char** argv) {
   images.fractions = fractions(vm);
   const std::string out = vm["out"].as<std::string>();
   const data::Provenance provenance{"images (" + layout + "): " + images.root.string(),
-                                    command_line(argc, argv), code_version()};
+                                    command_line(argc, argv), code_version(), ""};
   report(out, data::prepare_images(out, images, provenance, writer_options(vm)));
   return 0;
 }
@@ -214,7 +221,7 @@ int run_prepare_glyphs(int argc, char** argv) {
   glyphs.seed = vm["seed"].as<uint64_t>();
   const std::string out = vm["out"].as<std::string>();
   const data::Provenance provenance{"glyphs: " + glyphs.font_dir.string(), command_line(argc, argv),
-                                    code_version()};
+                                    code_version(), ""};
   const data::GlyphStats stats = data::prepare_glyphs(out, glyphs, provenance);
   std::cout << "wrote " << out << ": " << stats.scripts << " writing systems, " << stats.characters
             << " classes, " << stats.examples << " examples in " << stats.seconds << " s\n";

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,5 +41,10 @@ Distortion sample_distortion(CounterRng& rng);
 /// Warps a canvas (side `canvas_side` px, row-major, top row first, float ink in [0, 255]) by the elastic field of `d`, then
 /// area-averages it kOversample times down into `out` (side canvas / kOversample).
 void warp_and_downsample(const std::vector<float>& canvas, int canvas_side, const Distortion& d, uint8_t* out);
+
+/// What a glyph store is made from, for Provenance::inputs, one item per line: "renderer
+/// FreeType X.Y.Z", "package NAME VERSION" for each Debian package owning a font (from
+/// dpkg-query; "package unknown (...)" where it cannot say), "font FILE BYTES" for each font.
+std::string glyph_inputs(const std::vector<std::filesystem::path>& fonts);
 
 }  // namespace cz::data::detail

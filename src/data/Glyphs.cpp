@@ -20,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -515,6 +516,11 @@ GlyphStats prepare_glyphs(const std::filesystem::path& out, const GlyphOptions& 
 
   const std::vector<Script> scripts = discover_scripts(options);
   if (scripts.empty()) throw StoreError("glyphs: no writing system found in " + options.font_dir.string());
+  if (prov.inputs.empty()) {
+    std::set<std::filesystem::path> fonts;
+    for (const Script& script : scripts) fonts.insert(script.fonts.begin(), script.fonts.end());
+    writer.record_inputs(detail::glyph_inputs({fonts.begin(), fonts.end()}));
+  }
   const std::vector<Split> splits =
       assign_splits(static_cast<int64_t>(scripts.size()), SplitFractions{options.val_fraction, options.test_fraction, options.seed});
 

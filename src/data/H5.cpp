@@ -182,20 +182,21 @@ void write_attr_scalar(hid_t obj, const std::string& name, hid_t stored, hid_t m
                        const void* value, const std::string& file) {
   const std::string object = "attribute '" + name + "'";
   Hid space(CZ_CHECK_H5(H5Screate(H5S_SCALAR), file, object), H5Sclose);
-  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT),
-                       file, object),
+  Hid attr(CZ_CHECK_H5(H5Acreate2(obj, name.c_str(), stored, space, H5P_DEFAULT, H5P_DEFAULT), file,
+                       object),
            H5Aclose);
   CZ_CHECK_H5(H5Awrite(attr, memory, value), file, object);
 }
 
-void read_attr_integer(hid_t obj, const std::string& name, hid_t memory, void* value,
-                       const std::string& file) {
+void read_attr_number(hid_t obj, const std::string& name, H5T_class_t cls, hid_t memory,
+                      void* value, const std::string& file) {
   const std::string object = "attribute '" + name + "'";
   if (H5Aexists(obj, name.c_str()) <= 0) throw StoreError(file + ": missing " + object);
   Hid attr(CZ_CHECK_H5(H5Aopen(obj, name.c_str(), H5P_DEFAULT), file, object), H5Aclose);
   Hid type(CZ_CHECK_H5(H5Aget_type(attr), file, object), H5Tclose);
-  if (H5Tget_class(type) != H5T_INTEGER)
-    throw StoreError(file + ": " + object + ": not an integer");
+  if (H5Tget_class(type) != cls)
+    throw StoreError(file + ": " + object +
+                     (cls == H5T_INTEGER ? ": not an integer" : ": not a float"));
   CZ_CHECK_H5(H5Aread(attr, memory, value), file, object);
 }
 
@@ -210,6 +211,10 @@ void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value,
   write_attr_scalar(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, file);
 }
 
+void write_attr_double(hid_t obj, const std::string& name, double value, const std::string& file) {
+  write_attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, file);
+}
+
 bool has_attr(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
 
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file) {
@@ -222,13 +227,19 @@ std::string read_attr_string(hid_t obj, const std::string& name, const std::stri
 
 int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& file) {
   int64_t value = 0;
-  read_attr_integer(obj, name, H5T_NATIVE_INT64, &value, file);
+  read_attr_number(obj, name, H5T_INTEGER, H5T_NATIVE_INT64, &value, file);
   return value;
 }
 
 uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file) {
   uint64_t value = 0;
-  read_attr_integer(obj, name, H5T_NATIVE_UINT64, &value, file);
+  read_attr_number(obj, name, H5T_INTEGER, H5T_NATIVE_UINT64, &value, file);
+  return value;
+}
+
+double read_attr_double(hid_t obj, const std::string& name, const std::string& file) {
+  double value = 0;
+  read_attr_number(obj, name, H5T_FLOAT, H5T_NATIVE_DOUBLE, &value, file);
   return value;
 }
 

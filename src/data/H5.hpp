@@ -131,10 +131,12 @@ void write_attr_string(hid_t obj, const std::string& name, const std::string& va
                        const std::string& file);
 void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const std::string& file);
 void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value, const std::string& file);
+void write_attr_double(hid_t obj, const std::string& name, double value, const std::string& file);
 bool has_attr(hid_t obj, const std::string& name);
 std::string read_attr_string(hid_t obj, const std::string& name, const std::string& file);
 int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& file);
 uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file);
+double read_attr_double(hid_t obj, const std::string& name, const std::string& file);
 
 /// A chunked dataset with Fletcher32 (and gzip when `compression` > 0). `chunk` has the rank of
 /// `dims`; a zero-length axis 0 is made extendible so the chunk stays legal.

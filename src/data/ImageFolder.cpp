@@ -95,7 +95,8 @@ ImportStats prepare_images(const fs::path& out, const ImageFolderOptions& option
   std::vector<Split> domain_splits(domains.size(), Split::train);
   std::vector<Split> class_splits;
   if (options.split_by == SplitBy::domain) {
-    if (domains.size() < 2 && (options.fractions.val > 0 || options.fractions.test > 0)) {
+    if (domains.size() < 2 && !whole_split(options.fractions) &&
+        (options.fractions.val > 0 || options.fractions.test > 0)) {
       throw StoreError(root + ": --split-by domain needs several domains, found " +
                        std::to_string(domains.size()) + " (use --split-by class)");
     }

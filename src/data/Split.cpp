@@ -1,6 +1,7 @@
 // Split names and the seeded split assignment used by every importer.
 #include "cezanne/data/Split.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -36,11 +37,21 @@ SplitBy parse_split_by(const std::string& name) {
   throw StoreError("unknown --split-by '" + name + "' (expected domain or class)");
 }
 
+std::optional<Split> whole_split(const SplitFractions& fractions) {
+  if (fractions.val == 1 && fractions.test == 0) return Split::val;
+  if (fractions.test == 1 && fractions.val == 0) return Split::test;
+  return std::nullopt;
+}
+
 std::vector<Split> assign_splits(int64_t n, const SplitFractions& fractions) {
   const double val = fractions.val, test = fractions.test;
+  if (const auto whole = whole_split(fractions))
+    return std::vector<Split>(static_cast<size_t>(std::max<int64_t>(n, 0)), *whole);
   if (!(val >= 0 && val < 1) || !(test >= 0 && test < 1) || val + test >= 1) {
-    throw StoreError("split fractions must be in [0, 1) and sum to less than 1 (val " +
-                     std::to_string(val) + ", test " + std::to_string(test) + ")");
+    throw StoreError(
+        "split fractions must be in [0, 1) and sum to less than 1, or one of them 1 and the "
+        "other 0 (val " +
+        std::to_string(val) + ", test " + std::to_string(test) + ")");
   }
   if (n <= 0) return {};
   int64_t n_val = std::llround(static_cast<double>(n) * val);

@@ -8,6 +8,7 @@
 
 #include "H5.hpp"
 #include "LruCache.hpp"
+#include "Sha256.hpp"
 #include "cezanne/data/StoreError.hpp"
 
 namespace cz::data {
@@ -94,6 +95,14 @@ void Store::Impl::read_manifest() {
   metadata.provenance.command = detail::read_attr_string(f, "command", file);
   metadata.provenance.code_version = detail::read_attr_string(f, "code_version", file);
   metadata.created = detail::read_attr_string(f, "created", file);
+  if (detail::has_attr(f, "inputs"))
+    metadata.provenance.inputs = detail::read_attr_string(f, "inputs", file);
+  if (detail::has_attr(f, "examples_sha256"))
+    metadata.examples_sha256 = detail::read_attr_string(f, "examples_sha256", file);
+  if (detail::has_attr(f, "pixel_mean") && detail::has_attr(f, "border_mean")) {
+    metadata.ink = InkStats{detail::read_attr_double(f, "pixel_mean", file),
+                            detail::read_attr_double(f, "border_mean", file)};
+  }
   metadata.split_by =
       detail::has_attr(f, "split_by") ? detail::read_attr_string(f, "split_by", file) : "";
   metadata.compression = detail::has_attr(f, "compression")
@@ -411,6 +420,7 @@ int64_t Store::verify() const {
       detail::read_vector<int64_t>(f, name, -1, manifest);
       ++datasets;
     }
+    detail::Sha256 examples_hash;  // shards hold the classes in order
     for (size_t k = 0; k < s.shards.size(); ++k) {
       const ShardInfo& shard = s.shards[k];
       const std::string file = (s.dir / shard.name).string();
@@ -425,9 +435,19 @@ int64_t Store::verify() const {
                                           s.shape.channels));
         s.read_examples(examples, start, info.num_examples, buffer.data(), file,
                         "class " + std::to_string(c) + " '" + info.name + "'");
+        examples_hash.update(buffer.data(), buffer.size());
         start += info.num_examples;
       }
       datasets += 2;
+    }
+    const std::string& recorded = s.metadata.examples_sha256;
+    if (!recorded.empty()) {
+      const std::string actual = examples_hash.hex();
+      if (actual != recorded) {
+        throw StoreError(manifest + ": the shards' examples hash to " + actual.substr(0, 12) +
+                         "..., not the examples_sha256 " + recorded.substr(0, 12) +
+                         "... recorded (a shard of another store?)");
+      }
     }
     return datasets;
   });

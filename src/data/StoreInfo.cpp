@@ -101,6 +101,21 @@ std::string json_string(const std::string& text) {
   return out + "\"";
 }
 
+/// The first lines of Provenance::inputs, indented under "built from"; the rest counted.
+std::string inputs_summary(const std::string& inputs) {
+  if (inputs.empty()) return "";
+  constexpr int kShown = 4;
+  std::istringstream in(inputs);
+  std::string out = "built from", item;
+  int lines = 0;
+  while (std::getline(in, item)) {
+    if (++lines <= kShown) out += (lines == 1 ? " " : "\n           ") + item;
+  }
+  if (lines > kShown)
+    out += "\n           ... " + std::to_string(lines - kShown) + " more (info --json: inputs)";
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string format_summary(const StoreSummary& s, const VerifyResult* verify) {
@@ -115,6 +130,16 @@ std::string format_summary(const StoreSummary& s, const VerifyResult* verify) {
       << "\n";
   out << "examples   uint8 [H, W, C] = [" << s.shape.height << ", " << s.shape.width << ", "
       << s.shape.channels << "]\n";
+  const StoreMetadata& m = s.metadata;
+  out << "sha256     " << (m.examples_sha256.empty() ? "not recorded" : m.examples_sha256)
+      << " (the examples, in class order)\n";
+  if (m.ink) {
+    std::snprintf(line, sizeof line,
+                  "ink        pixel mean %.3f, border mean %.3f (fractions of 255)\n",
+                  m.ink->pixel_mean, m.ink->border_mean);
+    out << line;
+  }
+  out << inputs_summary(m.provenance.inputs);
   out << "\n";
   std::snprintf(line, sizeof line, "%-8s %10s %10s %12s\n", "split", "domains", "classes",
                 "examples");
@@ -174,6 +199,16 @@ std::string summary_json(const std::optional<StoreSummary>& summary, const Verif
     out << json_string(s.metadata.created);
     key("code_version");
     out << json_string(s.metadata.provenance.code_version);
+    key("inputs");
+    out << json_string(s.metadata.provenance.inputs);
+    key("examples_sha256");
+    out << json_string(s.metadata.examples_sha256);
+    if (s.metadata.ink) {
+      key("pixel_mean");
+      out << s.metadata.ink->pixel_mean;
+      key("border_mean");
+      out << s.metadata.ink->border_mean;
+    }
     key("shape");
     out << "[" << s.shape.height << ", " << s.shape.width << ", " << s.shape.channels << "]";
     key("dtype");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "H5.hpp"
+#include "Sha256.hpp"
 #include "cezanne/data/StoreError.hpp"
 
 namespace cz::data {
@@ -69,6 +70,10 @@ struct StoreWriter::Impl {
   std::vector<std::string> shard_names;
   std::vector<int64_t> shard_first_class, shard_num_classes, shard_num_examples, shard_bytes;
 
+  // Over every example added, in class order: the content hash and the pixel sums of InkStats.
+  detail::Sha256 examples_hash;
+  uint64_t pixel_sum = 0, border_sum = 0, pixel_count = 0, border_count = 0;
+
   // The shard being filled.
   std::vector<uint8_t> buffer;
   std::vector<int64_t> buffer_counts;
@@ -76,7 +81,31 @@ struct StoreWriter::Impl {
 
   void flush_shard();
   void write_manifest();
+  void add_to_stats(const uint8_t* examples, int64_t count);
 };
+
+void StoreWriter::Impl::add_to_stats(const uint8_t* examples, int64_t count) {
+  examples_hash.update(examples, static_cast<size_t>(count * example_bytes));
+  const int64_t h = shape.height, w = shape.width, c = shape.channels;
+  for (int64_t e = 0; e < count; ++e) {
+    const uint8_t* image = examples + e * example_bytes;
+    for (int64_t y = 0; y < h; ++y) {
+      const uint8_t* row = image + y * w * c;
+      uint64_t row_sum = 0, ring_sum = 0;
+      for (int64_t i = 0; i < w * c; ++i) row_sum += row[i];
+      if (y == 0 || y == h - 1) {
+        ring_sum = row_sum;
+        border_count += static_cast<uint64_t>(w * c);
+      } else {
+        for (int64_t k = 0; k < c; ++k) ring_sum += row[k] + (w > 1 ? row[(w - 1) * c + k] : 0);
+        border_count += static_cast<uint64_t>((w > 1 ? 2 : 1) * c);
+      }
+      pixel_sum += row_sum;
+      border_sum += ring_sum;
+    }
+  }
+  pixel_count += static_cast<uint64_t>(count * example_bytes);
+}
 
 void StoreWriter::Impl::flush_shard() {
   if (buffer_counts.empty()) return;
@@ -135,6 +164,14 @@ void StoreWriter::Impl::write_manifest() {
     detail::write_attr_string(f, "command", provenance.command, file);
     detail::write_attr_string(f, "created", iso_now(), file);
     detail::write_attr_string(f, "code_version", provenance.code_version, file);
+    detail::write_attr_string(f, "inputs", provenance.inputs, file);
+    detail::write_attr_string(f, "examples_sha256", examples_hash.hex(), file);
+    detail::write_attr_double(
+        f, "pixel_mean",
+        static_cast<double>(pixel_sum) / (255.0 * static_cast<double>(pixel_count)), file);
+    detail::write_attr_double(
+        f, "border_mean",
+        static_cast<double>(border_sum) / (255.0 * static_cast<double>(border_count)), file);
     detail::write_attr_int64(f, "height", shape.height, file);
     detail::write_attr_int64(f, "width", shape.width, file);
     detail::write_attr_int64(f, "channels", shape.channels, file);
@@ -231,6 +268,7 @@ int64_t StoreWriter::add_class(int32_t domain, const std::string& name, const ui
     s.flush_shard();
   }
   s.buffer.insert(s.buffer.end(), examples, examples + bytes);
+  s.add_to_stats(examples, count);
   s.buffer_counts.push_back(count);
   s.class_names.push_back(name);
   s.class_domains.push_back(domain);
@@ -240,6 +278,10 @@ int64_t StoreWriter::add_class(int32_t domain, const std::string& name, const ui
   s.class_examples.push_back(count);
   s.class_shards.push_back(static_cast<int32_t>(s.shard_names.size()));
   return static_cast<int64_t>(s.class_names.size() - 1);
+}
+
+void StoreWriter::record_inputs(std::string inputs) {
+  impl_->provenance.inputs = std::move(inputs);
 }
 
 void StoreWriter::finish() {

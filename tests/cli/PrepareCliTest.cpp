@@ -105,6 +105,27 @@ TEST_F(PrepareCliTest, PrepareIdxThenInfo) {
   EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1);
 }
 
+TEST_F(PrepareCliTest, TestFractionOnePutsEveryClassInTheTestSplit) {
+  // A folder of new classes to evaluate a trained model on: all of it is test data.
+  write_idx_fixture();
+  const fs::path store = root_ / "all-test";
+  const Result prep = run(idx_args() + " --test-fraction 1 --out " + store.string());
+  ASSERT_EQ(prep.status, 0) << prep.err;
+  const Result info = run("info --json " + store.string());
+  EXPECT_THAT(info.out, HasSubstr("\"splits\": {\"train\": {\"domains\": 0, \"classes\": 0, "
+                                  "\"examples\": 0}, \"val\": {\"domains\": 0, \"classes\": 0, "
+                                  "\"examples\": 0}, \"test\": {\"domains\": 1, \"classes\": 5, "
+                                  "\"examples\": 30}}"));
+  const fs::path refused = root_ / "refused";
+  const Result both =
+      run(idx_args() + " --test-fraction 1 --val-fraction 0.2 --out " + refused.string());
+  EXPECT_EQ(both.status, 2);
+  EXPECT_EQ(both.err,
+            "cezanne prepare idx: --val-fraction and --test-fraction must be in [0, 1) and sum to "
+            "less than 1, or one of them 1 (every class in that split) and the other 0\n");
+  EXPECT_FALSE(fs::exists(refused));
+}
+
 TEST_F(PrepareCliTest, PrepareImagesOmniglotLayout) {
   const fs::path data = root_ / "background";
   int seed = 0;

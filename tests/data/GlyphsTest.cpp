@@ -11,6 +11,7 @@
 #include <numeric>
 #include <set>
 
+#include "H5py.hpp"
 #include "cezanne/data/Store.hpp"
 #include "cezanne/data/StoreError.hpp"
 
@@ -184,7 +185,7 @@ TEST(Glyphs, PreparesAStoreOfTwoWritingSystems) {
   options.examples_per_class = 20;
   options.seed = 3;
   options.threads = 3;
-  const GlyphStats stats = prepare_glyphs(dir.path / "store", options, Provenance{"", "test", "test"});
+  const GlyphStats stats = prepare_glyphs(dir.path / "store", options, Provenance{"", "test", "test", ""});
   EXPECT_EQ(stats.scripts, 2);
   EXPECT_EQ(stats.characters, 20);
   EXPECT_EQ(stats.examples, 400);
@@ -220,6 +221,18 @@ TEST(Glyphs, PreparesAStoreOfTwoWritingSystems) {
       }
     }
   }
+  // What the examples are made from: the renderer, the font package and each font file.
+  const std::string& inputs = store->metadata().provenance.inputs;
+  EXPECT_EQ(inputs.rfind("renderer FreeType ", 0), 0u) << inputs;
+  std::string version;
+  if (cz::testing::run_capturing("dpkg-query -W -f '${Version}' fonts-noto-core 2>/dev/null", version) == 0) {
+    EXPECT_NE(inputs.find("\npackage fonts-noto-core " + version + "\n"), std::string::npos) << inputs;
+  }
+  const fs::path font = kNoto / "NotoSansArmenian-Regular.ttf";
+  EXPECT_NE(inputs.find("\nfont NotoSansArmenian-Regular.ttf " + std::to_string(fs::file_size(font)) + "\n"),
+            std::string::npos)
+      << inputs;
+  EXPECT_EQ(store->metadata().examples_sha256.size(), 64u);
   EXPECT_THROW(prepare_glyphs(dir.path / "store", options, Provenance{}), StoreError);  // exists
 }
 
@@ -241,6 +254,7 @@ TEST(Glyphs, PrepareIsDeterministicAcrossThreadCounts) {
     EXPECT_EQ(a->classes()[c].name, b->classes()[c].name);
     EXPECT_EQ(*a->read_class(c), *b->read_class(c));
   }
+  EXPECT_EQ(a->metadata().examples_sha256, b->metadata().examples_sha256);
 }
 
 TEST(Glyphs, WritesAPngGrid) {

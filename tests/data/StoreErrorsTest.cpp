@@ -70,13 +70,19 @@ class StoreErrorsTest : public ::testing::Test {
     fs::create_directories(root_);
     store_ = root_ / "store";
     // 4 classes of 4 examples, two per shard: shard-00000.h5 = {c0, c1}, shard-00001.h5 = {c2, c3}.
-    StoreWriter writer(store_, kShape, {"test", "StoreErrorsTest", "0"},
+    write_store(store_, 0);
+  }
+  /// 4 classes of 4 examples, two per shard: shard-00000.h5 = {c0, c1}, shard-00001.h5 = {c2,
+  /// c3}; class c holds class_bytes(c + first).
+  static void write_store(const fs::path& out, int64_t first) {
+    StoreWriter writer(out, kShape, {"test", "StoreErrorsTest", "0", ""},
                        {.target_shard_bytes = 2 * kPerClass * kExampleBytes, .compression = 0});
     const int32_t d = writer.add_domain("d", Split::train);
     for (int64_t c = 0; c < 4; ++c) {
-      const auto bytes = class_bytes(c);
-      writer.add_class(d, c == 1 ? "zebra-unique-name" : "c" + std::to_string(c), bytes.data(),
-                       kPerClass);
+      const auto bytes = class_bytes(c + first);
+      std::string name = "c";
+      name += std::to_string(c);
+      writer.add_class(d, c == 1 ? "zebra-unique-name" : name, bytes.data(), kPerClass);
     }
     writer.finish();
   }
@@ -215,6 +221,24 @@ TEST_F(StoreErrorsTest, ShardReplacedByAnotherStoresShard) {
   edit_manifest("/shards/bytes", 1, static_cast<int64_t>(fs::file_size(store_ / "shard-00001.h5")));
   EXPECT_THAT(open_error(store_), HasSubstr((store_ / "shard-00001.h5").string() +
                                             ": holds classes 0..0 but manifest.h5 says 2..3"));
+}
+
+TEST_F(StoreErrorsTest, ShardOfAnotherStoreOfTheSameLayoutFailsVerification) {
+  // Same classes per shard, offsets and size: only the examples' hash tells the shards apart.
+  const fs::path other = root_ / "other";
+  write_store(other, 10);
+  fs::copy_file(other / "shard-00001.h5", store_ / "shard-00001.h5",
+                fs::copy_options::overwrite_existing);
+  auto store = Store::open(store_);
+  try {
+    store->verify();
+    FAIL() << "verify() accepted a shard of another store";
+  } catch (const StoreError& e) {
+    const std::string manifest = (store_ / "manifest.h5").string();
+    EXPECT_THAT(e.what(), ::testing::StartsWith(manifest));
+    EXPECT_THAT(e.what(), HasSubstr(": the shards' examples hash to "));
+    EXPECT_THAT(e.what(), HasSubstr("recorded (a shard of another store?)"));
+  }
 }
 
 TEST_F(StoreErrorsTest, ClassIndexOutOfRange) {

@@ -48,7 +48,8 @@ std::vector<uint8_t> class_bytes(int64_t c, int64_t count) {
 
 /// 2 domains, 7 classes with 1..7 examples; class c has c+1 examples.
 void write_store(const fs::path& out, StoreWriterOptions options = {}) {
-  StoreWriter writer(out, kShape, {"unit-test", "StoreTest", "0.0-test"}, options);
+  StoreWriter writer(out, kShape, {"unit-test", "StoreTest", "0.0-test", "input a\ninput b"},
+                     options);
   const int32_t a = writer.add_domain("alpha", Split::train);
   const int32_t b = writer.add_domain("beta", Split::test);
   for (int64_t c = 0; c < 7; ++c) {
@@ -86,11 +87,45 @@ TEST_F(StoreTest, RoundTripGivesTheSameBytes) {
   EXPECT_EQ(store->metadata().provenance.source, "unit-test");
   EXPECT_EQ(store->metadata().provenance.command, "StoreTest");
   EXPECT_EQ(store->metadata().provenance.code_version, "0.0-test");
+  EXPECT_EQ(store->metadata().provenance.inputs, "input a\ninput b");
   EXPECT_EQ(store->metadata().split_by, "domain");
   EXPECT_EQ(store->metadata().created.size(), 20u);  // 2024-01-02T03:04:05Z
   EXPECT_EQ(store->path(), fs::absolute(out).lexically_normal());
   EXPECT_EQ(store->shards().size(), 1u);
   EXPECT_FALSE(fs::exists(out.string() + ".partial-" + std::to_string(::getpid())));
+}
+
+TEST_F(StoreTest, ManifestRecordsTheExamplesHashAndInkStatistics) {
+  const fs::path out = root_ / "store";
+  write_store(out);
+  // The examples in class order, hashed by sha256sum; pixel sums over the image's outer ring.
+  const fs::path raw = root_ / "examples.bin";
+  std::ofstream file(raw, std::ios::binary);
+  double all = 0, border = 0, n_all = 0, n_border = 0;
+  for (int64_t c = 0; c < 7; ++c) {
+    const auto bytes = class_bytes(c, c + 1);
+    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      const int64_t x = static_cast<int64_t>(i) / kShape.channels % kShape.width;
+      const int64_t y = static_cast<int64_t>(i) / (kShape.channels * kShape.width) % kShape.height;
+      all += bytes[i];
+      n_all += 1;
+      if (y == 0 || y == kShape.height - 1 || x == 0 || x == kShape.width - 1) {
+        border += bytes[i];
+        n_border += 1;
+      }
+    }
+  }
+  file.close();
+  std::string sha256sum;
+  ASSERT_EQ(cz::testing::run_capturing("sha256sum " + raw.string(), sha256sum), 0);
+  auto store = Store::open(out);
+  EXPECT_EQ(store->metadata().examples_sha256, sha256sum.substr(0, 64));
+  ASSERT_TRUE(store->metadata().ink.has_value());
+  EXPECT_NEAR(store->metadata().ink->pixel_mean, all / (255 * n_all), 1e-12);
+  EXPECT_NEAR(store->metadata().ink->border_mean, border / (255 * n_border), 1e-12);
+  EXPECT_EQ(n_border, 7 * 8 / 2 * 10 * 2);  // 10 of a 4x3 image's 12 pixels are on its ring
+  EXPECT_NO_THROW(store->verify());
 }
 
 TEST_F(StoreTest, ShardsAreCutAtTheTargetSizeAndNeverSplitAClass) {
@@ -125,7 +160,7 @@ TEST_F(StoreTest, CompressedStoreRoundTrips) {
 TEST_F(StoreTest, SplitQueries) {
   const fs::path out = root_ / "store";
   {
-    StoreWriter writer(out, kShape, {"s", "c", "v"});
+    StoreWriter writer(out, kShape, {"s", "c", "v", ""});
     const int32_t a = writer.add_domain("a", Split::train);
     const int32_t b = writer.add_domain("b", Split::train);
     const auto bytes = class_bytes(0, 2);
@@ -327,6 +362,21 @@ TEST(SplitTest, AssignSplitsCountsAndDeterminism) {
   const auto one = assign_splits(1, {.val = 0.4, .test = 0.4, .seed = 0});
   EXPECT_EQ(one, std::vector<Split>{Split::train});
   EXPECT_THROW(assign_splits(10, {.val = 0.6, .test = 0.5, .seed = 0}), StoreError);
+}
+
+TEST(SplitTest, AFractionOfOnePutsEveryUnitInThatSplit) {
+  EXPECT_EQ(assign_splits(4, {.val = 0, .test = 1, .seed = 3}), std::vector<Split>(4, Split::test));
+  EXPECT_EQ(assign_splits(2, {.val = 1, .test = 0, .seed = 3}), std::vector<Split>(2, Split::val));
+  EXPECT_EQ(whole_split({.val = 0, .test = 1, .seed = 0}), Split::test);
+  EXPECT_EQ(whole_split({.val = 0.2, .test = 0.2, .seed = 0}), std::nullopt);
+  try {
+    assign_splits(4, {.val = 0.5, .test = 1, .seed = 0});
+    FAIL() << "val 0.5 with test 1 was accepted";
+  } catch (const StoreError& e) {
+    EXPECT_STREQ(e.what(),
+                 "split fractions must be in [0, 1) and sum to less than 1, or one of them 1 and "
+                 "the other 0 (val 0.500000, test 1.000000)");
+  }
 }
 
 TEST(LruCacheTest, EvictsLeastRecentlyUsedByBytes) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,10 +32,15 @@ struct SplitFractions {
   uint64_t seed = 0;
 };
 
+/// The one split every unit goes to when a fraction is exactly 1 and the other 0; else nullopt.
+std::optional<Split> whole_split(const SplitFractions& fractions);
+
 /// Assigns each of `n` units a split: round(n*val) val, round(n*test) test, the rest train,
 /// chosen by a seeded shuffle (Philox; identical on every platform). When n >= 3 every
 /// split asked for (fraction > 0) gets at least one unit and train keeps at least one.
-/// Throws StoreError for fractions outside [0, 1) or summing to 1 or more.
+/// A fraction of exactly 1 (the other 0) puts every unit in that split: a folder of new
+/// classes to evaluate a trained model on is imported with test = 1. Throws StoreError for
+/// fractions outside [0, 1], or summing to more than 1, or to 1 otherwise.
 std::vector<Split> assign_splits(int64_t n, const SplitFractions& fractions);
 
 }  // namespace cz::data

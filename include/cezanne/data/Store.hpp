@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct StoreMetadata {
   std::string split_by;  // "domain" or "class"
   int64_t format_version = 0;
   int compression = 0;
+  /// SHA-256 of every example's bytes in class order (`sha256sum` of the shards' /examples
+  /// concatenated); empty for a store written before it was recorded.
+  std::string examples_sha256;
+  std::optional<InkStats> ink;  ///< absent likewise
 };
 
 /// An open store. Open it after MPI start-up and never fork afterwards. Every HDF5 call runs

@@ -17,8 +17,18 @@ struct ImageShape {
 };
 
 /// Where a store came from; recorded as manifest attributes. The date is filled by the writer.
+/// `inputs` lists what the examples were made from, one item per line (for glyphs: the
+/// renderer's version, the font packages with their versions and every font file used).
 struct Provenance {
-  std::string source, command, code_version;
+  std::string source, command, code_version, inputs;
+};
+
+/// Pixel statistics of a store's examples as fractions of full scale (255): the mean of every
+/// pixel, and the mean of each image's outer ring of pixels — the background of drawn
+/// characters, near 0 for white ink on black and near 1 for black ink on white.
+struct InkStats {
+  double pixel_mean = 0;
+  double border_mean = 0;
 };
 
 struct StoreWriterOptions {
@@ -50,8 +60,11 @@ class StoreWriter {
   /// unless `split` is given (split by class). Returns the class index.
   int64_t add_class(int32_t domain, const std::string& name, const uint8_t* examples, int64_t count,
                     std::optional<Split> split = std::nullopt);
-  /// Writes the last shard and the manifest, fsyncs, and renames the temporary directory to
-  /// `out`. Throws StoreError if no class was added. The writer is unusable afterwards.
+  /// Sets Provenance::inputs, for an importer that knows them only after opening its sources.
+  void record_inputs(std::string inputs);
+  /// Writes the last shard and the manifest (with the examples' SHA-256 and InkStats, computed
+  /// as classes are added), fsyncs, and renames the temporary directory to `out`. Throws StoreError
+  /// if no class was added. The writer is unusable afterwards.
   void finish();
 
   /// The temporary directory being written (exists until finish() or destruction).
