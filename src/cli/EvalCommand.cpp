@@ -2,6 +2,7 @@
 #include <boost/program_options.hpp>
 
 #include <cmath>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,7 @@
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
@@ -30,7 +32,20 @@ struct EvalSetup {
   std::unique_ptr<learn::EpisodicLearner> learner;
   std::shared_ptr<const data::EpisodeSampler> sampler;  // image episodes
   std::unique_ptr<learn::SinusoidTasks> sinusoids;      // --model mlp
+  std::vector<std::string> warnings;                    // printed by rank 0
 };
+
+// The evaluation store against the checkpoint's training store, before any episode runs:
+// another image shape is refused, inverted ink is a warning.
+void check_store(EvalSetup& s, const data::Store& store) {
+  const std::optional<data::StoreFingerprint> trained = train::training_store(s.checkpoint);
+  if (!trained) return;
+  const data::StoreFingerprint here = data::fingerprint(store, s.config.store);
+  if (const std::string m = data::shape_mismatch(*trained, here); !m.empty())
+    throw UsageError("--store " + here.path + ": " + m + "; checkpoint " + s.checkpoint_path);
+  if (const std::string w = data::polarity_warning(*trained, here); !w.empty())
+    s.warnings.push_back(w);
+}
 
 // The checkpoint's learner, rebuilt for this evaluation's ways, with its parameters checked (a
 // store of another image size or another model fails here).
@@ -89,6 +104,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
   }
   if (s.config.store.empty()) throw UsageError("--store is required for image episodes");
   auto store = data::Store::open(s.config.store);
+  if (!baseline) check_store(s, *store);
   try {
     s.sampler = std::make_shared<data::EpisodeSampler>(store, s.split, train::episode_spec(s.config), seed);
   } catch (const std::invalid_argument& e) {
@@ -99,6 +115,8 @@ EvalSetup setup_from(const po::variables_map& vm) {
 }
 
 int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s) {
+  if (comm.rank() == 0)
+    for (const std::string& w : s.warnings) std::cerr << "cezanne eval: warning: " << w << "\n";
   const learn::EvalOptions options{.episodes = s.episodes, .step = 0};
   const bool regression = train::is_regression(s.config);
   learn::EvalResult r;

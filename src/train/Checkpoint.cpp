@@ -101,6 +101,18 @@ int64_t content_crc(const Checkpoint& c) {
   }
   crc.named(c.params);
   crc.named(c.optimizer_state);
+  if (c.store) {  // after everything else, so that older checkpoints keep their CRC
+    crc.str(c.store->path);
+    crc.i64(c.store->shape.height);
+    crc.i64(c.store->shape.width);
+    crc.i64(c.store->shape.channels);
+    crc.str(c.store->examples_sha256);
+    crc.u64(c.store->ink ? 1 : 0);
+    if (c.store->ink) {
+      crc.bytes(&c.store->ink->pixel_mean, sizeof(double));
+      crc.bytes(&c.store->ink->border_mean, sizeof(double));
+    }
+  }
   return crc.value();
 }
 
@@ -234,6 +246,41 @@ Named read_named(hid_t f, const std::string& group, const std::string& names,
   return entries;
 }
 
+/// The training store's fingerprint as attributes of the group /store.
+void write_store(hid_t f, const data::StoreFingerprint& store, const std::string& file) {
+  using namespace data::detail;
+  Hid g(CZ_CHECK_H5(H5Gcreate2(f, "/store", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file, "/store"),
+        H5Gclose);
+  write_attr_string(g, "path", store.path, file);
+  write_attr_int64(g, "height", store.shape.height, file);
+  write_attr_int64(g, "width", store.shape.width, file);
+  write_attr_int64(g, "channels", store.shape.channels, file);
+  write_attr_string(g, "examples_sha256", store.examples_sha256, file);
+  if (store.ink) {
+    write_attr_double(g, "pixel_mean", store.ink->pixel_mean, file);
+    write_attr_double(g, "border_mean", store.ink->border_mean, file);
+  }
+}
+
+std::optional<data::StoreFingerprint> read_store(hid_t f, const std::string& file) {
+  using namespace data::detail;
+  if (H5Lexists(f, "/store", H5P_DEFAULT) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  Hid g(CZ_CHECK_H5(H5Gopen2(f, "/store", H5P_DEFAULT), file, "/store"), H5Gclose);
+  data::StoreFingerprint store;
+  store.path = read_attr_string(g, "path", file);
+  store.shape = {read_attr_int64(g, "height", file), read_attr_int64(g, "width", file),
+                 read_attr_int64(g, "channels", file)};
+  store.examples_sha256 = read_attr_string(g, "examples_sha256", file);
+  if (has_attr(g, "pixel_mean")) {
+    store.ink = data::InkStats{read_attr_double(g, "pixel_mean", file),
+                               read_attr_double(g, "border_mean", file)};
+  }
+  return store;
+}
+
 void write_h5(const std::string& file, const Checkpoint& c, int64_t crc) {
   using namespace data::detail;
   Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
@@ -258,6 +305,7 @@ void write_h5(const std::string& file, const Checkpoint& c, int64_t crc) {
   write_strings(f, "/config/values", values, file);
   write_named(f, "/params", "/param_names", c.params, file);
   write_named(f, "/optimizer", "/optimizer_names", c.optimizer_state, file);
+  if (c.store) write_store(f, *c.store, file);
   CZ_CHECK_H5(H5Fclose(f.release()), file, "/");  // flushes; checked, unlike the Hid's close
 }
 
@@ -292,6 +340,7 @@ std::pair<Checkpoint, int64_t> read_h5(const std::string& file) {
   for (size_t i = 0; i < keys.size(); ++i) c.config.emplace_back(keys[i], values[i]);
   c.params = read_named(f, "/params", "/param_names", file);
   c.optimizer_state = read_named(f, "/optimizer", "/optimizer_names", file);
+  c.store = read_store(f, file);
   return {std::move(c), read_attr_int64(f, "checksum", file)};
 }
 

@@ -17,6 +17,7 @@
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/Prefetcher.hpp"
+#include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
@@ -77,8 +78,26 @@ void refuse_existing_run(const TrainConfig& c, const CheckpointDir& dir) {
                                 "); pass --resume auto to continue it, or choose another --out");
 }
 
-void check_resumable(const RunPlan& plan, const fs::path& path, const Checkpoint& ckpt) {
+// The store must have the training store's image shape; inverted ink or other examples (a
+// store rebuilt at the same path) are worth a warning.
+void check_resumed_store(RunPlan& plan, const std::string& where, const Checkpoint& ckpt) {
+  if (!ckpt.store || !plan.store) return;
+  const data::StoreFingerprint here = data::fingerprint(*plan.store, plan.config.store);
+  if (const std::string m = data::shape_mismatch(*ckpt.store, here); !m.empty())
+    throw std::invalid_argument(where + "--store " + here.path + ": " + m);
+  if (const std::string w = data::polarity_warning(*ckpt.store, here); !w.empty())
+    plan.warnings.push_back(w);
+  const std::string &trained = ckpt.store->examples_sha256, &now = here.examples_sha256;
+  if (!trained.empty() && !now.empty() && trained != now) {
+    plan.warnings.push_back("--store " + here.path + ": its examples (sha256 " + now.substr(0, 12) +
+                            "...) are not those the checkpoint trained on (" +
+                            trained.substr(0, 12) + "...)");
+  }
+}
+
+void check_resumable(RunPlan& plan, const fs::path& path, const Checkpoint& ckpt) {
   const std::string where = "--resume " + path.string() + ": ";
+  check_resumed_store(plan, where, ckpt);
   try {
     plan.learner->check_checkpoint(ckpt.algorithm, checkpoint_specs(ckpt));
   } catch (const std::invalid_argument& e) {
@@ -106,6 +125,7 @@ Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
   c.optimizer = optimizer.name();
   c.optimizer_steps = optimizer.step_count();
   for (const auto& [name, tensor] : optimizer.state()) c.optimizer_state.emplace_back(name, tensor);
+  if (plan.store) c.store = data::fingerprint(*plan.store, plan.config.store);
   return c;
 }
 
@@ -138,6 +158,17 @@ const char* signal_name(int signal) {
 }
 
 }  // namespace
+
+std::optional<data::StoreFingerprint> training_store(const Checkpoint& checkpoint) {
+  if (checkpoint.store) return checkpoint.store;
+  const std::string path = from_pairs(checkpoint.config).store;
+  if (path.empty()) return std::nullopt;
+  try {
+    return data::fingerprint(*data::Store::open(path), path);
+  } catch (const std::exception&) {
+    return std::nullopt;  // gone or unreadable: nothing to compare with
+  }
+}
 
 std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint) {
   std::vector<nn::ParamSpec> specs;

@@ -104,6 +104,16 @@ void expect_same(const Checkpoint& got, const Checkpoint& want) {
   EXPECT_EQ(got.optimizer, want.optimizer);
   EXPECT_EQ(got.optimizer_steps, want.optimizer_steps);
   expect_same_entries(got.optimizer_state, want.optimizer_state);
+  ASSERT_EQ(got.store.has_value(), want.store.has_value());
+  if (!want.store) return;
+  EXPECT_EQ(got.store->path, want.store->path);
+  EXPECT_EQ(data::image_shape_str(got.store->shape), data::image_shape_str(want.store->shape));
+  EXPECT_EQ(got.store->examples_sha256, want.store->examples_sha256);
+  ASSERT_EQ(got.store->ink.has_value(), want.store->ink.has_value());
+  if (want.store->ink) {
+    EXPECT_EQ(got.store->ink->pixel_mean, want.store->ink->pixel_mean);
+    EXPECT_EQ(got.store->ink->border_mean, want.store->ink->border_mean);
+  }
 }
 
 std::vector<char> slurp(const fs::path& file) {
@@ -193,6 +203,20 @@ TEST_F(CheckpointTest, RoundTripsEveryFieldBitwise) {
   expect_same(back, c);
   EXPECT_EQ(back.params[4].second.dim(), 0);  // "scale" stays 0-d
   EXPECT_TRUE(std::isnan(back.params[0].second.at({0, 3})));
+}
+
+TEST_F(CheckpointTest, RoundTripsTheTrainingStoreAndItsChecksumCoversIt) {
+  const fs::path file = root_ / "store.h5";
+  Checkpoint c = sample(7);
+  c.store = data::StoreFingerprint{"data/glyphs", {28, 28, 1}, data::InkStats{0.152921, 0.00103498},
+                                   "5706ea773eb6feea6ab644190ca850415db0fcbd3031d2114a7dcd9cf583042e"};
+  write_checkpoint(file, c);
+  expect_same(read_checkpoint(file), c);
+  c.store->ink.reset();  // a store written before it recorded InkStats
+  write_checkpoint(file, c);
+  expect_same(read_checkpoint(file), c);
+  ASSERT_TRUE(damage_at(file, "5706ea773eb6feea", 3, 1));
+  EXPECT_THAT(read_error(file), StartsWith(file.string() + ": damaged checkpoint: content checksum mismatch"));
 }
 
 TEST_F(CheckpointTest, EmptyCheckpointRoundTrips) {
@@ -351,7 +375,8 @@ TEST_F(CheckpointTest, ReadableWithH5py) {
   const std::string python = cz::testing::python_with_h5py();
   if (python.empty()) GTEST_SKIP() << "no python3 with h5py";
   const fs::path file = root_ / "c.h5";
-  const Checkpoint c = sample(7);
+  Checkpoint c = sample(7);
+  c.store = data::StoreFingerprint{"data/glyphs", {28, 28, 1}, data::InkStats{0.25, 0.5}, "ab"};
   write_checkpoint(file, c);
   // The reading and checksum snippets of docs/checkpoints.md; one line per parameter with the
   // CRC-32 of its values' little-endian bytes.
@@ -372,9 +397,13 @@ def read_checkpoint(path):
         params = tensors("params", "param_names")
         state = tensors("optimizer", "optimizer_names")
         config = dict(zip(f["config/keys"].asstr()[()], f["config/values"].asstr()[()]))
-    return meta, config, params, state
+        store = None
+        if "store" in f:
+            store = {k: (v.decode() if isinstance(v, bytes) else v.item())
+                     for k, v in f["store"].attrs.items()}
+    return meta, config, params, state, store
 
-def content_crc(meta, config, params, state):
+def content_crc(meta, config, params, state, store):
     crc = 0
     def put(b):
         nonlocal crc
@@ -403,14 +432,22 @@ def content_crc(meta, config, params, state):
             for n in x.shape:
                 i64(n)
             put(np.ascontiguousarray(x, x.dtype.newbyteorder("<")).tobytes())
+    if store is not None:
+        text(store["path"])
+        for key in ("height", "width", "channels"):
+            i64(store[key])
+        text(store["examples_sha256"])
+        u64("pixel_mean" in store)
+        if "pixel_mean" in store:
+            put(struct.pack("<dd", store["pixel_mean"], store["border_mean"]))
     return crc
 
-meta, config, params, state = read_checkpoint(sys.argv[1])
+meta, config, params, state, store = read_checkpoint(sys.argv[1])
 for name, x in params.items():
     shape = "x".join(str(n) for n in x.shape)
     print(name, x.dtype.name, f"[{shape}]", zlib.crc32(x.astype(x.dtype.newbyteorder("<")).tobytes()))
 print("step", meta["step"], "seed", meta["seed"], "config", len(config), "state", len(state))
-print("checksum", "ok" if content_crc(meta, config, params, state) == meta["checksum"] else "bad")
+print("checksum", "ok" if content_crc(meta, config, params, state, store) == meta["checksum"] else "bad")
 )";
   const std::string command = python + " " + script.string() + " " + file.string() + " 2>&1";
   std::string output;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/tensor/Tensor.hpp"
 
 namespace cz::train {
@@ -41,6 +42,9 @@ struct Checkpoint {
   /// Optimizer::state() entries (e.g. exp_avg, exp_avg_sq: flat f32/f64; step: i64), same
   /// naming rules as params.
   std::vector<std::pair<std::string, Tensor>> optimizer_state;
+  /// The store the run trained on (absent for sinusoid runs and for checkpoints written before
+  /// it was recorded): `eval` and `train --resume` compare their store with it.
+  std::optional<data::StoreFingerprint> store;
 };
 
 /// Writes `c` to `path` atomically: to "<path>.tmp-<pid>" in the same directory (every

@@ -47,6 +47,10 @@ RunPlan plan_run(const TrainConfig& config);
 /// non-finite meta-gradient (the same decision on every rank: the reduced gradient is).
 int train(RunPlan& plan, dist::Communicator& comm);
 
+/// The store a checkpoint's run trained on: the one it records, or for a checkpoint written
+/// before it recorded one, the store at the run's --store path if that still opens.
+std::optional<data::StoreFingerprint> training_store(const Checkpoint& checkpoint);
+
 /// The specs (names and shapes) of a checkpoint's parameters, for check_checkpoint.
 std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint);
 
