@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "Sha256.hpp"
+
 namespace cz::data::detail {
 
 namespace {
@@ -20,6 +22,9 @@ void h5_init() {
   std::call_once(once, [] {
     // Must precede the first file open; 1.10.8 reads it there. overwrite=0 keeps a user's choice.
     ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+    // Every file is closed where it was opened; at exit HDF5's own clean-up would only find a
+    // file whose close already failed (a full disk) and crash flushing it again.
+    H5dont_atexit();
     H5open();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   });
@@ -36,6 +41,15 @@ std::string h5_error_detail() {
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
   H5Eclear2(H5E_DEFAULT);
+  // A failed system call reads "file write failed: time = <ctime>\n, filename = ..., errno =
+  // 28, error message = 'No space left on device', ..."; keep what failed and the OS's reason.
+  const std::string marker = "error message = '";
+  const auto from = detail.find(marker), time = detail.find(": time = ");
+  if (from != std::string::npos && time != std::string::npos) {
+    const auto begin = from + marker.size(), end = detail.find('\'', begin);
+    detail = detail.substr(0, time) + ": " + detail.substr(begin, end - begin);
+  }
+  std::replace(detail.begin(), detail.end(), '\n', ' ');
   return detail;
 }
 
@@ -209,6 +223,47 @@ void write_attr_int64(hid_t obj, const std::string& name, int64_t value, const s
 void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value,
                        const std::string& file) {
   write_attr_scalar(obj, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value, file);
+}
+
+namespace {
+
+struct AttributeWalk {
+  Sha256 hash;
+  std::string skip, file, error;
+};
+
+herr_t hash_attribute(hid_t obj, const char* name, const H5A_info_t*, void* data) {
+  auto& walk = *static_cast<AttributeWalk*>(data);
+  if (walk.skip == name) return 0;
+  const hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+  const hid_t type = attr < 0 ? -1 : H5Aget_type(attr);
+  const hsize_t bytes = attr < 0 ? 0 : H5Aget_storage_size(attr);
+  std::vector<uint8_t> value(static_cast<size_t>(bytes));
+  const bool ok = type >= 0 && (bytes == 0 || H5Aread(attr, type, value.data()) >= 0);
+  const int64_t header[2] = {type >= 0 ? static_cast<int64_t>(H5Tget_class(type)) : -1,
+                             type >= 0 ? static_cast<int64_t>(H5Tget_size(type)) : -1};
+  if (type >= 0) H5Tclose(type);
+  if (attr >= 0) H5Aclose(attr);
+  if (!ok) {
+    walk.error = walk.file + ": attribute '" + name + "': unreadable";
+    return -1;
+  }
+  walk.hash.update(name, std::strlen(name) + 1);
+  walk.hash.update(header, sizeof header);
+  walk.hash.update(value.data(), value.size());
+  return 0;
+}
+
+}  // namespace
+
+std::string attributes_sha256(hid_t obj, const std::string& skip, const std::string& file) {
+  AttributeWalk walk{{}, skip, file, ""};
+  hsize_t index = 0;
+  if (H5Aiterate2(obj, H5_INDEX_NAME, H5_ITER_INC, &index, hash_attribute, &walk) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw StoreError(walk.error.empty() ? file + ": cannot list attributes" : walk.error);
+  }
+  return walk.hash.hex();
 }
 
 void write_attr_double(hid_t obj, const std::string& name, double value, const std::string& file) {

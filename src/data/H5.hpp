@@ -137,6 +137,10 @@ std::string read_attr_string(hid_t obj, const std::string& name, const std::stri
 int64_t read_attr_int64(hid_t obj, const std::string& name, const std::string& file);
 uint64_t read_attr_uint64(hid_t obj, const std::string& name, const std::string& file);
 double read_attr_double(hid_t obj, const std::string& name, const std::string& file);
+/// SHA-256 (hex) over every attribute of `obj` but `skip`, in name order: each one's name, its
+/// type's class and size, and its value's bytes as stored. HDF5 checksums no attribute; this
+/// is what makes damage to them detectable.
+std::string attributes_sha256(hid_t obj, const std::string& skip, const std::string& file);
 
 /// A chunked dataset with Fletcher32 (and gzip when `compression` > 0). `chunk` has the rank of
 /// `dims`; a zero-length axis 0 is made extendible so the chunk stays legal.

@@ -85,6 +85,13 @@ void Store::Impl::read_manifest() {
     throw StoreError("not a cezanne store: " + dir.string() +
                      " (manifest.h5 has no format = \"cezanne-store\")");
   }
+  if (detail::has_attr(f, "attributes_sha256")) {
+    const std::string recorded = detail::read_attr_string(f, "attributes_sha256", file);
+    if (detail::attributes_sha256(f, "attributes_sha256", file) != recorded) {
+      throw StoreError(file + ": attributes do not match their checksum attributes_sha256 " +
+                       "(damaged or edited manifest)");
+    }
+  }
   metadata.format_version = detail::read_attr_int64(f, "format_version", file);
   if (metadata.format_version != kFormatVersion) {
     throw StoreError(file + ": unsupported format_version " +
@@ -97,6 +104,8 @@ void Store::Impl::read_manifest() {
   metadata.created = detail::read_attr_string(f, "created", file);
   if (detail::has_attr(f, "inputs"))
     metadata.provenance.inputs = detail::read_attr_string(f, "inputs", file);
+  if (detail::has_attr(f, "store_id"))
+    metadata.store_id = detail::read_attr_string(f, "store_id", file);
   if (detail::has_attr(f, "examples_sha256"))
     metadata.examples_sha256 = detail::read_attr_string(f, "examples_sha256", file);
   if (detail::has_attr(f, "pixel_mean") && detail::has_attr(f, "border_mean")) {
@@ -198,6 +207,14 @@ void Store::Impl::validate_shard(int32_t s) {
                      std::to_string(info.bytes) + " (truncated or replaced)");
   }
   Hid f = open_read_only(path);
+  if (!metadata.store_id.empty()) {
+    const std::string id =
+        detail::has_attr(f, "store_id") ? detail::read_attr_string(f, "store_id", file) : "";
+    if (id != metadata.store_id) {
+      throw StoreError(file + ": belongs to store " + (id.empty() ? "(none recorded)" : id) +
+                       ", not to this one (" + metadata.store_id + "): a shard of another store?");
+    }
+  }
   const int64_t first = detail::read_attr_int64(f, "first_class", file);
   const int64_t count = detail::read_attr_int64(f, "num_classes", file);
   if (first != info.first_class || count != info.num_classes) {

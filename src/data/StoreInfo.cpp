@@ -133,6 +133,8 @@ std::string format_summary(const StoreSummary& s, const VerifyResult* verify) {
   const StoreMetadata& m = s.metadata;
   out << "sha256     " << (m.examples_sha256.empty() ? "not recorded" : m.examples_sha256)
       << " (the examples, in class order)\n";
+  out << "store id   " << (m.store_id.empty() ? "not recorded" : m.store_id)
+      << " (carried by every shard)\n";
   if (m.ink) {
     std::snprintf(line, sizeof line,
                   "ink        pixel mean %.3f, border mean %.3f (fractions of 255)\n",
@@ -203,6 +205,8 @@ std::string summary_json(const std::optional<StoreSummary>& summary, const Verif
     out << json_string(s.metadata.provenance.inputs);
     key("examples_sha256");
     out << json_string(s.metadata.examples_sha256);
+    key("store_id");
+    out << json_string(s.metadata.store_id);
     if (s.metadata.ink) {
       key("pixel_mean");
       out << s.metadata.ink->pixel_mean;

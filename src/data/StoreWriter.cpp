@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <random>
 #include <system_error>
 #include <vector>
 
@@ -41,6 +42,14 @@ void fsync_path(const fs::path& path, bool directory) {
     throw StoreError(error);
 }
 
+/// 128 random bits as 32 hex digits: a store's identity, carried by its manifest and shards.
+std::string random_id() {
+  std::random_device device;
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%08x%08x%08x%08x", device(), device(), device(), device());
+  return buffer;
+}
+
 std::string shard_name(size_t index) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "shard-%05zu.h5", index);
@@ -57,6 +66,7 @@ struct StoreWriter::Impl {
   int64_t example_bytes = 0;
   bool finished = false;
 
+  std::string store_id;  // random, in the manifest and in every shard
   std::vector<std::string> domain_names;
   std::vector<uint8_t> domain_splits;
 
@@ -135,6 +145,7 @@ void StoreWriter::Impl::flush_shard() {
     detail::write_attr_int64(f, "format_version", kFormatVersion, file);
     detail::write_attr_int64(f, "first_class", buffer_first_class, file);
     detail::write_attr_int64(f, "num_classes", num_classes, file);
+    detail::write_attr_string(f, "store_id", store_id, file);
     CZ_CHECK_H5(H5Fclose(f.release()), file, "/");
   });
   fsync_path(file_path, false);
@@ -182,6 +193,7 @@ void StoreWriter::Impl::write_manifest() {
     detail::write_attr_int64(f, "num_classes", static_cast<int64_t>(class_names.size()), file);
     detail::write_attr_int64(f, "num_examples", total, file);
     detail::write_attr_int64(f, "num_shards", static_cast<int64_t>(shard_names.size()), file);
+    detail::write_attr_string(f, "store_id", store_id, file);
 
     detail::write_strings(f, "/domains/name", domain_names, file);
     detail::write_vector<uint8_t>(f, "/domains/split", domain_splits, file);
@@ -195,6 +207,8 @@ void StoreWriter::Impl::write_manifest() {
     detail::write_vector<int64_t>(f, "/shards/num_classes", shard_num_classes, file);
     detail::write_vector<int64_t>(f, "/shards/num_examples", shard_num_examples, file);
     detail::write_vector<int64_t>(f, "/shards/bytes", shard_bytes, file);
+    detail::write_attr_string(f, "attributes_sha256",
+                              detail::attributes_sha256(f, "attributes_sha256", file), file);
     CZ_CHECK_H5(H5Fclose(f.release()), file, "/");
   });
   fsync_path(manifest, false);
@@ -231,6 +245,7 @@ StoreWriter::StoreWriter(fs::path out, ImageShape shape, Provenance provenance,
   impl_->provenance = std::move(provenance);
   impl_->options = options;
   impl_->example_bytes = shape.height * shape.width * shape.channels;
+  impl_->store_id = random_id();
 }
 
 StoreWriter::~StoreWriter() {

@@ -51,6 +51,8 @@ bool flip_byte_of(const fs::path& file, const std::vector<char>& pattern, size_t
   return true;
 }
 
+std::string store_id(const fs::path& dir) { return Store::open(dir)->metadata().store_id; }
+
 std::string open_error(const fs::path& dir) {
   try {
     Store::open(dir);
@@ -206,7 +208,8 @@ TEST_F(StoreErrorsTest, ManifestDisagreeingWithItself) {
 }
 
 TEST_F(StoreErrorsTest, ShardReplacedByAnotherStoresShard) {
-  // Same name, different content (one class instead of two): the manifest no longer describes it.
+  // Same name, different content (one class instead of two), size made to agree: the shard
+  // carries the other store's identity.
   const fs::path other = root_ / "other";
   {
     StoreWriter writer(other, kShape, {});
@@ -215,30 +218,67 @@ TEST_F(StoreErrorsTest, ShardReplacedByAnotherStoresShard) {
     writer.add_class(d, "only", bytes.data(), kPerClass);
     writer.finish();
   }
+  const std::string mine = store_id(store_), theirs = store_id(other);
   fs::copy_file(other / "shard-00000.h5", store_ / "shard-00001.h5",
                 fs::copy_options::overwrite_existing);
-  // Make the size agree so the content check is what fires.
   edit_manifest("/shards/bytes", 1, static_cast<int64_t>(fs::file_size(store_ / "shard-00001.h5")));
-  EXPECT_THAT(open_error(store_), HasSubstr((store_ / "shard-00001.h5").string() +
-                                            ": holds classes 0..0 but manifest.h5 says 2..3"));
+  ASSERT_EQ(mine.size(), 32u);
+  ASSERT_NE(mine, theirs);
+  EXPECT_EQ(open_error(store_), (store_ / "shard-00001.h5").string() + ": belongs to store " +
+                                    theirs + ", not to this one (" + mine +
+                                    "): a shard of another store?");
 }
 
-TEST_F(StoreErrorsTest, ShardOfAnotherStoreOfTheSameLayoutFailsVerification) {
-  // Same classes per shard, offsets and size: only the examples' hash tells the shards apart.
+TEST_F(StoreErrorsTest, ShardOfAnotherStoreOfTheSameLayoutIsRefusedAtOpen) {
+  // Same classes per shard, offsets and size: only the store id tells the shards apart.
   const fs::path other = root_ / "other";
   write_store(other, 10);
+  const std::string mine = store_id(store_);
   fs::copy_file(other / "shard-00001.h5", store_ / "shard-00001.h5",
                 fs::copy_options::overwrite_existing);
+  EXPECT_EQ(open_error(store_), (store_ / "shard-00001.h5").string() + ": belongs to store " +
+                                    store_id(other) + ", not to this one (" + mine +
+                                    "): a shard of another store?");
+}
+
+TEST_F(StoreErrorsTest, ManifestOfAnotherStoreOfTheSameLayoutIsRefusedAtOpen) {
+  const fs::path other = root_ / "other";
+  write_store(other, 10);
+  const std::string mine = store_id(store_), theirs = store_id(other);
+  fs::copy_file(other / "manifest.h5", store_ / "manifest.h5", fs::copy_options::overwrite_existing);
+  EXPECT_EQ(open_error(store_), (store_ / "shard-00000.h5").string() + ": belongs to store " +
+                                    mine + ", not to this one (" + theirs +
+                                    "): a shard of another store?");
+}
+
+TEST_F(StoreErrorsTest, ExamplesRewrittenInPlaceFailVerification) {
+  // Rewritten through HDF5, so every Fletcher32 checksum is valid: the examples' hash is not.
+  const std::string shard = (store_ / "shard-00001.h5").string();
+  hid_t f = H5Fopen(shard.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  hid_t d = H5Dopen2(f, "/examples", H5P_DEFAULT);
+  ASSERT_GE(d, 0);
+  const std::vector<uint8_t> zeros(kExampleBytes * 2 * kPerClass, 0);
+  ASSERT_GE(H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data()), 0);
+  H5Dclose(d);
+  H5Fclose(f);
   auto store = Store::open(store_);
+  EXPECT_EQ(*store->read_class(2), std::vector<uint8_t>(kExampleBytes * kPerClass, 0));
   try {
     store->verify();
-    FAIL() << "verify() accepted a shard of another store";
+    FAIL() << "verify() accepted rewritten examples";
   } catch (const StoreError& e) {
-    const std::string manifest = (store_ / "manifest.h5").string();
-    EXPECT_THAT(e.what(), ::testing::StartsWith(manifest));
-    EXPECT_THAT(e.what(), HasSubstr(": the shards' examples hash to "));
+    EXPECT_THAT(e.what(), ::testing::StartsWith((store_ / "manifest.h5").string() +
+                                                ": the shards' examples hash to "));
     EXPECT_THAT(e.what(), HasSubstr("recorded (a shard of another store?)"));
   }
+}
+
+TEST_F(StoreErrorsTest, DamagedManifestAttributeFailsItsChecksum) {
+  ASSERT_TRUE(flip_byte_of(store_ / "manifest.h5", {'S', 't', 'o', 'r', 'e', 'E', 'r', 'r'}, 2));
+  EXPECT_EQ(open_error(store_), (store_ / "manifest.h5").string() +
+                                    ": attributes do not match their checksum attributes_sha256 "
+                                    "(damaged or edited manifest)");
 }
 
 TEST_F(StoreErrorsTest, ClassIndexOutOfRange) {

@@ -47,6 +47,9 @@ struct StoreMetadata {
   /// concatenated); empty for a store written before it was recorded.
   std::string examples_sha256;
   std::optional<InkStats> ink;  ///< absent likewise
+  /// Random at prepare time, carried by the manifest and every shard (a shard of another store
+  /// is refused at open); empty likewise.
+  std::string store_id;
 };
 
 /// An open store. Open it after MPI start-up and never fork afterwards. Every HDF5 call runs
@@ -56,8 +59,9 @@ class Store {
   struct Options {
     size_t cache_bytes = 256ull << 20;
   };
-  /// Reads the manifest and validates every shard it names (exists, size, class count and
-  /// offsets agree). Throws StoreError naming the file and object.
+  /// Reads the manifest (its attributes checked against attributes_sha256) and validates every
+  /// shard it names (exists, size, store id, class count and offsets agree). Throws StoreError
+  /// naming the file and object.
   static std::shared_ptr<Store> open(const std::filesystem::path& dir, Options options);
   static std::shared_ptr<Store> open(const std::filesystem::path& dir);
 
