@@ -51,7 +51,13 @@ std::FILE* rewrite(const fs::path& path, const std::vector<std::string>& lines) 
   std::FILE* f = std::fopen(tmp.c_str(), "w");
   if (f == nullptr) fail(tmp, "cannot write");
   for (const std::string& line : lines) std::fprintf(f, "%s\n", line.c_str());
-  if (std::fflush(f) != 0 || std::fclose(f) != 0) fail(tmp, "cannot write");
+  if (std::fflush(f) != 0 || std::fclose(f) != 0) {
+    const int error = errno;
+    std::error_code ignored;
+    fs::remove(tmp, ignored);  // a full disk leaves the old file as it was, and no temporary
+    errno = error;
+    fail(tmp, "cannot write");
+  }
   std::error_code ec;
   fs::rename(tmp, path, ec);
   if (ec) throw std::runtime_error(path.string() + ": cannot replace: " + ec.message());
