@@ -3,10 +3,12 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -30,15 +32,21 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// "1K", "256M", "4096", "1G" -> bytes (binary multiples, as nccl-tests' -b/-e).
+// Bounds: a message of at most 16 GiB (one buffer of the largest size is allocated), 1e6
+// allreduces per size, a watchdog of at most 1e6 s (11 days), ranks below 1e6.
+constexpr size_t kMaxBytes = size_t{16} << 30;
+constexpr int kMaxIters = 1'000'000, kMaxRank = 999'999;
+constexpr double kMaxWatchdogSeconds = 1e6;
+
+// "1K", "256M", "4096", "1G" -> bytes (binary multiples, as nccl-tests' -b/-e), in [1, 16G].
 size_t parse_bytes(const std::string& text) {
-  size_t pos = 0;
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0) throw UsageError("--bytes: not a size: '" + text + "'");
+  const size_t pos = digits;
   unsigned long long value = 0;
-  try {
-    value = std::stoull(text, &pos);
-  } catch (const std::exception&) {
-    throw UsageError("--bytes: not a size: '" + text + "'");
-  }
+  if (std::from_chars(text.data(), text.data() + digits, value).ec != std::errc())
+    value = std::numeric_limits<unsigned long long>::max();  // too many digits: out of range
   std::string suffix = text.substr(pos);
   if (!suffix.empty() && (suffix.back() == 'B' || suffix.back() == 'b')) suffix.pop_back();
   size_t scale = 1;
@@ -46,6 +54,7 @@ size_t parse_bytes(const std::string& text) {
   else if (suffix == "M" || suffix == "m") scale = size_t{1} << 20;
   else if (suffix == "G" || suffix == "g") scale = size_t{1} << 30;
   else if (!suffix.empty()) throw UsageError("--bytes: unknown suffix in '" + text + "' (use K, M or G)");
+  if (value > kMaxBytes / scale) throw UsageError("--bytes: must be in [1, 16G], got " + text);
   return static_cast<size_t>(value) * scale;
 }
 
@@ -82,7 +91,14 @@ struct TestHook {
 TestHook parse_hook(const std::string& text) {
   if (text.empty()) return {};
   const auto colon = text.find(':');
-  TestHook hook{text.substr(0, colon), colon == std::string::npos ? -1 : std::atoi(text.c_str() + colon + 1)};
+  TestHook hook{text.substr(0, colon), -1};
+  if (colon != std::string::npos) {
+    const char* begin = text.c_str() + colon + 1;
+    const char* end = text.c_str() + text.size();
+    int rank = -1;
+    const auto [ptr, ec] = std::from_chars(begin, end, rank);
+    if (ec == std::errc() && ptr == end && begin != end && rank <= kMaxRank) hook.rank = rank;
+  }
   if ((hook.kind != "throw" && hook.kind != "hang") || hook.rank < 0)
     throw UsageError("--inject-failure: expected throw:RANK or hang:RANK, got '" + text + "'");
   return hook;
@@ -111,7 +127,6 @@ Settings settings_from(const po::variables_map& vm) {
   s.warmup = vm["warmup"].as<int>();
   s.backend = vm["backend"].as<std::string>();
   s.dtype_name = vm["dtype"].as<std::string>();
-  if (s.iters < 1 || s.warmup < 0) throw UsageError("--iters must be >= 1 and --warmup >= 0");
   if (s.dtype_name != "f32" && s.dtype_name != "f64") throw UsageError("--dtype: f32 or f64, got '" + s.dtype_name + "'");
   if (s.backend != "mpi" && s.backend != "nccl") throw UsageError("--backend: mpi or nccl, got '" + s.backend + "'");
   s.type = s.dtype_name == "f64" ? dist::DataType::f64 : dist::DataType::f32;
@@ -189,11 +204,11 @@ int bench_allreduce(int argc, char** argv) {
   // clang-format off
   options.add_options()
     ("bytes", po::value<std::string>()->default_value("1K..256M"), "sizes MIN..MAX in bytes (K, M, G suffixes), doubling")
-    ("iters", po::value<int>()->default_value(20), "timed allreduces per size")
-    ("warmup", po::value<int>()->default_value(5), "untimed allreduces per size")
+    ("iters", bounded<int>(1, kMaxIters)->default_value(20), "timed allreduces per size")
+    ("warmup", bounded<int>(0, kMaxIters)->default_value(5), "untimed allreduces per size")
     ("backend", po::value<std::string>()->default_value("mpi"), "mpi (host buffers) or nccl (device buffers)")
     ("dtype", po::value<std::string>()->default_value("f32"), "f32 or f64")
-    ("watchdog-seconds", po::value<double>()->default_value(0.0), "abort every rank when a collective blocks this long (0: off)")
+    ("watchdog-seconds", bounded<double>(0.0, kMaxWatchdogSeconds)->default_value(0.0), "abort every rank when a collective blocks this long (0: off)")
     ("inject-failure", po::value<std::string>()->default_value(""),
      "test hook: throw:R makes rank R throw, hang:R makes it sleep forever, after the first collective");
   // clang-format on

@@ -92,6 +92,12 @@ Pass run_pass(const std::shared_ptr<const data::EpisodeSampler>& sampler,
           episodes};
 }
 
+// Bounds of the options shared with train (train::option_bounds) and of its own: 1e9 episodes
+// per pass, a cache of 1 TiB (MiB << 20 stays far below 2^63).
+constexpr int64_t kMaxEpisodes = 1'000'000'000, kMaxCacheMb = int64_t{1} << 20;
+
+const train::Bounds& bound(const char* name) { return *train::option_bounds(name); }
+
 int bench_sampler(int argc, char** argv) {
   po::options_description options(
       "cezanne bench sampler: episodes per second of the episode sampler");
@@ -104,22 +110,19 @@ int bench_sampler(int argc, char** argv) {
   options.add_options()
     ("store", po::value(&store_dir), "store directory (default: a synthetic Omniglot-sized store in a temp dir)")
     ("split", po::value(&split_name_arg)->default_value("train"), "train, val or test")
-    ("ways", po::value(&ways)->default_value(5), "classes per episode")
-    ("shots", po::value(&shots)->default_value(1), "support examples per class")
-    ("queries", po::value(&queries)->default_value(15), "query examples per class")
-    ("episodes", po::value(&episodes)->default_value(2000), "episodes per pass")
-    ("meta-batch", po::value(&meta_batch)->default_value(1), "tasks per step (one sample_batch call)")
-    ("threads", po::value(&threads)->default_value(0), "Prefetcher worker threads (0: sample on the calling thread)")
+    ("ways", bounded<int>(bound("ways"), &ways)->default_value(5), "classes per episode")
+    ("shots", bounded<int>(bound("shots"), &shots)->default_value(1), "support examples per class")
+    ("queries", bounded<int>(bound("queries"), &queries)->default_value(15), "query examples per class")
+    ("episodes", bounded<int64_t>(1, kMaxEpisodes, &episodes)->default_value(2000), "episodes per pass")
+    ("meta-batch", bounded<int>(bound("meta-batch"), &meta_batch)->default_value(1), "tasks per step (one sample_batch call)")
+    ("threads", bounded<int>(bound("threads"), &threads)->default_value(0), "Prefetcher worker threads (0: sample on the calling thread)")
     ("within-domain", po::bool_switch(&within_domain), "draw an episode's classes from one domain")
     ("rotations", po::bool_switch(&rotations), "90-degree rotations as new classes")
-    ("seed", po::value(&seed)->default_value(0), "episode seed")
-    ("cache-mb", po::value(&cache_mb)->default_value(256), "store class cache (MiB)");
+    ("seed", unsigned_value(&seed)->default_value(0), "episode seed")
+    ("cache-mb", bounded<int64_t>(0, kMaxCacheMb, &cache_mb)->default_value(256), "store class cache (MiB)");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench sampler", options, nullptr, vm)) return 0;
-  if (episodes < 1 || meta_batch < 1 || threads < 0 || cache_mb < 0)
-    throw UsageError(
-        "bench sampler: --episodes and --meta-batch must be >= 1, --threads and --cache-mb >= 0");
   const data::Split split = data::parse_split(split_name_arg);
   const data::EpisodeSpec spec{ways,     shots, queries, within_domain, /*shuffle_labels=*/true,
                                rotations};

@@ -46,6 +46,14 @@ struct Settings {
   uint64_t seed = 0;
 };
 
+// The bounds of the options bench step shares with train (see train::option_bounds) and of its
+// own: an image side of 1024 and 16 channels are beyond any few-shot set, a million timed steps
+// beyond any benchmark; the synthetic images of a meta-step are capped at 2^32 values (16 GiB).
+constexpr int kMaxImage = 1024, kMaxChannels = 16, kMaxIters = 1'000'000;
+constexpr int64_t kMaxImageValues = int64_t{1} << 32;
+
+const train::Bounds& bound(const char* name) { return *train::option_bounds(name); }
+
 Settings settings_from(const po::variables_map& vm) {
   Settings s;
   s.algo = vm["algo"].as<std::string>();
@@ -76,14 +84,23 @@ Settings settings_from(const po::variables_map& vm) {
     throw UsageError(
         "--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo +
         "'");
-  if (s.ways < 1 || s.shots < 1 || s.queries < 1 || s.meta_batch < 1)
-    throw UsageError("--ways, --shots, --queries and --meta-batch must be >= 1");
-  if (s.inner_steps < 1 || !(s.inner_lr > 0) || !(s.outer_lr > 0))
-    throw UsageError("--inner-steps must be >= 1, --inner-lr and --outer-lr > 0");
-  if (s.iters < 1 || s.warmup < 0) throw UsageError("--iters must be >= 1 and --warmup >= 0");
-  if (s.threads < 0) throw UsageError("--threads must be >= 0 (0: the default)");
-  if (s.tasks_per_pass < 0) throw UsageError("--tasks-per-pass must be >= 0 (0: auto)");
-  if (s.filters < 1 || s.channels < 1) throw UsageError("--filters and --channels must be >= 1");
+  // Each value is in its bounds (checked while parsing); their products are checked here, in
+  // int64 (at most 1e4 x 1e4 x 2e4 x 16 x 1024^2: no overflow).
+  const int64_t ways = s.model == "mlp" ? 1 : s.ways;
+  const int64_t examples = int64_t{s.meta_batch} * ways * (int64_t{s.shots} + s.queries);
+  if (examples > train::kMaxExamplesPerStep)
+    throw UsageError("--meta-batch: " + std::to_string(s.meta_batch) + " tasks of " +
+                     (s.model == "mlp" ? "" : "--ways " + std::to_string(s.ways) + " x ") +
+                     "(--shots " + std::to_string(s.shots) + " + --queries " +
+                     std::to_string(s.queries) + ") are " + std::to_string(examples) +
+                     " examples per meta-step, more than " +
+                     std::to_string(train::kMaxExamplesPerStep));
+  const int64_t values = examples * s.channels * s.image * s.image;
+  if (s.model == "conv4" && values > kMaxImageValues)
+    throw UsageError("--image: " + std::to_string(examples) + " synthetic images of " +
+                     std::to_string(s.channels) + " x " + std::to_string(s.image) + " x " +
+                     std::to_string(s.image) + " are " + std::to_string(values) +
+                     " values per meta-step, more than " + std::to_string(kMaxImageValues));
   return s;
 }
 
@@ -189,21 +206,21 @@ int bench_step(int argc, char** argv) {
   options.add_options()
     ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching or siamese")
     ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1)")
-    ("ways", po::value<int>()->default_value(5), "classes per task (conv4)")
-    ("shots", po::value<int>()->default_value(1), "support examples per class (mlp: K points)")
-    ("queries", po::value<int>()->default_value(15), "query examples per class (mlp: Q points)")
-    ("meta-batch", po::value<int>()->default_value(8), "tasks per meta-step over all ranks")
-    ("inner-steps", po::value<int>()->default_value(1), "inner SGD steps (MAML family)")
-    ("inner-lr", po::value<double>()->default_value(0.4), "inner learning rate (MAML family)")
-    ("outer-lr", po::value<double>()->default_value(1e-3), "Adam learning rate")
-    ("image", po::value<int>()->default_value(28), "image side (conv4)")
-    ("channels", po::value<int>()->default_value(1), "image channels (conv4)")
-    ("filters", po::value<int>()->default_value(64), "Conv4 filters")
-    ("iters", po::value<int>()->default_value(10), "timed meta-steps")
-    ("warmup", po::value<int>()->default_value(2), "untimed meta-steps first")
-    ("threads", po::value<int>()->default_value(0), "CPU threads per rank (0: the OpenMP default)")
-    ("tasks-per-pass", po::value<int>()->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
-    ("seed", po::value<uint64_t>()->default_value(0), "seed of the parameters and synthetic tasks");
+    ("ways", bounded<int>(bound("ways"))->default_value(5), "classes per task (conv4)")
+    ("shots", bounded<int>(bound("shots"))->default_value(1), "support examples per class (mlp: K points)")
+    ("queries", bounded<int>(bound("queries"))->default_value(15), "query examples per class (mlp: Q points)")
+    ("meta-batch", bounded<int>(bound("meta-batch"))->default_value(8), "tasks per meta-step over all ranks")
+    ("inner-steps", bounded<int>(bound("inner-steps"))->default_value(1), "inner SGD steps (MAML family)")
+    ("inner-lr", bounded<double>(bound("inner-lr"))->default_value(0.4), "inner learning rate (MAML family)")
+    ("outer-lr", bounded<double>(bound("lr"))->default_value(1e-3), "Adam learning rate")
+    ("image", bounded<int>(1, kMaxImage)->default_value(28), "image side (conv4)")
+    ("channels", bounded<int>(1, kMaxChannels)->default_value(1), "image channels (conv4)")
+    ("filters", bounded<int>(bound("filters"))->default_value(64), "Conv4 filters")
+    ("iters", bounded<int>(1, kMaxIters)->default_value(10), "timed meta-steps")
+    ("warmup", bounded<int>(0, kMaxIters)->default_value(2), "untimed meta-steps first")
+    ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
+    ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;

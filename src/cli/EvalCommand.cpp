@@ -1,6 +1,8 @@
 // `cezanne eval`: the evaluation protocol on a checkpoint: N held-out episodes, mean and 95% CI.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <iostream>
 #include <sstream>
@@ -87,7 +89,17 @@ EvalSetup setup_from(const po::variables_map& vm) {
   s.config.shuffle_labels = vm["shuffle-labels"].as<bool>();
   if (vm.count("test-inner-steps") != 0) s.config.test_inner_steps = vm["test-inner-steps"].as<int64_t>();
   s.episodes = vm["episodes"].as<int64_t>();
-  if (s.episodes < 1) throw UsageError("--episodes must be >= 1");
+  // The command line's values are checked as they are parsed; the checkpoint's are checked here
+  // (one written before the bounds existed may hold any number): what follows narrows them to
+  // int or sizes tensors with them.
+  for (const train::TrainOption& o : train::train_options()) {
+    static const std::vector<std::string> used{
+        "filters",     "hidden",           "ways",     "shots",          "queries",
+        "inner-steps", "test-inner-steps", "inner-lr", "matching-scale", "meta-reg-scale"};
+    if (std::find(used.begin(), used.end(), o.name) == used.end()) continue;
+    if (const std::string e = train::bounds_error(s.config, o); !e.empty())
+      throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e);
+  }
   try {
     s.split = data::parse_split(vm["split"].as<std::string>());
   } catch (const std::exception&) {
@@ -114,20 +126,49 @@ EvalSetup setup_from(const po::variables_map& vm) {
   return s;
 }
 
-int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s) {
+// The watchdog of eval's one collective, the allreduce of the episodes' values at the end: a
+// rank that finished its share waits there for the others, whose shares are as large (one
+// episode more at most), so the limit follows this rank's own time, updated before each of its
+// episodes: train::watchdog_limit(--watchdog, seconds so far) = max(--watchdog, 10 x seconds).
+class EvalWatchdog {
+ public:
+  EvalWatchdog(dist::Communicator& comm, double floor) : comm_(comm), floor_(floor) { tick(); }
+  void tick() {
+    if (comm_.size() < 2) return;  // one process waits for nobody
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    comm_.set_watchdog_seconds(train::watchdog_limit(floor_, seconds, false));
+  }
+
+ private:
+  dist::Communicator& comm_;
+  double floor_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double watchdog_floor) {
   if (comm.rank() == 0)
     for (const std::string& w : s.warnings) std::cerr << "cezanne eval: warning: " << w << "\n";
-  const learn::EvalOptions options{.episodes = s.episodes, .step = 0};
   const bool regression = train::is_regression(s.config);
+  EvalWatchdog watchdog(comm, watchdog_floor);
   learn::EvalResult r;
   if (!s.learner) {
     r = learn::evaluate_episodes(
-        [&](int64_t i) { return learn::nearest_pixels_accuracy(s.sampler->sample(0, i)); }, s.episodes, &comm);
+        [&](int64_t i) {
+          watchdog.tick();
+          return learn::nearest_pixels_accuracy(s.sampler->sample(0, i));
+        },
+        s.episodes, &comm);
   } else {
     nn::Params params(s.learner->specs());
     train::load_parameters(s.checkpoint, params);
-    r = regression ? learn::evaluate(*s.learner, params.list(), *s.sinusoids, options, &comm)
-                   : learn::evaluate(*s.learner, params.list(), *s.sampler, options, &comm);
+    // Episode i is task i of step 0 (what learn::evaluate does with EvalOptions{.step = 0}).
+    r = learn::evaluate(
+        *s.learner, params.list(),
+        [&](int64_t i) {
+          watchdog.tick();
+          return regression ? s.sinusoids->sample(0, i) : s.sampler->sample(0, i);
+        },
+        s.episodes, &comm);
   }
   std::ostringstream line;
   line.precision(6);
@@ -168,24 +209,29 @@ int eval_command(int argc, char** argv) {
     ("baseline", po::value<std::string>(), "instead of a checkpoint: pixels (nearest neighbour on raw pixels, the same episodes)")
     ("store", po::value<std::string>(), "store directory (default: the one the run trained on)")
     ("split", po::value<std::string>()->default_value("test"), "split of the episodes: test (held-out), val or train")
-    ("ways", po::value<int64_t>(), "classes per episode (default: the run's)")
-    ("shots", po::value<int64_t>(), "support examples per class (default: the run's)")
-    ("queries", po::value<int64_t>()->default_value(15), "query examples per class")
+    ("ways", bounded<int64_t>(*train::option_bounds("ways")), "classes per episode (default: the run's)")
+    ("shots", bounded<int64_t>(*train::option_bounds("shots")), "support examples per class (default: the run's)")
+    ("queries", bounded<int64_t>(*train::option_bounds("queries"))->default_value(15), "query examples per class")
     ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
     ("shuffle-labels", po::value<bool>()->default_value(true, "true")->implicit_value(true, "true"), "fresh class->label assignment per episode (false: the fixed one of training without shuffling)")
-    ("test-inner-steps", po::value<int64_t>(), "MAML family: adaptation steps (default: the run's)")
-    ("episodes", po::value<int64_t>()->default_value(600), "test episodes")
-    ("seed", po::value<uint64_t>()->default_value(1000), "seed of the test episodes")
-    ("threads", po::value<int>()->default_value(0), "CPU threads per rank (0: the OpenMP default)");
+    ("test-inner-steps", bounded<int64_t>(*train::option_bounds("test-inner-steps")), "MAML family: adaptation steps (default: the run's)")
+    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes")
+    ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
+    ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "eval", options, nullptr, vm)) return 0;
   const EvalSetup setup = setup_from(vm);
   set_num_threads(vm["threads"].as<int>());
-  auto world = dist::init(&argc, &argv);
-  const int status = dist::run_guarded(*world, [&] { return evaluate_checkpoint(*world, setup); });
+  // --watchdog on the command line or in --config wins over CEZANNE_WATCHDOG_SECONDS.
+  double watchdog = vm["watchdog"].as<double>();
+  if (vm["watchdog"].defaulted()) watchdog = dist::watchdog_seconds_from_env().value_or(watchdog);
+  const double phase_limit = train::kWatchdogRelaxedFactor * watchdog;
+  auto world = dist::init(&argc, &argv, {.startup_seconds = phase_limit});
+  const int status = dist::run_guarded(*world, [&] { return evaluate_checkpoint(*world, setup, watchdog); });
   world.reset();
-  dist::finalize();
+  dist::finalize(phase_limit);
   return status;
 }
 

@@ -23,6 +23,9 @@ std::string directory_name(const fs::path& dir) {
   return normal.filename().string();
 }
 
+// The largest side of the PNG: 10000 x 10000 pixels are 400 MB in gnuplot's cairo surface.
+constexpr int kMaxPixels = 10000;
+
 int run_plot(int argc, char** argv) {
   po::options_description options("plot options");
   options.add_options()
@@ -32,8 +35,8 @@ int run_plot(int argc, char** argv) {
        "the PNG to write (default RUN_DIR/curves.png)")
       ("title", po::value<std::string>()->value_name("TEXT"),
        "the title above the panels (default the run directory's name)")
-      ("width", po::value<int>()->default_value(train::PlotOptions().width), "width in pixels")
-      ("height", po::value<int>()->default_value(train::PlotOptions().height), "height in pixels");
+      ("width", bounded<int>(1, kMaxPixels)->default_value(train::PlotOptions().width), "width in pixels")
+      ("height", bounded<int>(1, kMaxPixels)->default_value(train::PlotOptions().height), "height in pixels");
   po::positional_options_description positional;
   positional.add("run", 1);
   po::variables_map vm;
@@ -47,7 +50,6 @@ int run_plot(int argc, char** argv) {
   plot.title = vm.count("title") != 0 ? vm["title"].as<std::string>() : directory_name(run);
   plot.width = vm["width"].as<int>();
   plot.height = vm["height"].as<int>();
-  if (plot.width < 1 || plot.height < 1) throw UsageError("--width and --height must be >= 1");
   const fs::path out =
       vm.count("out") != 0 ? fs::path(vm["out"].as<std::string>()) : run / "curves.png";
 

@@ -54,29 +54,36 @@ std::vector<std::string> split_commas(const std::string& text) {
   return out;
 }
 
+// Bounds of the numeric options: shards of at most 1 TiB, gzip levels 0-9, fractions in [0, 1]
+// (their sum is checked after parsing), images of at most 4096 x 4096 (a class of such images is
+// already 16 MiB per example and channel), 1 or 3 channels, glyphs of the sizes the renderer
+// takes ([8, 1024]), at most 10000 examples per class, 1e6 characters per writing system and 1024
+// threads.
+constexpr double kMaxShardMb = 1 << 20;
+constexpr int64_t kMaxImageSize = 4096;
+constexpr int kMinGlyphSize = 8, kMaxGlyphSize = 1024, kMaxExamples = 10000,
+              kMaxCharsPerScript = 1'000'000, kMaxThreads = 1024;
+
 /// Options every file-based source shares.
 void add_common(po::options_description& options, const char* split_default_help) {
   options.add_options()("out", po::value<std::string>()->required()->value_name("DIR"),
                         "store directory to create (must not exist)")(
-      "shard-mb", po::value<double>()->default_value(64)->value_name("MB"),
+      "shard-mb", bounded<double>({0, kMaxShardMb, true})->default_value(64)->value_name("MB"),
       "target shard size in MiB")("compression",
-                                  po::value<int>()->default_value(0)->value_name("LEVEL"),
+                                  bounded<int>(0, 9)->default_value(0)->value_name("LEVEL"),
                                   "gzip level 1-9 for examples, 0 = off")(
-      "val-fraction", po::value<double>()->default_value(0.2, "0.2")->value_name("F"),
+      "val-fraction", bounded<double>(0, 1)->default_value(0.2, "0.2")->value_name("F"),
       "fraction of split units held out for val")(
-      "test-fraction", po::value<double>()->default_value(0.2, "0.2")->value_name("F"),
+      "test-fraction", bounded<double>(0, 1)->default_value(0.2, "0.2")->value_name("F"),
       "fraction of split units held out for test (1: every class, e.g. a folder to evaluate a "
       "trained model on)")("split-by", po::value<std::string>()->value_name("domain|class"),
                            split_default_help)(
-      "seed", po::value<uint64_t>()->default_value(0)->value_name("N"),
-      "seed of the split assignment");
+      "seed", unsigned_value()->default_value(0)->value_name("N"), "seed of the split assignment");
 }
 
 data::StoreWriterOptions writer_options(const po::variables_map& vm) {
-  const double mb = vm["shard-mb"].as<double>();
-  if (!(mb > 0) || !std::isfinite(mb)) throw UsageError("--shard-mb must be positive");
-  const int level = vm["compression"].as<int>();
-  if (level < 0 || level > 9) throw UsageError("--compression must be 0-9");
+  const double mb = vm["shard-mb"].as<double>();  // in (0, 1 TiB]
+  const int level = vm["compression"].as<int>();  // in [0, 9]
   return {.target_shard_bytes = static_cast<int64_t>(mb * 1024 * 1024), .compression = level};
 }
 
@@ -145,10 +152,10 @@ int run_prepare_images(int argc, char** argv) {
                         "folder of class folders")(
       "layout", po::value<std::string>()->default_value("omniglot")->value_name("omniglot|flat"),
       "omniglot: ROOT/<domain>/<class>/*.png; flat: ROOT/<class>/*.png (one domain)")(
-      "size", po::value<int64_t>()->default_value(0)->value_name("S"),
+      "size", bounded<int64_t>(0, kMaxImageSize)->default_value(0)->value_name("S"),
       "resize to S x S (0: keep; all images must match)")(
-      "channels", po::value<int>()->default_value(1)->value_name("1|3"), "1 = grayscale, 3 = RGB")(
-      "invert", "store 255 - v (Omniglot: white strokes on black)")(
+      "channels", bounded<int>(1, 3)->default_value(1)->value_name("1|3"),
+      "1 = grayscale, 3 = RGB")("invert", "store 255 - v (Omniglot: white strokes on black)")(
       "resize", po::value<std::string>()->default_value("bilinear")->value_name("bilinear|nearest"),
       "resize filter");
   add_common(options, "split unit (default: domain for omniglot, class for flat)");
@@ -161,7 +168,6 @@ int run_prepare_images(int argc, char** argv) {
     throw UsageError("--layout must be omniglot or flat, not '" + layout + "'");
   images.layout = data::parse_image_layout(layout);
   images.size = vm["size"].as<int64_t>();
-  if (images.size < 0) throw UsageError("--size must be >= 0");
   images.channels = vm["channels"].as<int>();
   if (images.channels != 1 && images.channels != 3) throw UsageError("--channels must be 1 or 3");
   images.invert = vm.count("invert") != 0;
@@ -186,26 +192,32 @@ int run_prepare_glyphs(int argc, char** argv) {
                         "store directory to create (must not exist)")(
       "font-dir",
       po::value<std::string>()->default_value(defaults.font_dir.string())->value_name("DIR"),
-      "fonts to render")("size", po::value<int>()->default_value(defaults.size)->value_name("S"),
-                         "images are S x S, 1 channel")(
-      "examples", po::value<int>()->default_value(defaults.examples_per_class)->value_name("N"),
+      "fonts to render")(
+      "size",
+      bounded<int>(kMinGlyphSize, kMaxGlyphSize)->default_value(defaults.size)->value_name("S"),
+      "images are S x S, 1 channel")(
+      "examples",
+      bounded<int>(1, kMaxExamples)->default_value(defaults.examples_per_class)->value_name("N"),
       "examples per character")("scripts", po::value<std::string>()->value_name("A,B,..."),
                                 "writing systems to render (default: all installed)")(
-      "max-chars", po::value<int>()->default_value(defaults.max_chars_per_script)->value_name("N"),
+      "max-chars",
+      bounded<int>(0, kMaxCharsPerScript)
+          ->default_value(defaults.max_chars_per_script)
+          ->value_name("N"),
       "characters kept per writing system (0 = all)")(
-      "threads", po::value<int>()->default_value(defaults.threads)->value_name("N"),
+      "threads", bounded<int>(0, kMaxThreads)->default_value(defaults.threads)->value_name("N"),
       "render threads (0 = all cores)")(
       "val-fraction",
-      po::value<double>()
+      bounded<double>(0, 1)
           ->default_value(defaults.val_fraction, shortest(defaults.val_fraction))
           ->value_name("F"),
       "fraction of writing systems held out for val")(
       "test-fraction",
-      po::value<double>()
+      bounded<double>(0, 1)
           ->default_value(defaults.test_fraction, shortest(defaults.test_fraction))
           ->value_name("F"),
       "fraction of writing systems held out for test")(
-      "seed", po::value<uint64_t>()->default_value(defaults.seed)->value_name("N"),
+      "seed", unsigned_value()->default_value(defaults.seed)->value_name("N"),
       "seed of the split and the distortions");
   po::variables_map vm;
   if (!parse_options(argc, argv, "prepare glyphs", options, nullptr, vm)) return 0;

@@ -2,9 +2,13 @@
 // or under mpirun / srun --mpi=pmix.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <iostream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "Command.hpp"
@@ -12,6 +16,7 @@
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
+#include "cezanne/train/StopSignal.hpp"
 #include "cezanne/train/Trainer.hpp"
 
 namespace po = boost::program_options;
@@ -20,6 +25,18 @@ namespace cz::cli {
 namespace {
 
 using train::TrainConfig;
+
+// The value of a numeric option: strictly parsed and checked against train::option_bounds() (an
+// option without bounds: any value of its type, still without wrapping).
+template <class T>
+po::typed_value<T>* numeric_value(const train::TrainOption& o) {
+  if constexpr (std::is_same_v<T, uint64_t>) {
+    return unsigned_value();
+  } else {
+    if (const train::Bounds* b = train::option_bounds(o.name)) return bounded<T>(*b);
+    return bounded<T>(std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
+  }
+}
 
 // One Program_options entry per field of the option table, defaulting to TrainConfig{}'s value.
 void add_option(po::options_description& options, const train::TrainOption& o) {
@@ -33,12 +50,12 @@ void add_option(po::options_description& options, const train::TrainOption& o) {
         } else if constexpr (std::is_same_v<T, double>) {
           std::ostringstream text;
           text << defaults.*field;  // 0.4, not Program_options' 0.40000000000000002
-          options.add_options()(o.name, po::value<double>()->default_value(defaults.*field, text.str()), o.help);
+          options.add_options()(o.name, numeric_value<double>(o)->default_value(defaults.*field, text.str()), o.help);
         } else if constexpr (std::is_same_v<T, std::string>) {
           const std::string& d = defaults.*field;
           options.add_options()(o.name, d.empty() ? po::value<std::string>() : po::value<std::string>()->default_value(d), o.help);
         } else {
-          options.add_options()(o.name, po::value<T>()->default_value(defaults.*field), o.help);
+          options.add_options()(o.name, numeric_value<T>(o)->default_value(defaults.*field), o.help);
         }
       },
       o.field);
@@ -56,13 +73,36 @@ TrainConfig config_from(const po::variables_map& vm) {
   return c;
 }
 
+// --check-finished: whether --out holds a run that reached --steps, judged by its newest
+// checkpoint that verifies (a run writes one at its last step). The job scripts ask this after
+// srun, whose exit status alone cannot be trusted (a failed launch can exit 0).
+int check_finished(const TrainConfig& c) {
+  if (c.out.empty()) throw UsageError("--out: required (the run directory)");
+  std::vector<std::string> warnings;
+  const auto newest = train::CheckpointDir(c.out, static_cast<int>(std::max<int64_t>(c.keep, 1))).load_newest(&warnings);
+  for (const std::string& w : warnings) std::cerr << ("cezanne train: warning: " + w + "\n");
+  const int64_t step = newest ? newest->second.step : 0;
+  std::cout << "cezanne train: " << c.out << ": step " << step << " of " << c.steps << " ("
+            << (newest ? newest->first.string() : std::string("no checkpoint")) << ")"
+            << (step >= c.steps ? ": finished" : ": not finished") << std::endl;
+  return step >= c.steps ? 0 : train::kNotFinishedStatus;
+}
+
 int train_command(int argc, char** argv) {
+  // First: a pre-emption signal during the set-up below (options, store, checkpoint, MPI_Init)
+  // is recorded and ends the run before its first step with status 75, instead of killing it.
+  train::install_stop_handlers();
   po::options_description options(
       "cezanne train: meta-train a learner; metrics.csv, metrics.jsonl and checkpoints in --out");
   for (const train::TrainOption& o : train::train_options()) add_option(options, o);
+  options.add_options()("check-finished", po::bool_switch(),
+                        "train nothing: print the step of --out's newest valid checkpoint and --steps, and exit 0 when the run has reached --steps, 3 when not");
   po::variables_map vm;
   if (!parse_options(argc, argv, "train", options, nullptr, vm)) return 0;
-  const TrainConfig config = config_from(vm);
+  TrainConfig config = config_from(vm);
+  // --watchdog on the command line or in --config wins over CEZANNE_WATCHDOG_SECONDS.
+  if (vm["watchdog"].defaulted()) config.watchdog = dist::watchdog_seconds_from_env().value_or(config.watchdog);
+  if (vm["check-finished"].as<bool>()) return check_finished(config);
 
   // Everything that can be checked is checked before MPI starts: every rank fails the same way.
   train::RunPlan plan;
@@ -72,10 +112,11 @@ int train_command(int argc, char** argv) {
     throw UsageError(e.what());
   }
   set_num_threads(static_cast<int>(config.threads));
-  auto world = dist::init(&argc, &argv);
+  const double phase_limit = train::kWatchdogRelaxedFactor * config.watchdog;
+  auto world = dist::init(&argc, &argv, {.startup_seconds = phase_limit});
   const int status = dist::run_guarded(*world, [&] { return train::train(plan, *world); });
   world.reset();
-  dist::finalize();
+  dist::finalize(phase_limit);
   return status;
 }
 

@@ -20,7 +20,8 @@ namespace {
 // Messages must stay on one line: log scrapers and tests read stderr line by line.
 std::string one_line(std::string message) {
   for (char& c : message) {
-    if (c == '\n' || c == '\r') c = ' ';
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if ((c >= 0 && c < 0x20) || c == 0x7f) c = '?';  // e.g. a line of a binary --config file
   }
   while (!message.empty() && message.back() == ' ') message.pop_back();
   return message;

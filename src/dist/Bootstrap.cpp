@@ -1,9 +1,14 @@
 // Start-up: pick the MPI backend under a parallel launcher, the stub otherwise.
 #include "cezanne/dist/Bootstrap.hpp"
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "cezanne/dist/Log.hpp"
 #include "dist/backend/mpi/MpiBackend.hpp"
@@ -26,17 +31,66 @@ long env_long(const char* name, long fallback) {
   return end != value ? v : fallback;
 }
 
+// Ends this rank when MPI start-up or shut-down (`phase`) has not returned within `seconds`
+// (InitOptions::startup_seconds, finalize's limit). Each poll counts for at most a second, so
+// a rank that was itself stopped and continued does not time out on the gap.
+class PhaseWatchdog {
+ public:
+  PhaseWatchdog(const char* phase, double seconds) : phase_(phase) {
+    if (seconds > 0.0) thread_ = std::thread([this, seconds] { watch(seconds); });
+  }
+  ~PhaseWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  PhaseWatchdog(const PhaseWatchdog&) = delete;
+  PhaseWatchdog& operator=(const PhaseWatchdog&) = delete;
+
+ private:
+  void watch(double seconds) {
+    using Clock = std::chrono::steady_clock;
+    std::unique_lock<std::mutex> lock(mutex_);
+    double waited = 0.0;
+    while (!done_ && waited < seconds) {
+      const auto before = Clock::now();
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+      waited += std::min(1.0, std::chrono::duration<double>(Clock::now() - before).count());
+    }
+    if (done_) return;
+    const long rank = env_long("OMPI_COMM_WORLD_RANK", env_long("PMIX_RANK", env_long("SLURM_PROCID", 0)));
+    std::fprintf(stderr,
+                 "cezanne: rank %ld: MPI %s blocked for %.0f s (watchdog limit %.0f s; another "
+                 "rank failed, hangs or was stopped)\n",
+                 rank, phase_, waited, seconds);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
+  const char* phase_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 double watchdog_from(const InitOptions& options) {
   if (options.watchdog_seconds >= 0.0) return options.watchdog_seconds;
+  return watchdog_seconds_from_env().value_or(0.0);
+}
+
+}  // namespace
+
+std::optional<double> watchdog_seconds_from_env() {
   if (const char* value = std::getenv("CEZANNE_WATCHDOG_SECONDS")) {
     char* end = nullptr;
     const double v = std::strtod(value, &end);
     if (end != value && v >= 0.0) return v;
   }
-  return 0.0;
+  return std::nullopt;
 }
-
-}  // namespace
 
 bool launched_in_parallel() {
   return std::getenv("OMPI_COMM_WORLD_SIZE") != nullptr || std::getenv("PMIX_RANK") != nullptr ||
@@ -57,8 +111,11 @@ std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options)
                                 "Slurm started " + std::to_string(slurm_tasks) +
                                     " tasks but MPI sees 1 rank; launch with srun --mpi=pmix"));
     }
-    detail::mpi_initialize(argc, argv);
-    world = detail::make_mpi_world();
+    {
+      const PhaseWatchdog watchdog("start-up", options.startup_seconds);
+      detail::mpi_initialize(argc, argv);
+      world = detail::make_mpi_world();
+    }
   } else {
     world = std::make_shared<detail::StubCommunicator>();
   }
@@ -66,7 +123,7 @@ std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options)
   return world;
 }
 
-void finalize() {
+void finalize(double limit_seconds) {
   std::shared_ptr<Communicator> last;
   {
     std::lock_guard<std::mutex> lock(world_mutex);
@@ -74,6 +131,7 @@ void finalize() {
   }
   // Free the communicator (MPI_Comm_free) before MPI_Finalize when nobody else holds it.
   last.reset();
+  const PhaseWatchdog watchdog("shut-down", limit_seconds);
   detail::mpi_finalize();
 }
 

@@ -82,15 +82,36 @@ void Communicator::stop_watchdog() {
 
 void Communicator::watchdog_loop() {
   std::unique_lock<std::mutex> lock(mutex_);
+  // The collective being timed (its name and start) and the seconds this process has run while
+  // blocked in it. Time is added poll by poll, each gap counted as at most kMaxGap: when this
+  // whole process was stopped (SIGSTOP, `scontrol suspend`, a frozen VM), the time it spent
+  // stopped is not blocking, and counting it would abort every rank right after a resume.
+  constexpr double kMaxGap = 1.0;
+  const char* watched = nullptr;
+  int64_t watched_start = 0, last_poll = now_ns();
+  double blocked = 0.0;
   while (!stopping_) {
     const double limit = watchdog_seconds_.load();
     // Poll at a tenth of the limit (at least every 0.5 s): the abort comes within ~10% late.
     const double poll = limit > 0.0 ? std::min(0.5, std::max(0.01, limit / 10.0)) : 0.5;
     wake_.wait_for(lock, std::chrono::duration<double>(poll));
+    const int64_t now = now_ns();
+    const double gap = std::min(kMaxGap, static_cast<double>(now - last_poll) * 1e-9);
+    last_poll = now;
     if (stopping_ || limit <= 0.0) continue;
     const char* name = current_.load(std::memory_order_acquire);
-    if (name == nullptr) continue;
-    const double blocked = static_cast<double>(now_ns() - started_ns_.load(std::memory_order_acquire)) * 1e-9;
+    const int64_t started = started_ns_.load(std::memory_order_acquire);
+    if (name == nullptr) {
+      watched = nullptr;
+      continue;
+    }
+    if (name != watched || started != watched_start) {
+      watched = name;
+      watched_start = started;
+      blocked = std::min(kMaxGap, static_cast<double>(now - started) * 1e-9);
+    } else {
+      blocked += gap;
+    }
     if (blocked > limit && current_.load(std::memory_order_acquire) == name) {
       std::ostringstream message;
       message << "collective " << name << " blocked for " << static_cast<int64_t>(blocked)

@@ -2,6 +2,7 @@
 #include "cezanne/train/TrainConfig.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
@@ -110,9 +111,87 @@ const std::vector<TrainOption>& train_options() {
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)", &C::tasks_per_pass, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
+    {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
   };
   // clang-format on
   return options;
+}
+
+// Bounds of the numeric options (docs/training.md lists them). Each keeps the value exact where
+// it is narrowed to int (EpisodeSpec, SinusoidSpec, LearnerConfig, CheckpointDir,
+// set_num_threads), keeps the products that size tensors far from int64 overflow (ways x
+// (shots + queries) <= 2e8 rows of an episode; a meta-step's examples are also capped by
+// kMaxExamplesPerStep) and keeps a single value from exhausting a node's memory by itself; the
+// upper bounds are far above any published few-shot set-up.
+//   filters 1024: Conv4 blocks of 1024 x 1024 x 3 x 3 weights (9.4 M each).
+//   hidden 4096: the MANN's LSTM, 4 x 4096 x (4096 + input) weights (about 80 M for 28x28).
+//   ways, shots, queries, meta-batch 10000: Omniglot with rotations has 6492 classes; a
+//     sinusoid task of 10000 + 10000 points is still small.
+//   inner-steps, test-inner-steps 1000: MAML keeps every inner step's graph (memory x steps).
+//   steps, warmup, val-every, checkpoint-every, stop-after 1e9: meta-steps; 1e9 x meta-batch
+//     task indices stay far below 2^63.
+//   val-episodes 1e6: one double per episode is allreduced.
+//   keep 10000 checkpoints; threads 1024; tasks-per-pass 10000 (the largest meta-batch).
+//   lr, inner-lr (0, 1000], matching-scale (0, 1e6], meta-reg-scale [0, 1e6], log-seconds and
+//     watchdog [0, 1e6] (11 days): finite, and of the sign the learners and optimizer require.
+const Bounds* option_bounds(const std::string& name) {
+  // clang-format off
+  static const std::vector<std::pair<std::string, Bounds>> bounds{
+    {"filters", {1, 1024}},
+    {"hidden", {1, 4096}},
+    {"ways", {1, 10000}},
+    {"shots", {1, 10000}},
+    {"queries", {1, 10000}},
+    {"meta-batch", {1, 10000}},
+    {"inner-steps", {1, 1000}},
+    {"test-inner-steps", {0, 1000}},
+    {"inner-lr", {0, 1000, true}},
+    {"matching-scale", {0, 1e6, true}},
+    {"meta-reg-scale", {0, 1e6}},
+    {"steps", {1, 1e9}},
+    {"lr", {0, 1000, true}},
+    {"warmup", {0, 1e9}},
+    {"val-every", {0, 1e9}},
+    {"val-episodes", {1, 1e6}},
+    {"checkpoint-every", {1, 1e9}},
+    {"keep", {1, 10000}},
+    {"stop-after", {0, 1e9}},
+    {"threads", {0, 1024}},
+    {"tasks-per-pass", {0, 10000}},
+    {"log-seconds", {0, 1e6}},
+    {"watchdog", {0, 1e6}},
+  };
+  // clang-format on
+  for (const auto& [n, b] : bounds)
+    if (n == name) return &b;
+  return nullptr;
+}
+
+std::string to_string(const Bounds& b) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%c%.15g, %.15g]", b.open_low ? '(' : '[', b.low, b.high);
+  return buffer;
+}
+
+std::string bounds_error(const TrainConfig& c, const TrainOption& o) {
+  const Bounds* b = option_bounds(o.name);
+  if (b == nullptr) return "";
+  return std::visit(
+      [&](auto field) -> std::string {
+        using T = std::decay_t<decltype(c.*field)>;
+        if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, double>) {
+          const T v = c.*field;
+          const auto d = static_cast<double>(v);
+          const bool inside =
+              std::isfinite(d) && d >= b->low && d <= b->high && !(b->open_low && d == b->low);
+          if (inside) return "";
+          return "--" + std::string(o.name) + ": must be in " + to_string(*b) + ", got " +
+                 render(v);
+        } else {
+          return "";
+        }
+      },
+      o.field);
 }
 
 std::vector<std::pair<std::string, std::string>> to_pairs(const TrainConfig& config) {
@@ -146,27 +225,25 @@ void validate(const TrainConfig& c) {
   if (c.model != "conv4" && c.model != "mlp") fail("model", "conv4 or mlp, got '" + c.model + "'");
   if (c.model == "conv4" && c.store.empty()) fail("store", "required with --model conv4");
   if (c.out.empty()) fail("out", "required (the run directory)");
-  if (c.steps < 1) fail("steps", "must be >= 1, got " + std::to_string(c.steps));
-  if (c.meta_batch < 1) fail("meta-batch", "must be >= 1, got " + std::to_string(c.meta_batch));
-  if (c.val_every < 0) fail("val-every", "must be >= 0");
-  if (c.val_episodes < 1) fail("val-episodes", "must be >= 1");
-  if (c.checkpoint_every < 1) fail("checkpoint-every", "must be >= 1");
-  if (c.keep < 1) fail("keep", "must be >= 1");
-  if (c.stop_after < 0) fail("stop-after", "must be >= 0");
-  if (c.threads < 0) fail("threads", "must be >= 0 (0: the OpenMP default)");
-  if (c.tasks_per_pass < 0) fail("tasks-per-pass", "must be >= 0 (0: auto)");
-  if (!(c.lr > 0)) fail("lr", "must be > 0");
-  if (!(c.log_seconds >= 0)) fail("log-seconds", "must be >= 0");
+  // Every numeric option in its bounds first: the checks below multiply them.
+  for (const TrainOption& o : train_options())
+    if (const std::string e = bounds_error(c, o); !e.empty()) throw std::invalid_argument(e);
+  const int64_t ways = is_regression(c) ? 1 : c.ways;  // at most 1e4 x 1e4 x 2e4: no overflow
+  if (const int64_t examples = c.meta_batch * ways * (c.shots + c.queries);
+      examples > kMaxExamplesPerStep)
+    fail("meta-batch", std::to_string(c.meta_batch) + " tasks of " +
+                           (is_regression(c) ? "" : "--ways " + std::to_string(c.ways) + " x ") +
+                           "(--shots " + std::to_string(c.shots) + " + --queries " +
+                           std::to_string(c.queries) + ") are " + std::to_string(examples) +
+                           " examples per meta-step, more than " +
+                           std::to_string(kMaxExamplesPerStep));
   if (c.schedule != "constant" && c.schedule != "cosine")
     fail("schedule", "constant or cosine, got '" + c.schedule + "'");
-  if (c.warmup < 0 || (c.schedule == "cosine" && c.warmup >= c.steps))
-    fail("warmup", "must be >= 0 and below --steps");
+  if (c.schedule == "cosine" && c.warmup >= c.steps) fail("warmup", "must be below --steps");
   if (c.meta_reg != "none" && c.meta_reg != "weight_noise" && c.meta_reg != "information")
     fail("meta-reg", "none, weight_noise or information, got '" + c.meta_reg + "'");
   if (c.meta_reg_params != "all" && c.meta_reg_params != "body" && c.meta_reg_params != "head")
     fail("meta-reg-params", "all, body or head, got '" + c.meta_reg_params + "'");
-  if (c.ways < 1 || c.shots < 1 || c.queries < 1)
-    fail("ways", "--ways, --shots and --queries must be >= 1");
   if (c.zero_head && !learn::has_inner_loop(c.algo))
     fail("zero-head", "for --algo maml, fomaml or anil, got '" + c.algo + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");

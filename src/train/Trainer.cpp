@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -157,7 +158,34 @@ const char* signal_name(int signal) {
   return signal == SIGUSR2 ? "SIGUSR2" : signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+// Keeps the communicator's watchdog at watchdog_limit(): relaxed until the first step is done
+// and around validation and checkpoints, then a multiple of the longest step. One process has
+// nothing to wait for (the stub's collectives return at once): no watchdog thread there.
+class RunWatchdog {
+ public:
+  RunWatchdog(dist::Communicator& comm, double floor) : comm_(comm), floor_(floor) { relax(); }
+  void relax() { set(watchdog_limit(floor_, longest_, true)); }
+  void step_done(double seconds) {
+    longest_ = std::max(longest_, seconds);
+    set(watchdog_limit(floor_, longest_, false));
+  }
+
+ private:
+  void set(double limit) {
+    if (comm_.size() > 1 && limit != current_) comm_.set_watchdog_seconds(limit);
+    current_ = limit;
+  }
+  dist::Communicator& comm_;
+  double floor_, longest_ = 0.0, current_ = -1.0;
+};
+
 }  // namespace
+
+double watchdog_limit(double floor, double longest_step, bool relaxed) {
+  if (!(floor > 0.0)) return 0.0;
+  const double limit = std::max(floor, kWatchdogStepFactor * longest_step);
+  return relaxed ? std::max(limit, kWatchdogRelaxedFactor * floor) : limit;
+}
 
 std::optional<data::StoreFingerprint> training_store(const Checkpoint& checkpoint) {
   if (checkpoint.store) return checkpoint.store;
@@ -260,7 +288,19 @@ int train(RunPlan& plan, dist::Communicator& comm) {
       progress->message("warning: the checkpoint was written by " + std::to_string(plan.resume->second.ranks) +
                         " rank(s), this run has " + std::to_string(comm.size()) + ": results agree within round-off, not bitwise");
   }
+  // The command installed the handlers before its set-up; again here in case MPI_Init replaced
+  // them. A signal that came during set-up stops every rank before the first step: nothing new
+  // to save, so no checkpoint, and status 75 like any other stop.
   install_stop_handlers();
+  RunWatchdog watchdog(comm, c.watchdog);
+  if (comm.allreduce_value<int32_t>(stop_signal() != 0 ? 1 : 0, dist::ReduceOp::max) != 0) {
+    if (lead) {
+      progress->finish();
+      progress->message("stopped at step " + std::to_string(start) + " (" + signal_name(stop_signal()) +
+                        " during set-up); continue with --resume auto");
+    }
+    return kStoppedStatus;
+  }
   const double seconds_before = metrics ? metrics->resumed_seconds() : 0.0;
   const auto run_start = Clock::now();
 
@@ -295,6 +335,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     if (!regression) record.train_accuracy = stats[1] / static_cast<double>(c.meta_batch);
     record.tasks_per_s = static_cast<double>(c.meta_batch) / step_seconds;
     if ((c.val_every > 0 && done % c.val_every == 0) || done == c.steps) {
+      watchdog.relax();  // ranks may finish their validation episodes far apart
       const learn::EvalResult v = validate_now();
       record.val_accuracy = v.mean;
       record.val_ci95 = v.ci95;
@@ -307,12 +348,14 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     }
 
     if (done % c.checkpoint_every == 0 || done == c.steps || stop) {
+      watchdog.relax();  // the others wait in the barrier while rank 0 writes
       if (lead) {
         const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, done, comm.size()));
         if (stop || done == c.steps) progress->message("checkpoint " + path.string());
       }
       comm.barrier();  // no rank exits before the checkpoint is on disk
     }
+    watchdog.step_done(step_seconds);
     if (stop && done < c.steps) {
       if (lead) {
         progress->finish();

@@ -68,8 +68,8 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
            Case{"--model mlp --algo protonet", "--algo must be maml, fomaml or anil"},
            Case{"--image 8", "Conv4: image 8 is too small for 4 pooling layers (needs >= 16)"},
-           Case{"--meta-batch 0", "--meta-batch must be >= 1"},
-           Case{"--iters 0", "--iters must be >= 1"},
+           Case{"--meta-batch 0", "--meta-batch: must be in [1, 10000], got 0"},
+           Case{"--iters 0", "--iters: must be in [1, 1000000], got 0"},
        }) {
     const Result r = run_cezanne(std::string("bench step ") + c.args);
     EXPECT_EQ(r.status, 2) << c.args << ": " << r.output;

@@ -1,7 +1,8 @@
 // The real job scripts on the local Slurm: jobs/train.sbatch signalled with SIGUSR2 writes a
 // checkpoint, requeues itself and finishes with parameters bitwise equal to an uninterrupted
 // job's; the requeue cap holds; jobs/sweep.sbatch runs a job array; jobs/eval.sbatch prints
-// the protocol's JSON line.
+// the protocol's JSON line; a launch that fails but exits 0 requeues instead of completing; USR2
+// sent to the batch shell too (scancel --full or --batch) checkpoints instead of killing it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -162,6 +163,77 @@ TEST_F(TrainJob, SweepRunsOneSettingPerArrayTask) {
       if (key == "lr") {
         EXPECT_EQ(std::stod(value), expected[task]);
       }
+  }
+}
+
+// A requeued job whose srun failed to launch ("task 0 launch failed: Unspecified error") but
+// exited 0 used to end COMPLETED with the run unfinished (27 of 80 steps). The script now asks
+// the run directory (cezanne train --check-finished) and requeues; the next start finishes the
+// run. A job whose every launch fails that way ends FAILED at the requeue cap. The failing
+// launch is simulated by an srun on PATH that prints Slurm's message and exits 0 for the first
+// CEZANNE_FAKE_SRUN_FAILS launches of a job, then runs the real srun.
+TEST_F(TrainJob, LaunchThatFailsWithStatus0RequeuesInsteadOfCompleting) {
+  const fs::path fake = root_->path / "fake-srun";
+  fs::create_directories(fake);
+  std::ofstream(fake / "srun")
+      << "#!/bin/sh\n"
+         "count=\"$(dirname \"$0\")/launches-$SLURM_JOB_ID\"\n"
+         "n=$(cat \"$count\" 2>/dev/null || echo 0)\n"
+         "echo $((n + 1)) > \"$count\"\n"
+         "if [ \"$n\" -lt \"$CEZANNE_FAKE_SRUN_FAILS\" ]; then\n"
+         "  echo 'srun: error: task 0 launch failed: Unspecified error' >&2\n"
+         "  exit 0\n"
+         "fi\n"
+         "PATH=\"${PATH#*:}\" exec srun \"$@\"\n";
+  fs::permissions(fake / "srun", fs::perms::owner_all);
+  const std::string path = ",PATH=" + fake.string() + ":" + std::getenv("PATH");
+  const fs::path run = root_->path / "relaunched", never = root_->path / "never";
+  const fs::path log_path = root_->path / "relaunched.log", never_log = root_->path / "never.log";
+  const std::string job = submit({}, "jobs/train.sbatch", {config().string(), "--out", run.string(), "--steps", "40"},
+                                 log_path, path + ",CEZANNE_FAKE_SRUN_FAILS=1");
+  const std::string capped =
+      submit({}, "jobs/train.sbatch", {config().string(), "--out", never.string(), "--steps", "40"}, never_log,
+             path + ",CEZANNE_FAKE_SRUN_FAILS=1000,CEZANNE_MAX_REQUEUES=0");
+  ASSERT_TRUE(wait_job(job, 240)) << read(log_path);
+  ASSERT_TRUE(wait_job(capped, 120)) << read(never_log);
+
+  const std::string log = read(log_path);
+  EXPECT_THAT(log, HasSubstr("srun: error: task 0 launch failed: Unspecified error"));
+  EXPECT_THAT(log, HasSubstr("cezanne train: " + run.string() + ": step 0 of 40 (no checkpoint): not finished"));
+  EXPECT_THAT(log, HasSubstr("srun exited with status 0 but the run has not reached its last step (a failed "
+                             "launch?); requeueing (start 2 of at most 6)"));
+  EXPECT_THAT(log, HasSubstr("cezanne train: " + run.string() + ": step 40 of 40 (" + run.string() +
+                             "/checkpoint-00000040.h5): finished"));
+  EXPECT_THAT(log, HasSubstr("cezanne train exited with status 0; the run reached its last step"));
+  EXPECT_EQ(job_fields(job)["JobState"], "COMPLETED") << log;
+  EXPECT_EQ(job_fields(job)["Restarts"], "1") << log;
+  EXPECT_EQ(metrics_rows(run), 40);
+
+  const std::string never_text = read(never_log);
+  EXPECT_THAT(never_text, HasSubstr("srun exited with status 0 but the run has not reached its last step (a failed "
+                                    "launch?); CEZANNE_MAX_REQUEUES=0 reached, not requeueing"));
+  EXPECT_EQ(job_fields(capped)["JobState"], "FAILED") << never_text;
+  EXPECT_EQ(job_fields(capped)["ExitCode"], "1:0") << never_text;
+}
+
+// SIGUSR2 sent to the batch shell as well (`scancel --full`: every process of the job;
+// `scancel --batch`, or `--signal=B:USR2@N`: the shell only) used to kill the shell: the job
+// ended FAILED without the ranks' checkpoint. The shell traps it and passes it on to srun, which
+// passes it to the ranks: they checkpoint and stop as with a plain `scancel --signal=USR2`.
+TEST_F(TrainJob, Usr2ToTheBatchShellCheckpointsInsteadOfKillingIt) {
+  for (const std::string how : {"--full", "--batch"}) {
+    const fs::path run = root_->path / ("shell" + how), log_path = root_->path / ("shell" + how + ".log");
+    const std::string job = submit({}, "jobs/train.sbatch", {config().string(), "--out", run.string()}, log_path,
+                                   ",CEZANNE_MAX_REQUEUES=0");
+    ASSERT_TRUE(eventually([&] { return metrics_rows(run) >= 60; }, 240)) << read(log_path);
+    ASSERT_EQ(spawn({"scancel", how, "--signal=USR2", job}, 10).status, 0);
+    ASSERT_TRUE(wait_job(job, 120)) << read(log_path);
+    const std::string log = read(log_path);
+    EXPECT_THAT(log, HasSubstr("SIGUSR2: passed to the ranks, which checkpoint and stop")) << how;
+    EXPECT_THAT(log, HasSubstr("(SIGUSR2); continue with --resume auto")) << how;
+    EXPECT_THAT(log, HasSubstr("stopped with a checkpoint; CEZANNE_MAX_REQUEUES=0 reached, not requeueing")) << how;
+    EXPECT_EQ(job_fields(job)["ExitCode"], "75:0") << how << "\n" << log;
+    EXPECT_FALSE(CheckpointDir(run, 3).list().empty()) << how;
   }
 }
 

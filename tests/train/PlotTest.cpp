@@ -417,7 +417,7 @@ TEST_F(PlotCliTest, ErrorsAreOneLineWithTheirExitStatus) {
   write_run(10, false);
   r = cezanne("plot " + quoted(root_) + " --width 0");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "cezanne plot: --width and --height must be >= 1\n");
+  EXPECT_EQ(r.err, "cezanne plot: --width: must be in [1, 10000], got 0\n");
 
   r = cezanne("plot " + quoted(root_), "PATH=" + quoted(root_ / "empty"));
   EXPECT_EQ(r.status, 1);

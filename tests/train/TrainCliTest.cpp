@@ -3,9 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "TrainFixtures.hpp"
+#include "cezanne/train/Trainer.hpp"
 
 namespace cz::train::testing {
 namespace {
@@ -108,8 +111,70 @@ TEST_P(TrainSignal, ChecksPointsAtTheNextStepAndExits75) {
   EXPECT_EQ(read_checkpoint(run / file).step, rows);
 }
 
+// A stop signal while the command is still setting up (here: blocked reading its --config from
+// a FIFO, before the store, the checkpoint and MPI) is recorded, not fatal (it was: status 140
+// or 143): the run stops before its first step with status 75 and no checkpoint, and
+// --resume auto then does the whole run.
+TEST_P(TrainSignal, DuringSetUpStopsBeforeTheFirstStepWith75) {
+  const fs::path run = dir("run"), fifo = dir("config.fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  Background job({cezanne_binary(), "train", "--config", fifo.string()}, dir("log"));
+  // Opening the FIFO for writing succeeds once cezanne has opened it for reading: it is then
+  // parsing its options, long before the first step.
+  int fd = -1;
+  ASSERT_TRUE(eventually([&] { return (fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)) >= 0; }, 60))
+      << job.output();
+  ASSERT_EQ(kill(job.pid, GetParam()), 0);
+  std::stringstream words(small_run(store(), run));
+  std::string ini, word, value;
+  words >> word;  // "train"
+  while (words >> word >> value) ini += word.substr(2) + " = " + value + "\n";
+  ASSERT_EQ(::write(fd, ini.data(), ini.size()), static_cast<ssize_t>(ini.size()));
+  ::close(fd);
+  const int status = job.wait_for(120);
+  ASSERT_EQ(status, 75) << job.output();
+  const std::string name = GetParam() == SIGUSR2 ? "SIGUSR2" : "SIGTERM";
+  EXPECT_THAT(job.output(), HasSubstr("stopped at step 0 (" + name + " during set-up); continue with --resume auto"));
+  EXPECT_TRUE(CheckpointDir(run, 3).list().empty());
+  EXPECT_EQ(metrics_rows(run), 0);
+  const SpawnResult r = cezanne(small_run(store(), run) + " --resume auto");
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_state(reference() / "checkpoint-00000006.h5", run / "checkpoint-00000006.h5");
+}
+
 INSTANTIATE_TEST_SUITE_P(Signals, TrainSignal, ::testing::Values(SIGUSR2, SIGTERM),
                          [](const auto& info) { return info.param == SIGUSR2 ? "SIGUSR2" : "SIGTERM"; });
+
+// The job scripts' test after srun: the newest valid checkpoint of --out against --steps.
+TEST_F(TrainCli, CheckFinishedReadsTheRunDirectory) {
+  const std::string out = reference().string();
+  SpawnResult r = cezanne(small_run(store(), reference()) + " --resume auto --check-finished");
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "cezanne train: " + out + ": step 6 of 6 (" + out + "/checkpoint-00000006.h5): finished\n");
+  r = cezanne(small_run(store(), reference(), 7) + " --check-finished");
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(": step 6 of 7 ("));
+  const fs::path none = dir("none");
+  r = cezanne(small_run(store(), none) + " --check-finished");
+  EXPECT_EQ(r.status, 3) << r.output;
+  EXPECT_EQ(r.output, "cezanne train: " + none.string() + ": step 0 of 6 (no checkpoint): not finished\n");
+  EXPECT_FALSE(fs::exists(none));  // nothing trained, nothing created
+}
+
+// The watchdog is on by default: at least --watchdog (60 s), 10x the longest step, and 600 s
+// while ranks may drift apart (set-up, first step, validation, checkpoints); 0 turns it off.
+TEST(TrainWatchdog, LimitFollowsTheLongestStep) {
+  EXPECT_EQ(TrainConfig{}.watchdog, 60.0);
+  EXPECT_EQ(watchdog_limit(60, 0, false), 60.0);
+  EXPECT_EQ(watchdog_limit(60, 0.5, false), 60.0);
+  EXPECT_EQ(watchdog_limit(60, 12, false), 120.0);
+  EXPECT_EQ(watchdog_limit(60, 12, true), 600.0);
+  EXPECT_EQ(watchdog_limit(60, 100, true), 1000.0);
+  EXPECT_EQ(watchdog_limit(2, 0.01, false), 2.0);
+  EXPECT_EQ(watchdog_limit(2, 0.01, true), 20.0);  // --watchdog governs the relaxed phases too
+  EXPECT_EQ(watchdog_limit(0, 100, false), 0.0);
+  EXPECT_EQ(watchdog_limit(0, 100, true), 0.0);
+}
 
 TEST_F(TrainCli, EvalPrintsMeanAndConfidenceInterval) {
   const std::string ckpt = (reference() / "checkpoint-00000006.h5").string();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cezanne/dist/Communicator.hpp"
@@ -12,7 +13,17 @@ struct InitOptions {
   /// Seconds a collective may block before every rank is aborted; 0 disables. A negative
   /// value means "read CEZANNE_WATCHDOG_SECONDS from the environment, else 0".
   double watchdog_seconds = -1.0;
+  /// Seconds MPI start-up (MPI_Init and the world communicator) may take before this rank
+  /// exits with status 1 and "MPI start-up blocked for N s": a rank that never reaches
+  /// MPI_Init (stopped, hung in its own set-up) would otherwise keep the others waiting in it
+  /// forever, where no collective watchdog runs. 0: no limit. Time this rank itself spends
+  /// stopped does not count.
+  double startup_seconds = 0.0;
 };
+
+/// CEZANNE_WATCHDOG_SECONDS when it holds a number >= 0, else std::nullopt (`train` and
+/// `eval` take it as the default of their --watchdog).
+std::optional<double> watchdog_seconds_from_env();
 
 /// True when this process was started by a parallel launcher: Open MPI's mpirun
 /// (OMPI_COMM_WORLD_SIZE), a PMIx or PMI launcher (PMIX_RANK, PMI_RANK; srun --mpi=pmix), or
@@ -28,7 +39,10 @@ bool launched_in_parallel();
 std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options = {});
 
 /// Calls MPI_Finalize if init() initialized MPI. Communicators must not be used afterwards.
-void finalize();
+/// MPI_Finalize waits for every rank; when it has not returned within `limit_seconds` (a rank
+/// stopped or hung after its last collective; 0: no limit) this rank prints "MPI shut-down
+/// blocked for N s" and exits with status 1, so that the launcher ends the job.
+void finalize(double limit_seconds = 0.0);
 
 /// Whether this build has the NCCL backend (CEZANNE_WITH_NCCL).
 bool nccl_built();

@@ -5,7 +5,9 @@
 namespace cz::train {
 
 /// Installs handlers for SIGUSR2 and SIGTERM that only record the signal (async-signal-safe);
-/// the trainer polls stop_signal() once per step and agrees with the other ranks. Idempotent.
+/// the trainer polls stop_signal() before its first step and once per step, and agrees with the
+/// other ranks. `cezanne train` calls it first thing, so a signal during set-up is not fatal.
+/// Idempotent.
 void install_stop_handlers();
 
 /// The first stop signal received (SIGUSR2 or SIGTERM), or 0.

@@ -56,6 +56,8 @@ struct TrainConfig {
   int64_t threads = 0;
   int64_t tasks_per_pass = 0;
   double log_seconds = 10.0;
+  /// Floor of the collective watchdog's limit, in seconds (0: off); see watchdog_limit().
+  double watchdog = 60.0;
 };
 
 /// One option: its command-line name, help text and field. `identity` options define the run:
@@ -72,6 +74,29 @@ struct TrainOption {
 /// Every option, in --help order.
 const std::vector<TrainOption>& train_options();
 
+/// The values a numeric option accepts: [low, high], or (low, high] when `open_low`; a double
+/// must also be finite. Integer bounds are integral and below 2^53 (exact as doubles).
+struct Bounds {
+  double low = 0, high = 0;
+  bool open_low = false;
+};
+
+/// "[1, 10000]" or "(0, 1000]".
+std::string to_string(const Bounds& bounds);
+
+/// The bounds of the int64 or double option `name` of train_options() (also used by eval and
+/// bench for the options they share with train), or nullptr for one without (the uint64 seed
+/// accepts every value). See the table in TrainConfig.cpp for why each bound is what it is.
+const Bounds* option_bounds(const std::string& name);
+
+/// The most examples (support and query, over all tasks) of one meta-step: --meta-batch x
+/// --ways x (--shots + --queries) (ways 1 for --model mlp) must not exceed it.
+inline constexpr int64_t kMaxExamplesPerStep = 10'000'000;
+
+/// "" when option `o` of `config` is within its bounds, else "--<name>: must be in [a, b], got
+/// <value>" (the message of the command line's check, too).
+std::string bounds_error(const TrainConfig& config, const TrainOption& o);
+
 /// The config as (name, value) pairs in train_options() order; doubles round-trip exactly.
 std::vector<std::pair<std::string, std::string>> to_pairs(const TrainConfig& config);
 /// The inverse of to_pairs; names it does not know are ignored, missing ones keep defaults.
@@ -82,8 +107,11 @@ TrainConfig from_pairs(const std::vector<std::pair<std::string, std::string>>& p
 /// when `a` (a checkpoint's config) and `b` (this run's) define the same run.
 std::string identity_difference(const TrainConfig& checkpoint, const TrainConfig& run);
 
-/// Checks values that no other component checks (steps, intervals, schedule, meta-reg, model,
-/// resume, that conv4 has a store). Throws std::invalid_argument "--<option>: <why>".
+/// Checks every numeric option against option_bounds() (so that no value wraps when narrowed
+/// to 32 bits and no allocation it sizes is absurd), the examples of a meta-step against
+/// kMaxExamplesPerStep, and values that no other component checks (intervals, schedule,
+/// meta-reg, model, resume, that conv4 has a store). Throws std::invalid_argument
+/// "--<option>: <why>".
 void validate(const TrainConfig& config);
 
 /// True for the sinusoid regression runs (--model mlp).

@@ -22,6 +22,24 @@ namespace cz::train {
 /// writing its checkpoint: EX_TEMPFAIL, "run me again"; the sbatch scripts requeue on it.
 inline constexpr int kStoppedStatus = 75;
 
+/// Exit status of `cezanne train --check-finished` when --out's newest valid checkpoint is
+/// before --steps (0 when it is at --steps or later).
+inline constexpr int kNotFinishedStatus = 3;
+
+/// The collective watchdog of a run (--watchdog): a collective that blocks longer than the
+/// limit aborts every rank, naming the collective (a rank that hangs, was stopped or died).
+inline constexpr double kWatchdogStepFactor = 10.0;     ///< limit >= this x the longest step
+inline constexpr double kWatchdogRelaxedFactor = 10.0;  ///< limit >= this x floor while `relaxed`
+
+/// The watchdog's limit in seconds under --watchdog `floor` (0: off, and then 0):
+/// max(floor, kWatchdogStepFactor x `longest_step`), and at least kWatchdogRelaxedFactor x floor
+/// (600 s at the default floor of 60 s) while
+/// `relaxed`: during set-up and the first step of an invocation, validation and checkpoints,
+/// where ranks may drift apart by more than a step (one writes the checkpoint while the others
+/// wait in a barrier). `longest_step` is the longest meta-step of this invocation so far
+/// (episodes, backward, allreduce), 0 before the first.
+double watchdog_limit(double floor, double longest_step, bool relaxed);
+
 /// A run checked and loaded before the ranks start communicating, so that bad input ends every
 /// rank with the same one-line error and nothing written.
 struct RunPlan {
