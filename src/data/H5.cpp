@@ -42,12 +42,14 @@ std::string h5_error_detail() {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
   H5Eclear2(H5E_DEFAULT);
   // A failed system call reads "file write failed: time = <ctime>\n, filename = ..., errno =
-  // 28, error message = 'No space left on device', ..."; keep what failed and the OS's reason.
+  // 28, error message = 'No space left on device', ..." (or "unable to open file: name = ...");
+  // keep what failed and the OS's reason.
   const std::string marker = "error message = '";
-  const auto from = detail.find(marker), time = detail.find(": time = ");
-  if (from != std::string::npos && time != std::string::npos) {
+  const auto from = detail.find(marker);
+  const auto fields = std::min(detail.find(": time = "), detail.find(": name = "));
+  if (from != std::string::npos && fields < from) {
     const auto begin = from + marker.size(), end = detail.find('\'', begin);
-    detail = detail.substr(0, time) + ": " + detail.substr(begin, end - begin);
+    detail = detail.substr(0, fields) + ": " + detail.substr(begin, end - begin);
   }
   std::replace(detail.begin(), detail.end(), '\n', ' ');
   return detail;
