@@ -50,6 +50,13 @@ run_train() {
   fi
   if (( restarts < max_requeues )); then
     echo "== $(date -Is) ${why}; requeueing (start $((restarts + 2)) of at most $((max_requeues + 1)))"
+    # The job's steps must be gone first: a requeued job that starts while the last srun's
+    # step is still being torn down is killed as "non-startable" (Job credential revoked).
+    local i
+    for ((i = 0; i < 60; ++i)); do
+      squeue -h -s -j "${SLURM_JOB_ID}" -o %i 2>/dev/null | grep -qv -e '\.batch$' -e '\.extern$' || break
+      sleep 0.5
+    done
     scontrol requeue "${SLURM_JOB_ID}"
     sleep 30  # Slurm ends this script as part of the requeue
     exit 0
