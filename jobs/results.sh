@@ -6,6 +6,9 @@
 #
 #   bash jobs/results.sh [NAME...]     (default: every run below, in order)
 #   bash jobs/results.sh eval:NAME     (evaluate an existing run again)
+#   bash jobs/results.sh NAME@seedN    (the same run with training seed N, in runs/results/NAME-seedN;
+#                                       NAME itself is seed 0)
+#   bash jobs/results.sh spread NAME   (mean and spread over the training seeds of NAME in log.txt)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
@@ -61,6 +64,7 @@ baseline() {
 # training options and, optionally, options of its evaluations.
 declare -A STEPS WAYS OPTIONS EVAL_OPTIONS
 add() { STEPS[$1]=$2; WAYS[$1]=$3; OPTIONS[$1]="$4"; EVAL_OPTIONS[$1]="${5:-}"; }
+add demo 400 20 "--meta-batch 8 --val-every 50 --algo protonet --ways 5 --shots 1 --queries 5"
 add protonet 800 20 "--meta-batch 8 --val-every 100 --algo protonet --ways 20 --shots 1 --queries 5"
 add maml30 3500 5 "--meta-batch 8 --val-every 500 --algo maml --ways 5 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
 add maml20 1800 20 "--val-every 600 --meta-batch 4 --algo maml --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3 --schedule cosine"
@@ -83,15 +87,27 @@ add fomaml20 200 20 "--meta-batch 8 --val-every 100 --algo fomaml --ways 20 --sh
 add anil20 800 20 "--meta-batch 8 --val-every 100 --algo anil --ways 20 --shots 1 --queries 5 --inner-lr 0.4 --test-inner-steps 3" "--test-inner-steps 10"
 add set_encoder20 200 20 "--meta-batch 8 --val-every 100 --algo set_encoder --ways 20 --shots 1 --queries 5"
 
-# NAME trains and evaluates; eval:NAME only evaluates the run's last checkpoint.
+# NAME trains and evaluates; eval:NAME only evaluates the run's last checkpoint; NAME@seedN is
+# NAME with --seed N, trained into runs/results/NAME-seedN.
 run() {
-  local name="${1#eval:}"
+  local spec="${1#eval:}"
   if [[ "$1" == baseline ]]; then baseline; return; fi
+  local name="${spec%@seed*}" dir="$spec" seed_option=""
+  if [[ "$spec" == *@seed* ]]; then
+    local seed="${spec##*@seed}"
+    if [[ ! "$seed" =~ ^[0-9]+$ ]]; then echo "jobs/results.sh: bad seed in '$1'" >&2; exit 2; fi
+    dir="$name-seed$seed" seed_option="--seed $seed"
+  fi
   if [[ -z "${STEPS[$name]:-}" ]]; then echo "jobs/results.sh: unknown run '$1'" >&2; exit 2; fi
-  if [[ "$1" != eval:* ]]; then train "$name" "${STEPS[$name]}" ${OPTIONS[$name]} || return; fi
-  every_cell "$name" "${STEPS[$name]}" "${WAYS[$name]}" ${EVAL_OPTIONS[$name]}
+  if [[ "$1" != eval:* ]]; then train "$dir" "${STEPS[$name]}" ${OPTIONS[$name]} $seed_option || return; fi
+  every_cell "$dir" "${STEPS[$name]}" "${WAYS[$name]}" ${EVAL_OPTIONS[$name]}
 }
 
+if [[ "${1:-}" == spread ]]; then
+  shift
+  for name in "$@"; do python3 jobs/seed_spread.py "$out/log.txt" "$name"; done
+  exit 0
+fi
 if [[ $# -eq 0 ]]; then
   set -- baseline protonet maml30z maml20z2300 maml20z maml30 maml20 maml-zero maml fomaml anil matching siamese mann mann5 mannm5 mannm20 mannm set_encoder fomaml20 anil20 set_encoder20
 fi
