@@ -159,8 +159,8 @@ const char* signal_name(int signal) {
 }
 
 // Keeps the communicator's watchdog at watchdog_limit(): relaxed until the first step is done
-// and around validation and checkpoints, then a multiple of the longest step. One process has
-// nothing to wait for (the stub's collectives return at once): no watchdog thread there.
+// and around validation and checkpoints, then a multiple of the longest step. A single process
+// starts no watchdog thread: the stub's collectives return at once.
 class RunWatchdog {
  public:
   RunWatchdog(dist::Communicator& comm, double floor) : comm_(comm), floor_(floor) { relax(); }
