@@ -28,7 +28,9 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Random.hpp"
+#include "cezanne/train/Step.hpp"
 #include "cezanne/train/TrainConfig.hpp"
+#include "cezanne/train/Trainer.hpp"
 
 namespace po = boost::program_options;
 
@@ -39,6 +41,9 @@ using Clock = std::chrono::steady_clock;
 
 struct Settings {
   std::string algo, model;
+  // --algo multitask: rows of --examples-per-task examples of the writing systems of --store
+  std::string store, conditioning, weighting, tasks, example_split;
+  int examples_per_task = 16;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
   int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
@@ -73,10 +78,20 @@ Settings settings_from(const po::variables_map& vm) {
   s.threads = vm["threads"].as<int>();
   s.tasks_per_pass = vm["tasks-per-pass"].as<int>();
   s.seed = vm["seed"].as<uint64_t>();
+  s.store = vm.count("store") != 0 ? vm["store"].as<std::string>() : "";
+  s.conditioning = vm["conditioning"].as<std::string>();
+  s.weighting = vm["weighting"].as<std::string>();
+  s.tasks = vm.count("tasks") != 0 ? vm["tasks"].as<std::string>() : "";
+  s.examples_per_task = vm["examples-per-task"].as<int>();
+  s.example_split = vm["example-split"].as<std::string>();
+  if (s.algo == "multitask") {
+    if (s.store.empty()) throw UsageError("--store: required with --algo multitask (its writing systems are the tasks)");
+    return s;
+  }
   bool known = false;
   for (const std::string& n : learn::learner_names()) known = known || n == s.algo;
   if (!known)
-    throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese; got '" +
+    throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese, multitask; got '" +
                      s.algo + "'");
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
@@ -137,6 +152,18 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
+// --warmup untimed steps, then the seconds of --iters steps on the slowest rank.
+template <class Step>
+double timed(dist::Communicator& comm, const Settings& s, const Step& step) {
+  for (int i = 0; i < s.warmup; ++i) step(i);
+  comm.barrier();
+  const auto start = Clock::now();
+  for (int i = 0; i < s.iters; ++i) step(s.warmup + i);
+  comm.barrier();
+  return comm.allreduce_value(std::chrono::duration<double>(Clock::now() - start).count(),
+                              dist::ReduceOp::max);
+}
+
 int run_bench(dist::Communicator& comm, const Settings& s, const learn::EpisodicLearner& learner) {
   const std::vector<int64_t> mine = owned_tasks(s.meta_batch, comm.rank(), comm.size());
   const int64_t local = static_cast<int64_t>(mine.size());
@@ -164,13 +191,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
     adam.step();
   };
 
-  for (int i = 0; i < s.warmup; ++i) step(i);
-  comm.barrier();
-  const auto start = Clock::now();
-  for (int i = 0; i < s.iters; ++i) step(s.warmup + i);
-  comm.barrier();
-  const double seconds = comm.allreduce_value(
-      std::chrono::duration<double>(Clock::now() - start).count(), dist::ReduceOp::max);
+  const double seconds = timed(comm, s, step);
   const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
   const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
   // The last step's meta-loss over the global meta-batch (the same figure on any rank count).
@@ -198,13 +219,70 @@ int run_bench(dist::Communicator& comm, const Settings& s, const learn::Episodic
   return 0;
 }
 
+// Multi-task steps through the trainer's own Step (sampling from --store included), so the
+// figure is what `cezanne train --algo multitask` spends per step, validation aside.
+int run_multitask_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
+  nn::Params params(plan.specs());
+  params.initialize(s.seed);
+  optim::Adam adam(params, s.outer_lr);
+  const std::unique_ptr<train::Step> learning = train::make_step(plan, params, comm, 0);
+  double loss = 0.0;
+  auto step = [&](int64_t index) {
+    adam.zero_grad();
+    loss = learning->gradient(index).loss;
+    adam.step();
+    learning->after_step(index);
+  };
+  const double seconds = timed(comm, s, step);
+  const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
+  const double global_loss = comm.allreduce_value(loss, dist::ReduceOp::sum) / s.meta_batch;
+  std::ostringstream line;
+  line << "{\"bench\":\"step\",\"algo\":\"multitask\",\"conditioning\":\"" << s.conditioning
+       << "\",\"weighting\":\"" << s.weighting << "\",\"tasks\":" << plan.tasks->num_tasks()
+       << ",\"meta_batch\":" << s.meta_batch << ",\"examples_per_task\":" << s.examples_per_task
+       << ",\"filters\":" << s.filters << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup
+       << ",\"threads\":" << num_threads() << ",\"ranks\":" << comm.size()
+       << ",\"parameters\":" << params.numel() << ",\"seconds\":" << seconds
+       << ",\"steps_per_s\":" << s.iters / seconds
+       << ",\"examples_per_s\":" << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds
+       << ",\"peak_rss_mb\":" << rss << ",\"last_loss\":" << global_loss << "}";
+  dist::log(comm, line.str());
+  return 0;
+}
+
+// The plan of a multi-task benchmark: the options train takes for the same run.
+train::RunPlan multitask_plan(const Settings& s) {
+  train::RunPlan plan;
+  train::TrainConfig& c = plan.config;
+  c.algo = "multitask";
+  c.store = s.store;
+  c.filters = s.filters;
+  c.meta_batch = s.meta_batch;
+  c.examples_per_task = s.examples_per_task;
+  c.conditioning = s.conditioning;
+  c.weighting = s.weighting;
+  c.tasks = s.tasks;
+  c.example_split = s.example_split;
+  c.seed = s.seed;
+  c.tasks_per_pass = s.tasks_per_pass;
+  if (c.weighting == "manual") throw UsageError("--weighting manual: not benchmarked (it costs what uniform costs)");
+  try {
+    plan.store = data::Store::open(c.store);
+    plan.image = plan.store->shape();
+    train::plan_multitask(plan);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return plan;
+}
+
 int bench_step(int argc, char** argv) {
   po::options_description options(
       "cezanne bench step: meta-training steps on synthetic episodes (Adam outer step), one JSON "
       "line");
   // clang-format off
   options.add_options()
-    ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching or siamese")
+    ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching, siamese or multitask (rows of --examples-per-task examples of --store's writing systems)")
     ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1)")
     ("ways", bounded<int>(bound("ways"))->default_value(5), "classes per task (conv4)")
     ("shots", bounded<int>(bound("shots"))->default_value(1), "support examples per class (mlp: K points)")
@@ -220,11 +298,26 @@ int bench_step(int argc, char** argv) {
     ("warmup", bounded<int>(0, kMaxIters)->default_value(2), "untimed meta-steps first")
     ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
     ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
-    ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks");
+    ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks")
+    ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks")
+    ("conditioning", po::value<std::string>()->default_value("multi_head"), "multitask: as cezanne train --conditioning")
+    ("weighting", po::value<std::string>()->default_value("uniform"), "multitask: as cezanne train --weighting (not manual)")
+    ("tasks", po::value<std::string>(), "multitask: comma-separated writing systems (default: all)")
+    ("examples-per-task", bounded<int>(bound("examples-per-task"))->default_value(16), "multitask: examples per row (--meta-batch rows per step)")
+    ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask: as cezanne train --example-split");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
   const Settings s = settings_from(vm);
+  if (s.algo == "multitask") {
+    const train::RunPlan plan = multitask_plan(s);
+    set_num_threads(s.threads);
+    auto world = dist::init(&argc, &argv);
+    const int status = dist::run_guarded(*world, [&] { return run_multitask_bench(*world, s, plan); });
+    world.reset();
+    dist::finalize();
+    return status;
+  }
 
   // The model and learner are checked before MPI starts: a bad size is a usage error.
   std::unique_ptr<learn::EpisodicLearner> learner;

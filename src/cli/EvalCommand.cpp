@@ -17,6 +17,7 @@
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/learn/TaskEvaluation.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Trainer.hpp"
 
@@ -35,6 +36,7 @@ struct EvalSetup {
   std::shared_ptr<const data::EpisodeSampler> sampler;  // image episodes
   std::unique_ptr<learn::SinusoidTasks> sinusoids;      // --model mlp
   std::vector<std::string> warnings;                    // printed by rank 0
+  train::RunPlan multitask;  // --algo multitask checkpoints: its tasks and objective
 };
 
 // The evaluation store against the checkpoint's training store, before any episode runs:
@@ -64,6 +66,77 @@ void load_learner(EvalSetup& s, const data::ImageShape& image, int64_t head_ways
   }
 }
 
+// A multi-task checkpoint: every task's examples of --split (by example, as in training) on the
+// run's store or --store, through the checkpoint's objective.
+EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
+  for (const char* episodic : {"ways", "shots", "test-inner-steps"})
+    if (vm.count(episodic) != 0)
+      throw UsageError(std::string("--") + episodic + ": not for a multitask checkpoint (it has tasks, not episodes)");
+  if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
+  try {
+    s.split = data::parse_split(vm["split"].as<std::string>());
+  } catch (const std::exception&) {
+    throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
+  }
+  train::RunPlan& plan = s.multitask;
+  plan.config = s.config;
+  // The weights file shaped training only; the parameters are the same without it.
+  if (plan.config.weighting == "manual") plan.config.weighting = "uniform";
+  plan.config.task_weights.clear();
+  plan.store = data::Store::open(plan.config.store);
+  plan.image = plan.store->shape();
+  check_store(s, *plan.store);
+  try {
+    train::plan_multitask(plan);
+    learn::check_loadable(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint),
+                          plan.algorithm(), plan.specs());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
+  }
+  return s;
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// One JSON line: the mean over tasks, its 95% interval, the worst task, and every task.
+int evaluate_multitask(dist::Communicator& comm, const EvalSetup& s) {
+  const train::RunPlan& plan = s.multitask;
+  nn::Params params(plan.specs());
+  train::load_parameters(s.checkpoint, params);
+  const std::vector<learn::TaskAccuracy> tasks =
+      learn::evaluate_tasks(*plan.objective, params.list(), *plan.tasks, s.split, &comm);
+  const learn::EvalResult r = learn::summarize_tasks(tasks);
+  size_t worst = 0;
+  for (size_t t = 1; t < tasks.size(); ++t)
+    if (tasks[t].accuracy < tasks[worst].accuracy) worst = t;
+  std::ostringstream line;
+  line.precision(6);
+  line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":\"multitask\",\"step\":"
+       << s.checkpoint.step << ",\"split\":\"" << data::split_name(s.split) << "\",\"conditioning\":"
+       << json_string(plan.config.conditioning) << ",\"weighting\":" << json_string(s.config.weighting)
+       << ",\"metric\":\"accuracy\",\"mean\":" << r.mean << ",\"ci95\":" << r.ci95
+       << ",\"tasks\":" << tasks.size() << ",\"worst\":{\"task\":"
+       << json_string(plan.tasks->task_name(static_cast<int64_t>(worst)))
+       << ",\"accuracy\":" << tasks[worst].accuracy << "},\"ranks\":" << comm.size() << ",\"per_task\":[";
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    // A task's own interval: the normal approximation of a binomial proportion.
+    const double p = tasks[t].accuracy, n = static_cast<double>(tasks[t].examples);
+    line << (t ? "," : "") << "{\"task\":" << json_string(plan.tasks->task_name(static_cast<int64_t>(t)))
+         << ",\"accuracy\":" << p << ",\"ci95\":" << 1.96 * std::sqrt(p * (1 - p) / n)
+         << ",\"examples\":" << tasks[t].examples << "}";
+  }
+  line << "]}";
+  dist::log(comm, line.str());
+  return 0;
+}
+
 // Everything is loaded and checked here, before MPI starts: bad input fails on every rank alike.
 EvalSetup setup_from(const po::variables_map& vm) {
   EvalSetup s;
@@ -80,6 +153,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
     s.checkpoint = train::read_checkpoint(s.checkpoint_path);
     s.config = train::from_pairs(s.checkpoint.config);
     head_ways = s.config.ways;
+    if (train::is_multitask(s.config)) return multitask_setup(std::move(s), vm);
   }
   if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
   if (vm.count("ways") != 0) s.config.ways = vm["ways"].as<int64_t>();
@@ -148,6 +222,7 @@ class EvalWatchdog {
 int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double watchdog_floor) {
   if (comm.rank() == 0)
     for (const std::string& w : s.warnings) std::cerr << "cezanne eval: warning: " << w << "\n";
+  if (s.multitask.objective) return evaluate_multitask(comm, s);
   const bool regression = train::is_regression(s.config);
   EvalWatchdog watchdog(comm, watchdog_floor);
   learn::EvalResult r;
@@ -202,7 +277,7 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
 
 int eval_command(int argc, char** argv) {
   po::options_description options(
-      "cezanne eval: meta-test a checkpoint on held-out episodes; one JSON line with mean and ci95");
+      "cezanne eval: meta-test a checkpoint on held-out episodes (a multitask checkpoint: every task's held-out examples); one JSON line with mean and ci95");
   // clang-format off
   options.add_options()
     ("checkpoint", po::value<std::string>(), "checkpoint file (checkpoint-NNNNNNNN.h5 of a run directory)")

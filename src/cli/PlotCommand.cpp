@@ -1,11 +1,15 @@
-// PlotCommand.cpp — `cezanne plot RUN_DIR [--out FILE] [--title TEXT]`: a run's learning curves.
+// PlotCommand.cpp — `cezanne plot RUN_DIR [--out FILE] [--title TEXT]`: a run's learning curves;
+// `cezanne plot --tasks A.json B.json --out FILE`: two multi-task runs' per-task accuracies.
 //
 // Reads RUN_DIR/metrics.csv, draws it with gnuplot (cz::train::plot_metrics) into FILE
-// (default RUN_DIR/curves.png) and prints FILE's path. docs/plots.md shows what is drawn.
+// (default RUN_DIR/curves.png) and prints FILE's path; with --tasks, the lines `cezanne eval`
+// printed for two multitask checkpoints (cz::train::plot_task_accuracies). docs/plots.md shows
+// what is drawn.
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "cezanne/train/Plot.hpp"
 #include "cli/Command.hpp"
@@ -29,8 +33,10 @@ constexpr int kMaxPixels = 10000;
 int run_plot(int argc, char** argv) {
   po::options_description options("plot options");
   options.add_options()
-      ("run", po::value<std::string>()->value_name("RUN_DIR")->required(),
+      ("run", po::value<std::string>()->value_name("RUN_DIR"),
        "the run directory, with its metrics.csv")
+      ("tasks", po::value<std::vector<std::string>>()->multitoken()->value_name("A.json B.json"),
+       "instead of RUN_DIR: two files with what `cezanne eval` printed for two multitask checkpoints; draws their per-task test accuracies side by side (needs --out)")
       ("out", po::value<std::string>()->value_name("FILE"),
        "the PNG to write (default RUN_DIR/curves.png)")
       ("title", po::value<std::string>()->value_name("TEXT"),
@@ -42,6 +48,21 @@ int run_plot(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_options(argc, argv, "plot", options, &positional, vm)) return 0;
 
+  if (vm.count("tasks") != 0) {
+    const std::vector<std::string> files = vm["tasks"].as<std::vector<std::string>>();
+    if (files.size() != 2) throw UsageError("--tasks: two files, got " + std::to_string(files.size()));
+    if (vm.count("run") != 0) throw UsageError("give RUN_DIR or --tasks, not both");
+    if (vm.count("out") == 0) throw UsageError("--out: required with --tasks (the PNG to write)");
+    train::PlotOptions plot;
+    plot.title = vm.count("title") != 0 ? vm["title"].as<std::string>() : "per-task test accuracy";
+    plot.width = vm["width"].defaulted() ? 1600 : vm["width"].as<int>();
+    plot.height = vm["height"].as<int>();
+    const fs::path out = vm["out"].as<std::string>();
+    train::plot_task_accuracies(files[0], files[1], out, plot);
+    std::cout << out.string() << std::endl;
+    return 0;
+  }
+  if (vm.count("run") == 0) throw UsageError("the run directory RUN_DIR is required (or --tasks A.json B.json)");
   const fs::path run = vm["run"].as<std::string>();
   const fs::path csv = run / "metrics.csv";
   std::error_code ec;
@@ -58,7 +79,7 @@ int run_plot(int argc, char** argv) {
   return 0;
 }
 
-const CommandRegistrar kPlot("plot", "draw a run's learning curves (metrics.csv) into a PNG",
+const CommandRegistrar kPlot("plot", "draw a run's learning curves (metrics.csv), or two multitask runs' per-task accuracies, into a PNG",
                              run_plot);
 
 }  // namespace

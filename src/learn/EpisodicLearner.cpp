@@ -37,15 +37,14 @@ EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(confi
                                 std::to_string(config_.inner_lr));
 }
 
-void EpisodicLearner::check_checkpoint(const std::string& algorithm,
-                                       const std::vector<nn::ParamSpec>& specs) const {
-  if (algorithm != name())
+void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs,
+                    const std::string& into, const std::vector<nn::ParamSpec>& mine) {
+  if (algorithm != into)
     throw std::invalid_argument("checkpoint of '" + algorithm + "' cannot be loaded into '" +
-                                name() + "'");
-  const std::vector<nn::ParamSpec> mine = this->specs();
+                                into + "'");
   if (specs.size() != mine.size())
     throw std::invalid_argument("checkpoint of '" + algorithm + "' has " +
-                                std::to_string(specs.size()) + " parameters, this " + name() +
+                                std::to_string(specs.size()) + " parameters, this " + into +
                                 " learner has " + std::to_string(mine.size()));
   for (size_t i = 0; i < mine.size(); ++i)
     if (specs[i].name != mine[i].name || specs[i].shape != mine[i].shape)
@@ -53,6 +52,11 @@ void EpisodicLearner::check_checkpoint(const std::string& algorithm,
                                   std::to_string(i) + " is '" + specs[i].name + "' " +
                                   shape_str(specs[i].shape) + ", this learner expects '" +
                                   mine[i].name + "' " + shape_str(mine[i].shape));
+}
+
+void EpisodicLearner::check_checkpoint(const std::string& algorithm,
+                                       const std::vector<nn::ParamSpec>& specs) const {
+  check_loadable(algorithm, specs, name(), this->specs());
 }
 
 const std::vector<std::string>& learner_names() {

@@ -113,6 +113,7 @@ int64_t content_crc(const Checkpoint& c) {
       crc.bytes(&c.store->ink->border_mean, sizeof(double));
     }
   }
+  if (!c.state.empty()) crc.named(c.state);  // likewise last: checkpoints without state keep their CRC
   return crc.value();
 }
 
@@ -306,6 +307,7 @@ void write_h5(const std::string& file, const Checkpoint& c, int64_t crc) {
   write_named(f, "/params", "/param_names", c.params, file);
   write_named(f, "/optimizer", "/optimizer_names", c.optimizer_state, file);
   if (c.store) write_store(f, *c.store, file);
+  if (!c.state.empty()) write_named(f, "/state", "/state_names", c.state, file);
   CZ_CHECK_H5(H5Fclose(f.release()), file, "/");  // flushes; checked, unlike the Hid's close
 }
 
@@ -341,6 +343,7 @@ std::pair<Checkpoint, int64_t> read_h5(const std::string& file) {
   c.params = read_named(f, "/params", "/param_names", file);
   c.optimizer_state = read_named(f, "/optimizer", "/optimizer_names", file);
   c.store = read_store(f, file);
+  if (H5Lexists(f, "/state", H5P_DEFAULT) > 0) c.state = read_named(f, "/state", "/state_names", file);
   return {std::move(c), read_attr_int64(f, "checksum", file)};
 }
 
@@ -397,6 +400,7 @@ void write_checkpoint(const fs::path& path, const Checkpoint& c) {
     throw cannot_write(file, "optimizer_steps " + std::to_string(c.optimizer_steps) + " < 0");
   check_entries(c.params, "parameter", file);
   check_entries(c.optimizer_state, "optimizer state", file);
+  check_entries(c.state, "state", file);
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -407,6 +411,7 @@ void write_checkpoint(const fs::path& path, const Checkpoint& c) {
   Checkpoint cpu = c;
   cpu.params = on_cpu(c.params);
   cpu.optimizer_state = on_cpu(c.optimizer_state);
+  cpu.state = on_cpu(c.state);
   const int64_t crc = content_crc(cpu);
 
   const fs::path tmp = file + ".tmp-" + std::to_string(::getpid());

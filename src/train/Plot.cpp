@@ -370,11 +370,15 @@ std::vector<double> moving_average(const std::vector<double>& values, std::size_
   return out;
 }
 
-void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& options) {
+namespace {
+
+// Checks the size and the PNG's directory, runs gnuplot on `script_of(partial)` and renames the
+// partial PNG to `png`: a failed plot leaves no PNG behind.
+template <class ScriptOf>
+void render(const fs::path& png, const PlotOptions& options, const ScriptOf& script_of) {
   if (options.width < 1 || options.height < 1) {
-    throw std::invalid_argument("plot_metrics: width and height must be >= 1");
+    throw std::invalid_argument("plot: width and height must be >= 1");
   }
-  const std::vector<StepRecord> rows = read_metrics_csv(csv);
   const fs::path dir = png.has_parent_path() ? png.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw std::runtime_error(dir.string() + ": no such directory");
@@ -385,7 +389,7 @@ void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& o
 
   const fs::path partial = png.string() + ".partial-" + std::to_string(::getpid());
   const RemoveOnExit remove_partial(partial);  // a no-op once renamed
-  const fs::path script = write_script(gnuplot_script(rows, partial, options));
+  const fs::path script = write_script(script_of(partial));
   const RemoveOnExit remove_script(script);
   std::string errors;
   const int status = run_gnuplot(gnuplot, script, errors);
@@ -402,6 +406,112 @@ void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& o
     throw std::runtime_error("gnuplot failed: it wrote no image to " + partial.string());
   }
   fs::rename(partial, png);
+}
+
+std::string clean_title(std::string title) {
+  std::replace_if(title.begin(), title.end(), [](unsigned char c) { return std::iscntrl(c) != 0; }, ' ');
+  return title;
+}
+
+// A string field of a datablock: in double quotes (which data columns need, unlike commands),
+// so names with spaces stay one column; a '"' in it becomes '\''.
+std::string data_string(std::string text) {
+  std::replace(text.begin(), text.end(), '"', '\'');
+  return "\"" + text + "\"";
+}
+
+// Two runs' per-task accuracies as grouped bars, tasks in order of the first run's accuracy.
+std::string tasks_script(const std::vector<TaskResult>& a, const std::vector<TaskResult>& b,
+                         const std::string& label_a, const std::string& label_b,
+                         const fs::path& output, const PlotOptions& options) {
+  std::vector<size_t> order(a.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return a[x].accuracy < a[y].accuracy; });
+  double mean_a = 0, mean_b = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    mean_a += a[i].accuracy / static_cast<double>(a.size());
+    mean_b += b[i].accuracy / static_cast<double>(b.size());
+  }
+  std::ostringstream out;
+  out << "$tasks << EOD\n";
+  for (const size_t i : order)
+    out << data_string(a[i].task) << " " << value(100 * a[i].accuracy) << " " << value(100 * b[i].accuracy) << "\n";
+  out << "EOD\n"
+      << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,10'\n"
+      << "set output " << gnuplot_string(output.string()) << "\n"
+      << "set title " << gnuplot_string(clean_title(options.title)) << " font ',13'\n"
+      << "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 noborder\n"
+      << "set ylabel 'test accuracy (%)'\nset yrange [0:100]\nset grid ytics\nset key top left\n"
+      << "set xtics rotate by 90 right font ',7'\nset xlabel 'task (in order of the first run)'\n"
+      << "plot $tasks using 2:xtic(1) title " << gnuplot_string(label_a + " (mean " + value(std::round(1000 * mean_a) / 10) + "%)")
+      << ", '' using 3 title " << gnuplot_string(label_b + " (mean " + value(std::round(1000 * mean_b) / 10) + "%)") << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& options) {
+  if (options.width < 1 || options.height < 1) {
+    throw std::invalid_argument("plot_metrics: width and height must be >= 1");
+  }
+  const std::vector<StepRecord> rows = read_metrics_csv(csv);
+  render(png, options, [&](const fs::path& partial) { return gnuplot_script(rows, partial, options); });
+}
+
+std::vector<TaskResult> read_task_results(const fs::path& json) {
+  std::error_code ec;
+  if (!fs::exists(json, ec)) throw std::runtime_error(json.string() + ": no such file");
+  std::ifstream in(json, std::ios::binary);
+  const std::string content(std::istreambuf_iterator<char>(in), {});
+  const std::size_t list = content.find("\"per_task\":[");
+  if (list == std::string::npos)
+    throw std::runtime_error(json.string() + ": no per_task list (not what cezanne eval prints for a multitask checkpoint)");
+  // The entries cezanne eval writes: {"task":"NAME","accuracy":A,"ci95":C,...}; names escape '"' and '\'.
+  std::vector<TaskResult> results;
+  std::size_t at = list;
+  const std::string key = "{\"task\":\"";
+  while ((at = content.find(key, at)) != std::string::npos) {
+    at += key.size();
+    TaskResult r;
+    while (at < content.size() && content[at] != '"') {
+      if (content[at] == '\\' && at + 1 < content.size()) ++at;
+      r.task += content[at++];
+    }
+    auto number_after = [&](const std::string& field) {
+      const std::size_t p = content.find("\"" + field + "\":", at);
+      if (p == std::string::npos) throw std::runtime_error(json.string() + ": task '" + r.task + "' has no " + field);
+      const char* begin = content.data() + p + field.size() + 3;
+      double v = 0;
+      const auto parsed = std::from_chars(begin, content.data() + content.size(), v);
+      if (parsed.ec != std::errc()) throw std::runtime_error(json.string() + ": task '" + r.task + "': bad " + field);
+      return v;
+    };
+    r.accuracy = number_after("accuracy");
+    r.ci95 = number_after("ci95");
+    results.push_back(std::move(r));
+  }
+  if (results.empty()) throw std::runtime_error(json.string() + ": the per_task list is empty");
+  return results;
+}
+
+void plot_task_accuracies(const fs::path& a, const fs::path& b, const fs::path& png,
+                          const PlotOptions& options) {
+  const std::vector<TaskResult> first = read_task_results(a);
+  std::vector<TaskResult> second = read_task_results(b);
+  // The second run's tasks in the first run's order; both must have the same tasks.
+  std::vector<TaskResult> matched;
+  for (const TaskResult& t : first) {
+    const auto it = std::find_if(second.begin(), second.end(), [&](const TaskResult& u) { return u.task == t.task; });
+    if (it == second.end()) throw std::runtime_error(b.string() + ": has no task '" + t.task + "' (of " + a.string() + ")");
+    matched.push_back(*it);
+  }
+  if (second.size() != first.size())
+    throw std::runtime_error(b.string() + ": " + std::to_string(second.size()) + " tasks, " + a.string() + " has " +
+                             std::to_string(first.size()));
+  const std::string label_a = a.stem().string(), label_b = b.stem().string();
+  render(png, options, [&](const fs::path& partial) {
+    return tasks_script(first, matched, label_a, label_b, partial, options);
+  });
 }
 
 }  // namespace cz::train

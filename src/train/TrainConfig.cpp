@@ -74,7 +74,7 @@ std::string value_of(const C& c, const TrainOption& o) {
 const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
-    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder or pretrain (pre-train on all tasks, fine-tune at test)", &C::algo, true},
+    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain (pre-train on all tasks, fine-tune at test) or multitask (one network for many tasks: the writing systems of --store)", &C::algo, true},
     {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
     {"filters", "Conv4 filters per layer", &C::filters, true},
     {"hidden", "mann: LSTM hidden size", &C::hidden, true},
@@ -82,7 +82,7 @@ const std::vector<TrainOption>& train_options() {
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
     {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
     {"queries", "query examples per class (mlp: query points)", &C::queries, true},
-    {"meta-batch", "episodes per meta-step, over all ranks", &C::meta_batch, true},
+    {"meta-batch", "episodes per meta-step, over all ranks (multitask: task rows per step)", &C::meta_batch, true},
     {"inner-steps", "MAML family: inner SGD steps while meta-training", &C::inner_steps, true},
     {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
     {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
@@ -92,6 +92,17 @@ const std::vector<TrainOption>& train_options() {
     {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
     {"meta-reg-params", "meta-regularized parameters: all, body (before the model's head) or head (the model's head; a black-box learner's own parameters)", &C::meta_reg_params, true},
     {"meta-reg-scale", "meta-regularization strength (noise std or penalty weight)", &C::meta_reg_scale, true},
+    {"conditioning", "multitask: how the network is conditioned on the task: share_nothing (one network per task), concat_input, concat_features, additive, multiplicative, film or multi_head", &C::conditioning, true},
+    {"task-descriptor", "multitask, concat_*: the task descriptor z: 0 one-hot, N a learned task embedding of size N", &C::task_descriptor, true},
+    {"weighting", "multitask: per-task losses -> loss: uniform, manual (--task-weights), worst_task, uncertainty or pcgrad (gradient surgery across ranks)", &C::weighting, true},
+    {"task-weights", "multitask, --weighting manual: a file of 'TASK WEIGHT' lines (unlisted tasks: 1)", &C::task_weights, true},
+    {"worst-task-eta", "multitask, worst_task: step size of the exponentiated-gradient task weights", &C::worst_task_eta, true},
+    {"worst-task-decay", "multitask, worst_task: weight of a step's loss in the running per-task loss estimates", &C::worst_task_decay, true},
+    {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch)", &C::examples_per_task, true},
+    {"task-sampling", "multitask: how a row's task is drawn: uniform, size (by train examples) or temperature (p ~ n^(1/--temperature))", &C::task_sampling, true},
+    {"temperature", "multitask, --task-sampling temperature: the sampling temperature", &C::temperature, true},
+    {"example-split", "multitask: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
+    {"tasks", "multitask: comma-separated writing systems to learn (default: every one of --store)", &C::tasks, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -109,7 +120,7 @@ const std::vector<TrainOption>& train_options() {
     {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
-    {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)", &C::tasks_per_pass, false},
+    {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
     {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
   };
@@ -159,6 +170,11 @@ const Bounds* option_bounds(const std::string& name) {
     {"threads", {0, 1024}},
     {"tasks-per-pass", {0, 10000}},
     {"log-seconds", {0, 1e6}},
+    {"task-descriptor", {0, 4096}},
+    {"worst-task-eta", {0, 1e6, true}},
+    {"worst-task-decay", {0, 1, true}},
+    {"examples-per-task", {1, 10000}},
+    {"temperature", {0, 1e6, true}},
     {"watchdog", {0, 1e6}},
   };
   // clang-format on
@@ -229,8 +245,12 @@ void validate(const TrainConfig& c) {
   for (const TrainOption& o : train_options())
     if (const std::string e = bounds_error(c, o); !e.empty()) throw std::invalid_argument(e);
   const int64_t ways = is_regression(c) ? 1 : c.ways;  // at most 1e4 x 1e4 x 2e4: no overflow
+  if (is_multitask(c) && c.meta_batch * c.examples_per_task > kMaxExamplesPerStep)
+    fail("meta-batch", std::to_string(c.meta_batch) + " rows of --examples-per-task " +
+                           std::to_string(c.examples_per_task) + " are more than " +
+                           std::to_string(kMaxExamplesPerStep) + " examples per step");
   if (const int64_t examples = c.meta_batch * ways * (c.shots + c.queries);
-      examples > kMaxExamplesPerStep)
+      !is_multitask(c) && examples > kMaxExamplesPerStep)
     fail("meta-batch", std::to_string(c.meta_batch) + " tasks of " +
                            (is_regression(c) ? "" : "--ways " + std::to_string(c.ways) + " x ") +
                            "(--shots " + std::to_string(c.shots) + " + --queries " +
@@ -247,6 +267,11 @@ void validate(const TrainConfig& c) {
   if (c.zero_head && !learn::has_inner_loop(c.algo))
     fail("zero-head", "for --algo maml, fomaml or anil, got '" + c.algo + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
+  if (is_multitask(c) && c.model != "conv4") fail("model", "--algo multitask needs conv4, got '" + c.model + "'");
+  if (c.weighting == "manual" && c.task_weights.empty())
+    fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
+  if (!c.task_weights.empty() && c.weighting != "manual")
+    fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
 }
 
 learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape& image) {

@@ -31,6 +31,7 @@
 #include "cezanne/train/MetricsLog.hpp"
 #include "cezanne/train/Progress.hpp"
 #include "cezanne/train/StopSignal.hpp"
+#include "cezanne/train/Step.hpp"
 
 namespace cz::train {
 
@@ -100,7 +101,7 @@ void check_resumable(RunPlan& plan, const fs::path& path, const Checkpoint& ckpt
   const std::string where = "--resume " + path.string() + ": ";
   check_resumed_store(plan, where, ckpt);
   try {
-    plan.learner->check_checkpoint(ckpt.algorithm, checkpoint_specs(ckpt));
+    learn::check_loadable(ckpt.algorithm, checkpoint_specs(ckpt), plan.algorithm(), plan.specs());
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + e.what());
   }
@@ -113,13 +114,15 @@ void check_resumable(RunPlan& plan, const fs::path& path, const Checkpoint& ckpt
 }
 
 Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
-                           const optim::Optimizer& optimizer, int64_t step, int ranks) {
+                           const optim::Optimizer& optimizer, const Step& learning,
+                           int64_t step, int ranks) {
   Checkpoint c;
   c.step = step;
   c.seed = plan.config.seed;
   c.ranks = ranks;
-  c.algorithm = plan.learner->name();
-  c.model = model_description(plan.config, plan.image);
+  c.algorithm = plan.algorithm();
+  c.model = plan.objective ? plan.objective->description()
+                           : model_description(plan.config, plan.image);
   c.version = build_info::kGitDescribe;
   c.config = to_pairs(plan.config);
   for (size_t i = 0; i < params.size(); ++i) c.params.emplace_back(params.name(i), params[i].data());
@@ -127,31 +130,21 @@ Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
   c.optimizer_steps = optimizer.step_count();
   for (const auto& [name, tensor] : optimizer.state()) c.optimizer_state.emplace_back(name, tensor);
   if (plan.store) c.store = data::fingerprint(*plan.store, plan.config.store);
+  c.state = learning.state();
   return c;
 }
 
-void restore(const Checkpoint& c, nn::Params& params, optim::Optimizer& optimizer) {
+void restore(const Checkpoint& c, nn::Params& params, optim::Optimizer& optimizer,
+             Step& learning) {
   load_parameters(c, params);
   optimizer.load_state(optim::Optimizer::State(c.optimizer_state.begin(), c.optimizer_state.end()));
   optimizer.set_step_count(c.optimizer_steps);
+  learning.load_state(c.state);
 }
 
 std::unique_ptr<optim::Schedule> make_schedule(const TrainConfig& c) {
   if (c.schedule == "cosine") return std::make_unique<optim::CosineSchedule>(c.lr, c.steps, 0.0, c.warmup);
   return std::make_unique<optim::ConstantSchedule>(c.lr);
-}
-
-std::string format_result(const learn::EvalResult& r, bool regression) {
-  std::ostringstream s;
-  if (regression) {
-    s.precision(4);
-    s << "MSE " << r.mean << " ± " << r.ci95;
-  } else {
-    s.precision(2);
-    s << std::fixed << "accuracy " << 100 * r.mean << "% ± " << 100 * r.ci95 << "%";
-  }
-  s << " (" << r.episodes << " episodes)";
-  return s.str();
 }
 
 const char* signal_name(int signal) {
@@ -211,24 +204,40 @@ void load_parameters(const Checkpoint& checkpoint, nn::Params& params) {
   }
 }
 
+std::vector<nn::ParamSpec> RunPlan::specs() const {
+  return objective ? objective->specs() : learner->specs();
+}
+
+std::string RunPlan::algorithm() const { return objective ? "multitask" : learner->name(); }
+
+std::unique_ptr<Step> make_step(const RunPlan& plan, nn::Params& params, dist::Communicator& comm,
+                                int64_t start) {
+  return plan.objective ? detail::make_multitask_step(plan, params, comm)
+                        : detail::make_episodic_step(plan, params, comm, start);
+}
+
 RunPlan plan_run(const TrainConfig& config) {
   validate(config);
   RunPlan plan;
   plan.config = config;
   plan.image = {1, 1, 1};
-  if (!is_regression(config)) {
+  if (is_multitask(config)) {
+    plan.store = data::Store::open(config.store);
+    plan.image = plan.store->shape();
+    plan_multitask(plan);
+  } else if (!is_regression(config)) {
     plan.store = data::Store::open(config.store);
     plan.image = plan.store->shape();
     // Every split the run draws from must admit the episodes (the sampler names the problem).
     data::EpisodeSampler(plan.store, data::Split::train, episode_spec(config), config.seed);
     data::EpisodeSampler(plan.store, data::Split::val, episode_spec(config), config.seed);
   }
-  try {
-    plan.learner = learn::make_learner(learner_config(config, plan.image));
-  } catch (const std::invalid_argument& e) {
-    if (is_regression(config)) throw;
-    throw std::invalid_argument("--store " + config.store + ": " + e.what());
-  }
+  if (!is_multitask(config)) try {
+      plan.learner = learn::make_learner(learner_config(config, plan.image));
+    } catch (const std::invalid_argument& e) {
+      if (is_regression(config)) throw;
+      throw std::invalid_argument("--store " + config.store + ": " + e.what());
+    }
 
   check_out_path(config.out);
   const CheckpointDir dir(config.out, static_cast<int>(config.keep));
@@ -246,35 +255,16 @@ RunPlan plan_run(const TrainConfig& config) {
 
 int train(RunPlan& plan, dist::Communicator& comm) {
   const TrainConfig& c = plan.config;
-  const learn::EpisodicLearner& learner = *plan.learner;
-  const bool regression = is_regression(c), lead = comm.rank() == 0;
-  const std::vector<int64_t> mine = owned_tasks(c.meta_batch, comm.rank(), comm.size());
-  const double local = static_cast<double>(mine.size());
+  const bool lead = comm.rank() == 0;
   const int64_t start = plan.resume ? plan.resume->second.step : 0;
 
-  nn::Params params(learner.specs());
+  nn::Params params(plan.specs());
   params.initialize(c.seed);
   optim::Adam adam(params, c.lr);
-  if (plan.resume) restore(plan.resume->second, params, adam);
+  const std::unique_ptr<Step> learning = make_step(plan, params, comm, start);
+  if (plan.resume) restore(plan.resume->second, params, adam, *learning);
   const std::unique_ptr<optim::Schedule> schedule = make_schedule(c);
-  dist::GradientReducer reducer(comm);
   const CheckpointDir checkpoints(c.out, static_cast<int>(c.keep));
-
-  // Episodes: pure functions of (seed, split, step, task), so a resumed run draws the same ones.
-  const learn::SinusoidTasks sinusoids({.shots = static_cast<int>(c.shots), .queries = static_cast<int>(c.queries)}, c.seed);
-  const learn::SinusoidTasks sinusoids_val(sinusoids.spec(), c.seed, data::Split::val);
-  std::shared_ptr<const data::EpisodeSampler> sampler, val_sampler;
-  std::unique_ptr<data::Prefetcher> prefetcher;
-  if (!regression) {
-    sampler = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::train, episode_spec(c), c.seed);
-    val_sampler = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::val, episode_spec(c), c.seed);
-    if (!mine.empty()) prefetcher = std::make_unique<data::Prefetcher>(sampler, mine, start);
-  }
-  auto validate_now = [&] {
-    const learn::EvalOptions options{.episodes = c.val_episodes, .step = 0};
-    return regression ? learn::evaluate(learner, params.list(), sinusoids_val, options, &comm)
-                      : learn::evaluate(learner, params.list(), *val_sampler, options, &comm);
-  };
 
   std::unique_ptr<MetricsLog> metrics;
   std::unique_ptr<Progress> progress;
@@ -283,7 +273,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     progress = std::make_unique<Progress>(c.steps, start + 1, stderr, std::nullopt, c.log_seconds);
     for (const std::string& w : plan.warnings) progress->message("warning: " + w);
     progress->message(plan.resume ? "resumed from " + plan.resume->first.string() + " at step " + std::to_string(start)
-                                  : "training " + learner.name() + " on " + std::to_string(comm.size()) + " rank(s), " + std::to_string(params.numel()) + " parameters");
+                                  : "training " + plan.algorithm() + " on " + std::to_string(comm.size()) + " rank(s), " + std::to_string(params.numel()) + " parameters");
     if (plan.resume && plan.resume->second.ranks != comm.size())
       progress->message("warning: the checkpoint was written by " + std::to_string(plan.resume->second.ranks) +
                         " rank(s), this run has " + std::to_string(comm.size()) + ": results agree within round-off, not bitwise");
@@ -308,21 +298,15 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     const auto step_start = Clock::now();
     adam.set_lr(schedule->lr_at(step));
     adam.zero_grad();
-    learn::Metrics m;
-    if (!mine.empty()) {
-      const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(step, mine) : prefetcher->next();
-      // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
-      m = learn::backward_meta_loss(learner, params.list(), batch, tasks_per_pass(c.tasks_per_pass, c.model));
-    }
-    reducer.reduce(params.flat_grad(), c.meta_batch);
+    const StepSums sums = learning->gradient(step);
     const Tensor grad = params.flat_grad();
     if (!dist::is_finite(grad.data<float>(), static_cast<size_t>(grad.numel())))
       throw std::runtime_error("non-finite meta-gradient at step " + std::to_string(step + 1) +
                                "; lower --lr or --inner-lr");
     adam.step();
+    learning->after_step(step);
 
-    // One allreduce: the batch's loss and accuracy, and whether any rank was asked to stop.
-    double stats[3] = {m.loss * local, m.accuracy * local, stop_signal() != 0 ? 1.0 : 0.0};
+    double stats[3] = {sums.loss, sums.accuracy, stop_signal() != 0 ? 1.0 : 0.0};
     comm.allreduce(stats, 3, dist::DataType::f64, dist::ReduceOp::sum);
     const int64_t done = step + 1;
     const double step_seconds = seconds_since(step_start);
@@ -332,14 +316,14 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     StepRecord record;
     record.step = done;
     record.loss = stats[0] / static_cast<double>(c.meta_batch);
-    if (!regression) record.train_accuracy = stats[1] / static_cast<double>(c.meta_batch);
+    if (learning->has_accuracy()) record.train_accuracy = stats[1] / static_cast<double>(c.meta_batch);
     record.tasks_per_s = static_cast<double>(c.meta_batch) / step_seconds;
     if ((c.val_every > 0 && done % c.val_every == 0) || done == c.steps) {
       watchdog.relax();  // ranks may finish their validation episodes far apart
-      const learn::EvalResult v = validate_now();
+      const learn::EvalResult v = learning->validate();
       record.val_accuracy = v.mean;
       record.val_ci95 = v.ci95;
-      if (lead) progress->message("step " + std::to_string(done) + ": validation " + format_result(v, regression));
+      if (lead) progress->message("step " + std::to_string(done) + ": validation " + learning->describe(v));
     }
     record.seconds = seconds_before + seconds_since(run_start);
     if (lead) {
@@ -350,7 +334,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     if (done % c.checkpoint_every == 0 || done == c.steps || stop) {
       watchdog.relax();  // the others wait in the barrier while rank 0 writes
       if (lead) {
-        const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, done, comm.size()));
+        const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, *learning, done, comm.size()));
         if (stop || done == c.steps) progress->message("checkpoint " + path.string());
       }
       comm.barrier();  // no rank exits before the checkpoint is on disk

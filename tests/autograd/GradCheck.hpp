@@ -83,7 +83,7 @@ inline void gradgradcheck(const Fn& f, const std::vector<Tensor>& xs, const std:
   std::vector<Tensor> v;
   for (size_t i = 0; i < xs.size(); ++i) v.push_back(random_f64(xs[i].shape(), 17 + i));
   auto G = [&](const std::vector<Var>& in) {
-    const std::vector<Var> g = grad({projected(f, in, r)}, in, {}, {.create_graph = true, .allow_unused = true});
+    const std::vector<Var> g = grad({projected(f, in, r)}, in, {}, {.create_graph = true, .retain_graph = std::nullopt, .allow_unused = true});
     Var total;
     for (size_t i = 0; i < in.size(); ++i) {
       if (!g[i].defined()) continue;
@@ -94,7 +94,7 @@ inline void gradgradcheck(const Fn& f, const std::vector<Tensor>& xs, const std:
   };
   const Var g_total = G(vs);
   if (!g_total.requires_grad()) return;  // all second derivatives are zero (piecewise-linear op)
-  const std::vector<Var> analytic = grad({g_total}, vs, {}, {.allow_unused = true});
+  const std::vector<Var> analytic = grad({g_total}, vs, {}, {.create_graph = false, .retain_graph = std::nullopt, .allow_unused = true});
   auto scalar = [&](const std::vector<Tensor>& data) { return G(leaves(data)).item(); };
   for (size_t i = 0; i < xs.size(); ++i) {
     const Tensor numeric = numeric_grad(scalar, xs, i, eps);

@@ -64,8 +64,9 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
   };
   for (const Case& c : {
            Case{"--algo reptile",
-                "--algo: one of maml, fomaml, anil, protonet, matching, siamese; got 'reptile'"},
+                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, multitask; got 'reptile'"},
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
+           Case{"--algo multitask", "--store: required with --algo multitask (its writing systems are the tasks)"},
            Case{"--model mlp --algo protonet", "--algo must be maml, fomaml or anil"},
            Case{"--image 8", "Conv4: image 8 is too small for 4 pooling layers (needs >= 16)"},
            Case{"--meta-batch 0", "--meta-batch: must be in [1, 10000], got 0"},

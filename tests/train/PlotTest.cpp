@@ -405,7 +405,23 @@ TEST_F(PlotCliTest, ErrorsAreOneLineWithTheirExitStatus) {
 
   r = cezanne("plot");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("run"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "cezanne plot: the run directory RUN_DIR is required (or --tasks A.json B.json)\n");
+
+  // Per-task accuracies of two multitask runs: two files of `cezanne eval` lines and --out.
+  const fs::path a = root_ / "a.json", b = root_ / "b.json";
+  std::ofstream(a) << R"({"eval":"x","per_task":[{"task":"Latin","accuracy":0.5,"ci95":0.1,"examples":20}]})" << "\n";
+  std::ofstream(b) << R"({"eval":"y","mean":0.5})" << "\n";
+  r = cezanne("plot --tasks " + quoted(a) + " --out " + quoted(root_ / "t.png"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "cezanne plot: --tasks: two files, got 1\n");
+  r = cezanne("plot --tasks " + quoted(a) + " " + quoted(a));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "cezanne plot: --out: required with --tasks (the PNG to write)\n");
+  r = cezanne("plot --tasks " + quoted(a) + " " + quoted(b) + " --out " + quoted(root_ / "t.png"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "cezanne plot: error: " + b.string() +
+                       ": no per_task list (not what cezanne eval prints for a multitask checkpoint)\n");
+  EXPECT_FALSE(fs::exists(root_ / "t.png"));
 
   write_csv("step,loss\n");
   r = cezanne("plot " + quoted(root_));

@@ -123,6 +123,11 @@ class EpisodicLearner {
   LearnerConfig config_;
 };
 
+/// Checks that parameters `specs` written by algorithm `algorithm` (names and shapes) load into
+/// algorithm `into` whose parameters are `mine`: the message of check_checkpoint otherwise.
+void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs,
+                    const std::string& into, const std::vector<nn::ParamSpec>& mine);
+
 /// The algorithms make_learner knows, in order.
 const std::vector<std::string>& learner_names();
 

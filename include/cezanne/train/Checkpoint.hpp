@@ -45,6 +45,9 @@ struct Checkpoint {
   /// The store the run trained on (absent for sinusoid runs and for checkpoints written before
   /// it was recorded): `eval` and `train --resume` compare their store with it.
   std::optional<data::StoreFingerprint> store;
+  /// The objective's persistent state (design §2: task weights, running estimates, later a
+  /// momentum encoder and a queue), same naming rules as params; empty for objectives without.
+  std::vector<std::pair<std::string, Tensor>> state;
 };
 
 /// Writes `c` to `path` atomically: to "<path>.tmp-<pid>" in the same directory (every

@@ -45,4 +45,23 @@ struct PlotOptions {
 void plot_metrics(const std::filesystem::path& csv, const std::filesystem::path& png,
                   const PlotOptions& options);
 
+/// One task's test accuracy, as `cezanne eval` prints it for a multitask checkpoint.
+struct TaskResult {
+  std::string task;
+  double accuracy = 0.0;
+  double ci95 = 0.0;
+};
+
+/// The per_task list of a file holding the JSON line `cezanne eval` printed for a multitask
+/// checkpoint. Throws std::runtime_error, one line: "<file>: no such file", "<file>: no
+/// per_task list (...)", "<file>: the per_task list is empty".
+std::vector<TaskResult> read_task_results(const std::filesystem::path& json);
+
+/// Draws two runs' per-task test accuracies side by side (`cezanne plot --tasks A B`): grouped
+/// bars, tasks in order of run A's accuracy, each run labelled with its file's stem and its
+/// mean. Both files must hold the same tasks ("<B>: has no task 'X' (of <A>)"). Errors as
+/// plot_metrics, plus read_task_results'.
+void plot_task_accuracies(const std::filesystem::path& a, const std::filesystem::path& b,
+                          const std::filesystem::path& png, const PlotOptions& options);
+
 }  // namespace cz::train

@@ -34,6 +34,18 @@ struct TrainConfig {
   std::string meta_reg = "none";
   std::string meta_reg_params = "all";
   double meta_reg_scale = 0.0;
+  // multi-task learning (--algo multitask): a task is a writing system of --store
+  std::string conditioning = "multi_head";
+  int64_t task_descriptor = 0;
+  std::string weighting = "uniform";
+  std::string task_weights;
+  double worst_task_eta = 0.01;
+  double worst_task_decay = 0.1;
+  int64_t examples_per_task = 16;
+  std::string task_sampling = "uniform";
+  double temperature = 5.0;
+  std::string example_split = "14/2/4";
+  std::string tasks;
   // episodes
   std::string store;
   bool within_domain = false;
@@ -113,6 +125,9 @@ std::string identity_difference(const TrainConfig& checkpoint, const TrainConfig
 /// meta-reg, model, resume, that conv4 has a store). Throws std::invalid_argument
 /// "--<option>: <why>".
 void validate(const TrainConfig& config);
+
+/// True for multi-task learning (--algo multitask): labelled task mini-batches, not episodes.
+inline bool is_multitask(const TrainConfig& config) { return config.algo == "multitask"; }
 
 /// True for the sinusoid regression runs (--model mlp).
 inline bool is_regression(const TrainConfig& config) { return config.model == "mlp"; }

@@ -11,7 +11,9 @@
 
 #include "cezanne/data/Store.hpp"
 #include "cezanne/dist/Communicator.hpp"
+#include "cezanne/data/MultiTaskSource.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/TrainConfig.hpp"
@@ -46,11 +48,20 @@ struct RunPlan {
   TrainConfig config;
   std::shared_ptr<data::Store> store;  ///< null for --model mlp
   data::ImageShape image{};            ///< the store's; {1, 1, 1} for mlp
-  std::unique_ptr<learn::EpisodicLearner> learner;
+  std::unique_ptr<learn::EpisodicLearner> learner;  ///< meta-learning; null for multitask
+  /// Multi-task learning (--algo multitask): the tasks, the objective, and with --weighting
+  /// manual the weight of each task.
+  std::shared_ptr<const data::MultiTaskSource> tasks;
+  std::unique_ptr<learn::MultiTaskObjective> objective;
+  std::vector<double> task_weights;
   /// The checkpoint the run continues from (--resume), with its path.
   std::optional<std::pair<std::filesystem::path, Checkpoint>> resume;
   /// Damaged checkpoints skipped by --resume auto, a rank-count change, ...
   std::vector<std::string> warnings;
+
+  /// The parameters theta and the algorithm's name, whichever kind of learning.
+  std::vector<nn::ParamSpec> specs() const;
+  std::string algorithm() const;
 };
 
 /// Validates the config, opens the store, builds the learner, finds and checks the checkpoint
@@ -58,6 +69,12 @@ struct RunPlan {
 /// std::invalid_argument (bad option, incompatible checkpoint, an --out that already holds a
 /// run without --resume), data::StoreError (store) or CheckpointError (--resume FILE damaged).
 RunPlan plan_run(const TrainConfig& config);
+
+/// The multi-task part of a plan (--algo multitask): from plan.config on plan.store (open, with
+/// plan.image its shape) the task source, the objective and, with --weighting manual, the task
+/// weights. Throws std::invalid_argument with one line naming the option and value (an unknown
+/// task, a task with too few examples for the split, a conditioning that does not fit).
+void plan_multitask(RunPlan& plan);
 
 /// Trains on every rank of `comm` from plan.resume (or a fresh initialization) to
 /// config.steps. Rank 0 writes metrics and checkpoints. Returns 0 when --steps are done, or
