@@ -5,7 +5,9 @@
 # run sees the same steps, rows and examples: 143 writing systems, 1500 steps of 16 rows of 16
 # examples (384,000 examples, each writing system about 168 rows), 2 ranks, Conv4 with 32
 # filters, Adam 3e-3; each class's 20 examples split 14/2/4, so the test set is every writing
-# system's unseen images of its own characters. Then the table of docs/results.md
+# system's unseen images of its own characters. concat_input concatenates a learned 8-value task
+# embedding (--task-descriptor 8): a one-hot z would add 143 input channels and make its first
+# convolution 4x the cost of the whole step; the others use the one-hot z where they use one. Then the table of docs/results.md
 # (jobs/multitask_table.py).
 #
 #   bash jobs/multitask.sh                 every run (42), then the table
@@ -25,10 +27,11 @@ mkdir -p "$out"
 
 one() {
   local cond="$1" weighting="$2" seed="$3" name="$1-$2-seed$3" start=$SECONDS
-  local ckpt="$out/$name/$(printf 'checkpoint-%08d.h5' "$steps")"
+  local ckpt="$out/$name/$(printf 'checkpoint-%08d.h5' "$steps")" descriptor=0
+  [[ "$cond" == concat_input ]] && descriptor=8
   if [[ ! -f "$out/$name.json" ]]; then
     "${mpirun[@]}" "$bin" train --algo multitask --store "$store" --out "$out/$name" \
-      --conditioning "$cond" --weighting "$weighting" --seed "$seed" --filters 32 \
+      --conditioning "$cond" --task-descriptor "$descriptor" --weighting "$weighting" --seed "$seed" --filters 32 \
       --meta-batch 16 --examples-per-task 16 --example-split 14/2/4 --steps "$steps" --lr 3e-3 \
       --val-every 500 --checkpoint-every 500 --threads 1 --log-seconds 60 --resume auto \
       >> "$out/$name.log" 2>&1 || { echo "$name: training failed (see $out/$name.log)"; return 1; }

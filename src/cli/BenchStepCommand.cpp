@@ -43,7 +43,7 @@ struct Settings {
   std::string algo, model;
   // --algo multitask: rows of --examples-per-task examples of the writing systems of --store
   std::string store, conditioning, weighting, tasks, example_split;
-  int examples_per_task = 16;
+  int examples_per_task = 16, task_descriptor = 0;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
   int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
@@ -84,6 +84,7 @@ Settings settings_from(const po::variables_map& vm) {
   s.tasks = vm.count("tasks") != 0 ? vm["tasks"].as<std::string>() : "";
   s.examples_per_task = vm["examples-per-task"].as<int>();
   s.example_split = vm["example-split"].as<std::string>();
+  s.task_descriptor = vm["task-descriptor"].as<int>();
   if (s.algo == "multitask") {
     if (s.store.empty()) throw UsageError("--store: required with --algo multitask (its writing systems are the tasks)");
     return s;
@@ -263,6 +264,7 @@ train::RunPlan multitask_plan(const Settings& s) {
   c.weighting = s.weighting;
   c.tasks = s.tasks;
   c.example_split = s.example_split;
+  c.task_descriptor = s.task_descriptor;
   c.seed = s.seed;
   c.tasks_per_pass = s.tasks_per_pass;
   if (c.weighting == "manual") throw UsageError("--weighting manual: not benchmarked (it costs what uniform costs)");
@@ -304,7 +306,8 @@ int bench_step(int argc, char** argv) {
     ("weighting", po::value<std::string>()->default_value("uniform"), "multitask: as cezanne train --weighting (not manual)")
     ("tasks", po::value<std::string>(), "multitask: comma-separated writing systems (default: all)")
     ("examples-per-task", bounded<int>(bound("examples-per-task"))->default_value(16), "multitask: examples per row (--meta-batch rows per step)")
-    ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask: as cezanne train --example-split");
+    ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask: as cezanne train --example-split")
+    ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
