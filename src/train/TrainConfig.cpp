@@ -109,6 +109,8 @@ const std::vector<TrainOption>& train_options() {
     {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
     {"steps", "meta-steps of the whole run", &C::steps, false},
     {"lr", "Adam learning rate (outer loop)", &C::lr, true},
+    {"freeze", "parameters not trained, by name (comma-separated shell patterns, e.g. 'block0.*,block1.*'): no gradient is computed for them and Adam leaves them as they are; may change between invocations", &C::freeze, false},
+    {"lr-scale", "per-parameter learning-rate scales, PATTERN=SCALE,... (e.g. 'head.*=10,block*=0.5'): the first pattern a parameter matches sets its scale, 1 when none; may change between invocations", &C::lr_scale, false},
     {"schedule", "learning-rate schedule: constant or cosine (over --steps)", &C::schedule, true},
     {"warmup", "linear warm-up steps of the cosine schedule", &C::warmup, true},
     {"seed", "seed of the initialization, the episodes and the noise", &C::seed, true},

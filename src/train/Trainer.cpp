@@ -27,6 +27,7 @@
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
+#include "cezanne/optim/GroupRules.hpp"
 #include "cezanne/optim/Schedule.hpp"
 #include "cezanne/train/MetricsLog.hpp"
 #include "cezanne/train/Progress.hpp"
@@ -239,6 +240,10 @@ RunPlan plan_run(const TrainConfig& config) {
       throw std::invalid_argument("--store " + config.store + ": " + e.what());
     }
 
+  std::vector<std::string> names;
+  for (const nn::ParamSpec& spec : plan.specs()) names.push_back(spec.name);
+  plan.groups = optim::groups_from_rules(names, config.freeze, config.lr_scale);
+
   check_out_path(config.out);
   const CheckpointDir dir(config.out, static_cast<int>(config.keep));
   if (config.resume.empty()) {
@@ -260,7 +265,15 @@ int train(RunPlan& plan, dist::Communicator& comm) {
 
   nn::Params params(plan.specs());
   params.initialize(c.seed);
-  optim::Adam adam(params, c.lr);
+  optim::Adam adam(params, c.lr, 0.9, 0.999, 1e-8, 0.0, false, plan.groups);
+  // Frozen parameters are constants of the graph: no gradient is computed for them at all.
+  const std::vector<bool> frozen = optim::frozen_parameters(plan.groups, params.size());
+  int64_t frozen_numel = 0;
+  for (size_t i = 0; i < params.size(); ++i)
+    if (frozen[i]) {
+      Var(params[i]).set_requires_grad(false);
+      frozen_numel += params.numel(i);
+    }
   const std::unique_ptr<Step> learning = make_step(plan, params, comm, start);
   if (plan.resume) restore(plan.resume->second, params, adam, *learning);
   const std::unique_ptr<optim::Schedule> schedule = make_schedule(c);
@@ -273,7 +286,8 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     progress = std::make_unique<Progress>(c.steps, start + 1, stderr, std::nullopt, c.log_seconds);
     for (const std::string& w : plan.warnings) progress->message("warning: " + w);
     progress->message(plan.resume ? "resumed from " + plan.resume->first.string() + " at step " + std::to_string(start)
-                                  : "training " + plan.algorithm() + " on " + std::to_string(comm.size()) + " rank(s), " + std::to_string(params.numel()) + " parameters");
+                                  : "training " + plan.algorithm() + " on " + std::to_string(comm.size()) + " rank(s), " + std::to_string(params.numel()) + " parameters" +
+                                        (frozen_numel > 0 ? " (" + std::to_string(frozen_numel) + " frozen)" : ""));
     if (plan.resume && plan.resume->second.ranks != comm.size())
       progress->message("warning: the checkpoint was written by " + std::to_string(plan.resume->second.ranks) +
                         " rank(s), this run has " + std::to_string(comm.size()) + ": results agree within round-off, not bitwise");

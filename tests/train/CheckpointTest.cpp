@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cstring>
 #include <hdf5.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -104,6 +106,7 @@ void expect_same(const Checkpoint& got, const Checkpoint& want) {
   EXPECT_EQ(got.optimizer, want.optimizer);
   EXPECT_EQ(got.optimizer_steps, want.optimizer_steps);
   expect_same_entries(got.optimizer_state, want.optimizer_state);
+  expect_same_entries(got.state, want.state);
   ASSERT_EQ(got.store.has_value(), want.store.has_value());
   if (!want.store) return;
   EXPECT_EQ(got.store->path, want.store->path);
@@ -217,6 +220,22 @@ TEST_F(CheckpointTest, RoundTripsTheTrainingStoreAndItsChecksumCoversIt) {
   expect_same(read_checkpoint(file), c);
   ASSERT_TRUE(damage_at(file, "5706ea773eb6feea", 3, 1));
   EXPECT_THAT(read_error(file), StartsWith(file.string() + ": damaged checkpoint: content checksum mismatch"));
+}
+
+// An objective's persistent state (the worst-task weights) comes back bitwise, and the content
+// checksum covers it: one flipped bit of a weight is a damaged checkpoint.
+TEST_F(CheckpointTest, RoundTripsTheObjectiveStateAndItsChecksumCoversIt) {
+  const fs::path file = root_ / "state.h5";
+  Checkpoint c = sample(9);
+  const double marker = 0.123456789012345;  // bytes to find in the file
+  c.state = {{"worst_task.weights", Tensor::from({marker, 1 - marker}, {2}, DType::f64)},
+             {"worst_task.seen", Tensor::from({1, 1}, {2}, DType::f64)}};
+  write_checkpoint(file, c);
+  expect_same(read_checkpoint(file), c);
+  std::string pattern(sizeof marker, '\0');
+  std::memcpy(pattern.data(), &marker, sizeof marker);
+  ASSERT_TRUE(damage_at(file, pattern, 2, 1));
+  EXPECT_THAT(read_error(file), StartsWith(file.string() + ": damaged checkpoint: "));
 }
 
 TEST_F(CheckpointTest, EmptyCheckpointRoundTrips) {
@@ -377,6 +396,8 @@ TEST_F(CheckpointTest, ReadableWithH5py) {
   const fs::path file = root_ / "c.h5";
   Checkpoint c = sample(7);
   c.store = data::StoreFingerprint{"data/glyphs", {28, 28, 1}, data::InkStats{0.25, 0.5}, "ab"};
+  c.state = {{"worst_task.weights", Tensor::from({0.25, 0.75}, {2}, DType::f64)},
+             {"worst_task.seen", Tensor::from({1, 0}, {2}, DType::f64)}};
   write_checkpoint(file, c);
   // The reading and checksum snippets of docs/checkpoints.md; one line per parameter with the
   // CRC-32 of its values' little-endian bytes.
@@ -401,9 +422,10 @@ def read_checkpoint(path):
         if "store" in f:
             store = {k: (v.decode() if isinstance(v, bytes) else v.item())
                      for k, v in f["store"].attrs.items()}
-    return meta, config, params, state, store
+        objective = tensors("state", "state_names") if "state" in f else {}
+    return meta, config, params, state, store, objective
 
-def content_crc(meta, config, params, state, store):
+def content_crc(meta, config, params, state, store, objective):
     crc = 0
     def put(b):
         nonlocal crc
@@ -423,7 +445,7 @@ def content_crc(meta, config, params, state, store):
     for k, v in config.items():
         text(k)
         text(v)
-    for tensors in (params, state):
+    def named(tensors):
         u64(len(tensors))
         for name, x in tensors.items():
             text(name)
@@ -432,6 +454,8 @@ def content_crc(meta, config, params, state, store):
             for n in x.shape:
                 i64(n)
             put(np.ascontiguousarray(x, x.dtype.newbyteorder("<")).tobytes())
+    named(params)
+    named(state)
     if store is not None:
         text(store["path"])
         for key in ("height", "width", "channels"):
@@ -440,14 +464,17 @@ def content_crc(meta, config, params, state, store):
         u64("pixel_mean" in store)
         if "pixel_mean" in store:
             put(struct.pack("<dd", store["pixel_mean"], store["border_mean"]))
+    if objective:
+        named(objective)
     return crc
 
-meta, config, params, state, store = read_checkpoint(sys.argv[1])
+meta, config, params, state, store, objective = read_checkpoint(sys.argv[1])
 for name, x in params.items():
     shape = "x".join(str(n) for n in x.shape)
     print(name, x.dtype.name, f"[{shape}]", zlib.crc32(x.astype(x.dtype.newbyteorder("<")).tobytes()))
 print("step", meta["step"], "seed", meta["seed"], "config", len(config), "state", len(state))
-print("checksum", "ok" if content_crc(meta, config, params, state, store) == meta["checksum"] else "bad")
+print("objective state", len(objective))
+print("checksum", "ok" if content_crc(meta, config, params, state, store, objective) == meta["checksum"] else "bad")
 )";
   const std::string command = python + " " + script.string() + " " + file.string() + " 2>&1";
   std::string output;
@@ -467,6 +494,6 @@ print("checksum", "ok" if content_crc(meta, config, params, state, store) == met
     expected << name << " " << numpy_name << " [" << shape << "] "
              << crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()) << "\n";
   }
-  expected << "step 7 seed " << c.seed << " config 4 state 3\nchecksum ok\n";
+  expected << "step 7 seed " << c.seed << " config 4 state 3\nobjective state 2\nchecksum ok\n";
   EXPECT_EQ(output, expected.str());
 }

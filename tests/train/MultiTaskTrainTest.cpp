@@ -171,6 +171,27 @@ TEST_F(MultiTaskTrain, EvalReportsEveryTaskAndPlotDrawsTwoRuns) {
   EXPECT_GT(fs::file_size(dir("tasks.png")), 1000u);
 }
 
+// Parameter groups from the command line: frozen parameters keep their initial values whatever
+// the learning rate, the others move; a scale of 0 freezes in effect too.
+TEST_F(MultiTaskTrain, FrozenParametersKeepTheirInitialValues) {
+  const fs::path slow = dir("freeze-slow"), fast = dir("freeze-fast");
+  SpawnResult r = cezanne(run(slow, "--freeze block0.*,block1.* --lr-scale head.*=0 --lr 0.01"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(" frozen)"));
+  r = cezanne(run(fast, "--freeze block0.*,block1.* --lr-scale head.*=0 --lr 0.02"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Checkpoint a = read_checkpoint(slow / "checkpoint-00000006.h5"), b = read_checkpoint(fast / "checkpoint-00000006.h5");
+  for (size_t i = 0; i < a.params.size(); ++i) {
+    const std::string& name = a.params[i].first;
+    const bool fixed = name.starts_with("block0.") || name.starts_with("block1.") || name.starts_with("head.");
+    EXPECT_EQ(bytes_of(a.params[i].second) == bytes_of(b.params[i].second), fixed) << name;
+  }
+  r = cezanne(run(dir("freeze-bad"), "--freeze blok*"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.output, StartsWith("cezanne train: --freeze: 'blok*' matches no parameter (parameters: block0.conv.weight,"));
+  EXPECT_FALSE(fs::exists(dir("freeze-bad")));
+}
+
 // bench step runs the trainer's own multi-task step and reports it in one JSON line.
 TEST_F(MultiTaskTrain, BenchStepTimesTheTrainersStep) {
   const SpawnResult r = cezanne("bench step --algo multitask --store " + store().string() +

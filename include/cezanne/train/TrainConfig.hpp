@@ -54,6 +54,8 @@ struct TrainConfig {
   // optimization
   int64_t steps = 1000;
   double lr = 1e-3;
+  std::string freeze;
+  std::string lr_scale;
   std::string schedule = "constant";
   int64_t warmup = 0;
   uint64_t seed = 0;

@@ -15,6 +15,7 @@
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/optim/ParamGroup.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/TrainConfig.hpp"
 
@@ -54,6 +55,8 @@ struct RunPlan {
   std::shared_ptr<const data::MultiTaskSource> tasks;
   std::unique_ptr<learn::MultiTaskObjective> objective;
   std::vector<double> task_weights;
+  /// The optimizer's parameter groups from --freeze and --lr-scale (one group when neither).
+  std::vector<optim::ParamGroup> groups;
   /// The checkpoint the run continues from (--resume), with its path.
   std::optional<std::pair<std::filesystem::path, Checkpoint>> resume;
   /// Damaged checkpoints skipped by --resume auto, a rank-count change, ...
