@@ -20,6 +20,7 @@
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/MetaGradient.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
@@ -89,14 +90,12 @@ Settings settings_from(const po::variables_map& vm) {
     if (s.store.empty()) throw UsageError("--store: required with --algo multitask (its writing systems are the tasks)");
     return s;
   }
-  bool known = false;
-  for (const std::string& n : learn::learner_names()) known = known || n == s.algo;
-  if (!known)
-    throw UsageError("--algo: one of maml, fomaml, anil, protonet, matching, siamese, multitask; got '" +
-                     s.algo + "'");
+  const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
+  if (algorithm == nullptr)
+    throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + s.algo + "'");
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
-  if (s.model == "mlp" && !learn::has_inner_loop(s.algo))
+  if (s.model == "mlp" && !algorithm->inner_loop)
     throw UsageError(
         "--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo +
         "'");
@@ -284,7 +283,7 @@ int bench_step(int argc, char** argv) {
       "line");
   // clang-format off
   options.add_options()
-    ("algo", po::value<std::string>()->default_value("maml"), "maml, fomaml, anil, protonet, matching, siamese or multitask (rows of --examples-per-task examples of --store's writing systems)")
+    ("algo", po::value<std::string>()->default_value("maml"), "an algorithm of cezanne train (multitask: rows of --examples-per-task examples of --store's writing systems)")
     ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1)")
     ("ways", bounded<int>(bound("ways"))->default_value(5), "classes per task (conv4)")
     ("shots", bounded<int>(bound("shots"))->default_value(1), "support examples per class (mlp: K points)")

@@ -16,6 +16,7 @@
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
+#include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/train/StopSignal.hpp"
 #include "cezanne/train/Trainer.hpp"
 
@@ -73,6 +74,38 @@ TrainConfig config_from(const po::variables_map& vm) {
   return c;
 }
 
+// The caption of `cezanne train --help`: what it does and every algorithm of the registry.
+std::string train_caption() {
+  std::string caption =
+      "cezanne train: train with --algo on a store (or sinusoids); metrics.csv, metrics.jsonl and "
+      "checkpoints in --out\n\nAlgorithms (cezanne train --algo NAME --help: NAME's own options only):\n";
+  for (const learn::Algorithm& a : learn::algorithms()) caption += "  " + a.name + ": " + a.summary + "\n";
+  return caption;
+}
+
+// `cezanne train --algo NAME --help`: the options every run has, then NAME's own. Returns false
+// when the command line asks for no such help (no --help, or no --algo on it).
+bool algorithm_help(int argc, char** argv) {
+  std::string algo;
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") help = true;
+    if (arg == "--algo" && i + 1 < argc) algo = argv[i + 1];
+    if (arg.rfind("--algo=", 0) == 0) algo = arg.substr(7);
+  }
+  if (!help || algo.empty()) return false;
+  const learn::Algorithm* a = learn::find_algorithm(algo);
+  if (a == nullptr) throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + algo + "'");
+  po::options_description general("Options of every run"), own(a->name + " (" + a->summary + ")");
+  for (const train::TrainOption& o : train::train_options()) {
+    if (!learn::is_algorithm_option(o.name)) add_option(general, o);
+    else if (std::find(a->options.begin(), a->options.end(), o.name) != a->options.end()) add_option(own, o);
+  }
+  std::cout << "usage: cezanne train --algo " << a->name << " [options]\n" << own << "\n" << general << "\n";
+  return true;
+}
+
 // --check-finished: whether --out holds a run that reached --steps, judged by its newest
 // checkpoint that verifies (a run writes one at its last step). The job scripts ask this after
 // srun, whose exit status alone cannot be trusted (a failed launch can exit 0).
@@ -92,8 +125,8 @@ int train_command(int argc, char** argv) {
   // First: a pre-emption signal during the set-up below (options, store, checkpoint, MPI_Init)
   // is recorded and ends the run before its first step with status 75, instead of killing it.
   train::install_stop_handlers();
-  po::options_description options(
-      "cezanne train: meta-train a learner; metrics.csv, metrics.jsonl and checkpoints in --out");
+  if (algorithm_help(argc, argv)) return 0;
+  po::options_description options(train_caption());
   for (const train::TrainOption& o : train::train_options()) add_option(options, o);
   options.add_options()("check-finished", po::bool_switch(),
                         "train nothing: print the step of --out's newest valid checkpoint and --steps, and exit 0 when the run has reached --steps, 3 when not");
@@ -120,7 +153,7 @@ int train_command(int argc, char** argv) {
   return status;
 }
 
-const CommandRegistrar kTrain("train", "meta-train a learner on a store (or sinusoids)",
+const CommandRegistrar kTrain("train", "train an algorithm (meta-learning, multi-task) on a store (or sinusoids)",
                               train_command);
 
 }  // namespace

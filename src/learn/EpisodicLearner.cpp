@@ -1,6 +1,8 @@
 // The learner factory, checkpoint compatibility, and the input checks every learner shares.
 #include "cezanne/learn/EpisodicLearner.hpp"
 
+#include "cezanne/learn/Algorithms.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -59,39 +61,17 @@ void EpisodicLearner::check_checkpoint(const std::string& algorithm,
   check_loadable(algorithm, specs, name(), this->specs());
 }
 
-const std::vector<std::string>& learner_names() {
-  static const std::vector<std::string> names{"maml",     "fomaml",   "anil",
-                                              "protonet", "matching", "siamese",
-                                              "mann",     "set_encoder", "pretrain"};
-  return names;
-}
-
-bool has_inner_loop(const std::string& algorithm) {
-  return algorithm == "maml" || algorithm == "fomaml" || algorithm == "anil";
-}
-
 std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config) {
   const std::string& a = config.algorithm;
-  LearnerConfig c = config;
-  if (c.zero_head && !has_inner_loop(a))
+  const Algorithm* algorithm = find_algorithm(a);
+  if (algorithm == nullptr || !algorithm->make)
+    throw std::invalid_argument("make_learner: unknown algorithm '" + a + "' (known: " +
+                                algorithm_names(Algorithm::Kind::episodic) + ")");
+  if (config.zero_head && !algorithm->inner_loop)
     throw std::invalid_argument(a + ": zero_head (--zero-head) is for the learners with an inner loop: maml, fomaml, anil");
-  if (c.memory && a != "mann")
+  if (config.memory && a != "mann")
     throw std::invalid_argument(a + ": memory (--memory) is for mann");
-  if (a == "maml") return std::make_unique<Maml>(c, Maml::Mode::full);
-  if (a == "fomaml") {
-    c.first_order = true;
-    return std::make_unique<Maml>(c, Maml::Mode::full);
-  }
-  if (a == "anil") return std::make_unique<Maml>(c, Maml::Mode::head_only);
-  if (a == "pretrain") return std::make_unique<Maml>(c, Maml::Mode::pretrain);
-  if (a == "protonet") return std::make_unique<ProtoNet>(c);
-  if (a == "matching") return std::make_unique<MatchingNet>(c);
-  if (a == "siamese") return std::make_unique<SiameseNet>(c);
-  if (a == "mann") return std::make_unique<Mann>(c);
-  if (a == "set_encoder") return std::make_unique<SetEncoder>(c);
-  std::string known;
-  for (const std::string& n : learner_names()) known += (known.empty() ? "" : ", ") + n;
-  throw std::invalid_argument("make_learner: unknown algorithm '" + a + "' (known: " + known + ")");
+  return algorithm->make(config);
 }
 
 namespace detail {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
@@ -74,7 +75,7 @@ std::string value_of(const C& c, const TrainOption& o) {
 const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
-    {"algo", "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain (pre-train on all tasks, fine-tune at test) or multitask (one network for many tasks: the writing systems of --store)", &C::algo, true},
+    {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
     {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
     {"filters", "Conv4 filters per layer", &C::filters, true},
     {"hidden", "mann: LSTM hidden size", &C::hidden, true},
@@ -266,7 +267,9 @@ void validate(const TrainConfig& c) {
     fail("meta-reg", "none, weight_noise or information, got '" + c.meta_reg + "'");
   if (c.meta_reg_params != "all" && c.meta_reg_params != "body" && c.meta_reg_params != "head")
     fail("meta-reg-params", "all, body or head, got '" + c.meta_reg_params + "'");
-  if (c.zero_head && !learn::has_inner_loop(c.algo))
+  const learn::Algorithm* algorithm = learn::find_algorithm(c.algo);
+  if (algorithm == nullptr) fail("algo", "one of " + learn::algorithm_names() + "; got '" + c.algo + "'");
+  if (c.zero_head && !algorithm->inner_loop)
     fail("zero-head", "for --algo maml, fomaml or anil, got '" + c.algo + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
   if (is_multitask(c) && c.model != "conv4") fail("model", "--algo multitask needs conv4, got '" + c.model + "'");

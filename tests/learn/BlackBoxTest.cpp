@@ -9,6 +9,7 @@
 #include "LearnFixtures.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/BlackBox.hpp"
+#include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Params.hpp"
@@ -43,9 +44,9 @@ std::unique_ptr<EpisodicLearner> make(const Kind& k, std::shared_ptr<const nn::M
 }
 
 TEST(BlackBox, RegisteredWithTheirParameters) {
-  const std::vector<std::string>& names = learner_names();
-  EXPECT_EQ(std::count(names.begin(), names.end(), "mann"), 1);
-  EXPECT_EQ(std::count(names.begin(), names.end(), "set_encoder"), 1);
+  ASSERT_NE(find_algorithm("mann"), nullptr);
+  ASSERT_NE(find_algorithm("set_encoder"), nullptr);
+  EXPECT_EQ(find_algorithm("mann")->kind, Algorithm::Kind::episodic);
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{3, 4, 2});  // body: D = 4
   const auto mann = make_learner(config("mann", mlp, 2, 5));
   EXPECT_EQ(mann->name(), "mann");

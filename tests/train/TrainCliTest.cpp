@@ -163,6 +163,29 @@ TEST_F(TrainCli, CheckFinishedReadsTheRunDirectory) {
 
 // The watchdog is on by default: at least --watchdog (60 s), 10x the longest step, and 600 s
 // while ranks may drift apart (set-up, first step, validation, checkpoints); 0 turns it off.
+// `cezanne train --help` lists the registry's algorithms; with --algo NAME, NAME's own options
+// and those of every run, not another algorithm's.
+TEST(TrainHelp, AnAlgorithmsHelpShowsItsOwnOptions) {
+  SpawnResult r = cezanne("train --help", 60);
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* name : {"  maml: ", "  protonet: ", "  multitask: "}) EXPECT_NE(r.output.find(name), std::string::npos) << name;
+  r = cezanne("train --algo maml --help", 60);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("usage: cezanne train --algo maml [options]\n", 0), 0u) << r.output;
+  for (const char* shown : {"--inner-lr", "--zero-head", "--ways", "--steps", "--freeze"})
+    EXPECT_NE(r.output.find(shown), std::string::npos) << shown;
+  for (const char* hidden : {"--conditioning", "--memory", "--matching-scale"})
+    EXPECT_EQ(r.output.find(hidden), std::string::npos) << hidden;
+  r = cezanne("train --algo=multitask --help", 60);
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("--conditioning"), std::string::npos);
+  EXPECT_EQ(r.output.find("--inner-lr"), std::string::npos);
+  r = cezanne("train --algo reptile --help", 60);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, "
+                      "set_encoder, pretrain, multitask; got 'reptile'\n");
+}
+
 TEST(TrainWatchdog, LimitFollowsTheLongestStep) {
   EXPECT_EQ(TrainConfig{}.watchdog, 60.0);
   EXPECT_EQ(watchdog_limit(60, 0, false), 60.0);

@@ -128,13 +128,7 @@ class EpisodicLearner {
 void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpec>& specs,
                     const std::string& into, const std::vector<nn::ParamSpec>& mine);
 
-/// The algorithms make_learner knows, in order.
-const std::vector<std::string>& learner_names();
-
-/// Whether `algorithm` adapts with an inner loop of gradient steps: maml, fomaml, anil.
-bool has_inner_loop(const std::string& algorithm);
-
-/// The learner called config.algorithm. Throws std::invalid_argument on an unknown name (the
+/// The learner called config.algorithm, made by its entry of learn::algorithms(). Throws std::invalid_argument on an unknown name (the
 /// message lists the known ones), a missing model, ways < 1, ways above the head's outputs
 /// (MAML family), inner_steps < 1, test_inner_steps < 0, inner_lr <= 0, meta_reg_scale < 0,
 /// regression with a metric or black-box learner, hidden < 1 (mann), zero_head without an inner

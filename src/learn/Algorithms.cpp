@@ -1,0 +1,93 @@
+// The registry of algorithms (learn/Algorithms.hpp): names, summaries, own options, factories.
+#include "cezanne/learn/Algorithms.hpp"
+
+#include <algorithm>
+
+#include "cezanne/learn/BlackBox.hpp"
+#include "cezanne/learn/Maml.hpp"
+#include "cezanne/learn/MatchingNet.hpp"
+#include "cezanne/learn/ProtoNet.hpp"
+#include "cezanne/learn/SiameseNet.hpp"
+
+namespace cz::learn {
+namespace {
+
+using Options = std::vector<std::string>;
+
+Options join(std::initializer_list<Options> parts) {
+  Options out;
+  for (const Options& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+const Options kEpisodes{"ways", "shots", "queries", "within-domain", "shuffle-labels", "rotations", "val-episodes"};
+const Options kInnerLoop{"inner-steps", "test-inner-steps", "inner-lr", "multi-step-loss", "zero-head"};
+const Options kMetaRegularization{"meta-reg", "meta-reg-params", "meta-reg-scale"};
+
+template <class Learner, class... Extra>
+std::function<std::unique_ptr<EpisodicLearner>(const LearnerConfig&)> factory(Extra... extra) {
+  return [=](const LearnerConfig& c) { return std::make_unique<Learner>(c, extra...); };
+}
+
+}  // namespace
+
+const std::vector<Algorithm>& algorithms() {
+  using K = Algorithm::Kind;
+  static const std::vector<Algorithm> all{
+      {"maml", "MAML: inner SGD steps on the support set, second-order meta-gradient", K::episodic, true,
+       join({kEpisodes, kInnerLoop, kMetaRegularization}), factory<Maml>(Maml::Mode::full)},
+      {"fomaml", "first-order MAML: the meta-gradient without the second-order term", K::episodic, true,
+       join({kEpisodes, kInnerLoop, kMetaRegularization}),
+       [](const LearnerConfig& c) {
+         LearnerConfig first = c;
+         first.first_order = true;
+         return std::unique_ptr<EpisodicLearner>(std::make_unique<Maml>(first, Maml::Mode::full));
+       }},
+      {"anil", "ANIL: MAML adapting only the head", K::episodic, true,
+       join({kEpisodes, kInnerLoop, kMetaRegularization}), factory<Maml>(Maml::Mode::head_only)},
+      {"protonet", "prototypical networks: nearest class mean in the embedding", K::episodic, false, kEpisodes,
+       factory<ProtoNet>()},
+      {"matching", "matching networks: attention over the support set", K::episodic, false,
+       join({kEpisodes, {"matching-scale"}}), factory<MatchingNet>()},
+      {"siamese", "Siamese networks: pairwise same-class scores", K::episodic, false, kEpisodes, factory<SiameseNet>()},
+      {"mann", "black-box: an LSTM over (x, previous label), optionally with an external memory", K::episodic,
+       false, join({kEpisodes, {"hidden", "memory"}, kMetaRegularization}), factory<Mann>()},
+      {"set_encoder", "black-box: averaged embeddings of the support set output the classifier", K::episodic,
+       false, join({kEpisodes, kMetaRegularization}), factory<SetEncoder>()},
+      {"pretrain", "pre-train on all tasks, fine-tune the head at test", K::episodic, false,
+       join({kEpisodes, {"inner-steps", "test-inner-steps", "inner-lr"}}), factory<Maml>(Maml::Mode::pretrain)},
+      {"multitask", "multi-task learning: one network for many tasks (the writing systems of --store)",
+       K::multitask, false,
+       {"conditioning", "task-descriptor", "weighting", "task-weights", "worst-task-eta", "worst-task-decay",
+        "examples-per-task", "task-sampling", "temperature", "example-split", "tasks"},
+       {}},
+  };
+  return all;
+}
+
+const Algorithm* find_algorithm(const std::string& name) {
+  for (const Algorithm& a : algorithms())
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+std::string algorithm_names() {
+  std::string out;
+  for (const Algorithm& a : algorithms()) out += (out.empty() ? "" : ", ") + a.name;
+  return out;
+}
+
+std::string algorithm_names(Algorithm::Kind kind) {
+  std::string out;
+  for (const Algorithm& a : algorithms())
+    if (a.kind == kind) out += (out.empty() ? "" : ", ") + a.name;
+  return out;
+}
+
+bool is_algorithm_option(const std::string& option) {
+  for (const Algorithm& a : algorithms())
+    if (std::find(a.options.begin(), a.options.end(), option) != a.options.end()) return true;
+  return false;
+}
+
+}  // namespace cz::learn
