@@ -39,10 +39,12 @@ bool has_gain(Conditioning c) {
 }
 bool has_bias(Conditioning c) { return c == Conditioning::additive || c == Conditioning::film; }
 
-void require_positive(const char* option, int64_t value) {
+// Sizes come from the store and from options checked on the command line: a size below 1 here
+// is a caller's mistake, named by its field.
+void require_positive(const char* field, int64_t value) {
   if (value < 1)
-    throw std::invalid_argument(std::string(option) + " " + std::to_string(value) +
-                                ": must be >= 1");
+    throw std::invalid_argument(std::string("TaskConditionedNet: ") + field + " must be >= 1, got " +
+                                std::to_string(value));
 }
 
 // A Conv4 initializer for one task's copy, as U(-bound, bound) over a table with a leading
@@ -77,11 +79,11 @@ const char* to_string(Conditioning c) {
 }
 
 TaskConditionedNet::TaskConditionedNet(TaskNetSpec spec) : spec_(spec) {
-  require_positive("--filters", spec_.filters);
-  require_positive("--channels", spec_.channels);
-  require_positive("--image", spec_.image);
-  require_positive("--num-tasks", spec_.num_tasks);
-  require_positive("--outputs", spec_.outputs);
+  require_positive("filters", spec_.filters);
+  require_positive("channels", spec_.channels);
+  require_positive("image", spec_.image);
+  require_positive("num_tasks", spec_.num_tasks);
+  require_positive("outputs", spec_.outputs);
   if (spec_.descriptor < 0)
     throw std::invalid_argument("--task-descriptor " + std::to_string(spec_.descriptor) +
                                 ": must be >= 0");

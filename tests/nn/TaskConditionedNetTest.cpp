@@ -105,19 +105,19 @@ TEST(TaskConditionedNet, ConstructorErrors) {
   expect_message(s, "Conv4: image 8 is too small for 4 pooling layers (needs >= 16)");
   s = tiny(Conditioning::film);
   s.filters = 0;
-  expect_message(s, "--filters 0: must be >= 1");
+  expect_message(s, "TaskConditionedNet: filters must be >= 1, got 0");
   s = tiny(Conditioning::film);
   s.channels = 0;
-  expect_message(s, "--channels 0: must be >= 1");
+  expect_message(s, "TaskConditionedNet: channels must be >= 1, got 0");
   s = tiny(Conditioning::film);
   s.image = 0;
-  expect_message(s, "--image 0: must be >= 1");
+  expect_message(s, "TaskConditionedNet: image must be >= 1, got 0");
   s = tiny(Conditioning::film);
   s.num_tasks = 0;
-  expect_message(s, "--num-tasks 0: must be >= 1");
+  expect_message(s, "TaskConditionedNet: num_tasks must be >= 1, got 0");
   s = tiny(Conditioning::film);
   s.outputs = -2;
-  expect_message(s, "--outputs -2: must be >= 1");
+  expect_message(s, "TaskConditionedNet: outputs must be >= 1, got -2");
   EXPECT_NO_THROW(TaskConditionedNet(tiny(Conditioning::concat_features, 5)));
 }
 

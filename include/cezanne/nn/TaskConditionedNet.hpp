@@ -51,8 +51,8 @@ struct TaskNetSpec {
 /// (gain * beta + bias), and the block stays Conv4's fused batch-norm + pool.
 class TaskConditionedNet {
  public:
-  /// Throws std::invalid_argument with one line naming the option when a size is < 1
-  /// ("--filters 0: must be >= 1"), the image is too small for Conv4 (Conv4's message), or
+  /// Throws std::invalid_argument with one line when a size is < 1
+  /// ("TaskConditionedNet: filters must be >= 1, got 0"), the image is too small for Conv4 (Conv4's message), or
   /// descriptor > 0 with a conditioning that has no z to embed
   /// ("--task-descriptor 8: only concat_input and concat_features use a task embedding, not film").
   explicit TaskConditionedNet(TaskNetSpec spec);
