@@ -12,11 +12,7 @@ steps=400
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe -np 2)
 
-if [[ ! -f "$store/manifest.h5" ]]; then
-  echo "== building the default glyph store in $store (writing systems rendered from fonts-noto-core)"
-  mkdir -p "$(dirname "$store")"
-  "$bin" prepare glyphs --out "$store"
-fi
+bash datasets/glyphs.sh "$store"
 "$bin" info --no-verify "$store" | sed -n '/^split/,/^total/p'
 
 echo "== meta-training ProtoNets (Conv4, 5-way 1-shot) on 2 ranks: $run"

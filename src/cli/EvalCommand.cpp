@@ -66,6 +66,15 @@ void load_learner(EvalSetup& s, const data::ImageShape& image, int64_t head_ways
   }
 }
 
+// --split as a data::Split.
+data::Split split_option(const po::variables_map& vm) {
+  try {
+    return data::parse_split(vm["split"].as<std::string>());
+  } catch (const std::exception&) {
+    throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
+  }
+}
+
 // A multi-task checkpoint: every task's examples of --split (by example, as in training) on the
 // run's store or --store, through the checkpoint's objective.
 EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
@@ -73,11 +82,7 @@ EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
     if (vm.count(episodic) != 0)
       throw UsageError(std::string("--") + episodic + ": not for a multitask checkpoint (it has tasks, not episodes)");
   if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
-  try {
-    s.split = data::parse_split(vm["split"].as<std::string>());
-  } catch (const std::exception&) {
-    throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
-  }
+  s.split = split_option(vm);
   train::RunPlan& plan = s.multitask;
   plan.config = s.config;
   // The weights file shaped training only; the parameters are the same without it.
@@ -174,11 +179,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
     if (const std::string e = train::bounds_error(s.config, o); !e.empty())
       throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e);
   }
-  try {
-    s.split = data::parse_split(vm["split"].as<std::string>());
-  } catch (const std::exception&) {
-    throw UsageError("--split: train, val or test, got '" + vm["split"].as<std::string>() + "'");
-  }
+  s.split = split_option(vm);
 
   const uint64_t seed = vm["seed"].as<uint64_t>();
   if (train::is_regression(s.config)) {

@@ -154,7 +154,7 @@ const char* signal_name(int signal) {
 
 // Keeps the communicator's watchdog at watchdog_limit(): relaxed until the first step is done
 // and around validation and checkpoints, then a multiple of the longest step. A single process
-// starts no watchdog thread: the stub's collectives return at once.
+// waits for no other rank, so it sets no limit (its collectives return at once).
 class RunWatchdog {
  public:
   RunWatchdog(dist::Communicator& comm, double floor) : comm_(comm), floor_(floor) { relax(); }

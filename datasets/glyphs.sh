@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The default store: every writing system of the installed Noto fonts rendered as 28x28 glyphs,
+# 20 distorted examples per character, at most 60 characters per writing system (docs/glyphs.md).
+# Builds it once; a store already at the path is left as it is.
+#
+#   bash datasets/glyphs.sh [STORE]      (default data/glyphs; CEZANNE_BUILD_DIR picks the build)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
+store="${1:-data/glyphs}"
+if [[ ! -f "$store/manifest.h5" ]]; then
+  echo "== building the default glyph store in $store (writing systems rendered from fonts-noto-core)"
+  mkdir -p "$(dirname "$store")"
+  "$bin" prepare glyphs --out "$store"
+fi
