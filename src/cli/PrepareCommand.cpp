@@ -17,6 +17,7 @@
 #include "cezanne/data/ImageFolder.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/data/StoreWriter.hpp"
+#include "cezanne/util/SplitList.hpp"
 #include "cli/Command.hpp"
 
 namespace po = boost::program_options;
@@ -44,14 +45,6 @@ std::string shortest(double value) {
   std::ostringstream out;
   out << value;
   return out.str();
-}
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) out.push_back(item);
-  return out;
 }
 
 // Bounds of the numeric options: shards of at most 1 TiB, gzip levels 0-9, fractions in [0, 1]
@@ -134,7 +127,7 @@ int run_prepare_idx(int argc, char** argv) {
   data::IdxImportOptions idx;
   idx.images = vm["images"].as<std::string>();
   idx.labels = vm["labels"].as<std::string>();
-  if (vm.count("class-names")) idx.class_names = split_commas(vm["class-names"].as<std::string>());
+  if (vm.count("class-names")) idx.class_names = split_list(vm["class-names"].as<std::string>(), ',', true);
   if (vm.count("domain-name")) idx.domain_name = vm["domain-name"].as<std::string>();
   idx.invert = vm.count("invert") != 0;
   idx.fractions = fractions(vm);
@@ -225,7 +218,7 @@ int run_prepare_glyphs(int argc, char** argv) {
   glyphs.font_dir = vm["font-dir"].as<std::string>();
   glyphs.size = vm["size"].as<int>();
   glyphs.examples_per_class = vm["examples"].as<int>();
-  if (vm.count("scripts")) glyphs.scripts = split_commas(vm["scripts"].as<std::string>());
+  if (vm.count("scripts")) glyphs.scripts = split_list(vm["scripts"].as<std::string>(), ',', true);
   glyphs.max_chars_per_script = vm["max-chars"].as<int>();
   glyphs.threads = vm["threads"].as<int>();
   glyphs.val_fraction = vm["val-fraction"].as<double>();

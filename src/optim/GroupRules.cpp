@@ -6,20 +6,13 @@
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
+#include "cezanne/util/SplitList.hpp"
+
 namespace cz::optim {
 namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 bool matches(const std::string& pattern, const std::string& name) {
   return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
@@ -38,7 +31,7 @@ bool matches(const std::string& pattern, const std::string& name) {
 std::vector<ParamGroup> groups_from_rules(const std::vector<std::string>& names,
                                           const std::string& freeze, const std::string& lr_scale) {
   std::vector<bool> frozen(names.size(), false);
-  for (const std::string& pattern : split_commas(freeze)) {
+  for (const std::string& pattern : split_list(freeze)) {
     bool any = false;
     for (size_t i = 0; i < names.size(); ++i)
       if (matches(pattern, names[i])) frozen[i] = any = true;
@@ -46,7 +39,7 @@ std::vector<ParamGroup> groups_from_rules(const std::vector<std::string>& names,
   }
   std::vector<double> scale(names.size(), 1.0);
   std::vector<bool> scaled(names.size(), false);
-  for (const std::string& rule : split_commas(lr_scale)) {
+  for (const std::string& rule : split_list(lr_scale)) {
     const size_t eq = rule.rfind('=');
     double value = -1;
     if (eq != std::string::npos) {
