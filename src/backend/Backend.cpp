@@ -35,6 +35,8 @@ void set_num_threads(int threads) {
   openblas_set_num_threads(threads);
 }
 
+void run_kernels_on_this_thread_only() { omp_set_num_threads(1); }
+
 int num_threads() { return omp_get_max_threads(); }
 
 }  // namespace cz

@@ -13,22 +13,19 @@
 #include <vector>
 
 #include "Command.hpp"
-#include "cezanne/autograd/Ops.hpp"
+#include "cezanne/data/SyntheticEpisodes.hpp"
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
-#include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
-#include "cezanne/learn/MetaGradient.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
-#include "cezanne/tensor/Random.hpp"
 #include "cezanne/train/Step.hpp"
 #include "cezanne/train/TrainConfig.hpp"
 #include "cezanne/train/Trainer.hpp"
@@ -119,33 +116,6 @@ Settings settings_from(const po::variables_map& vm) {
   return s;
 }
 
-// Synthetic classification tasks: uniform random images (a pure function of the seed and the
-// global task index, so any rank count draws the same ones), class-major fixed labels.
-data::EpisodeBatch synthetic_images(const Settings& s, const std::vector<int64_t>& tasks) {
-  const int64_t T = static_cast<int64_t>(tasks.size()), n = s.ways * s.shots,
-                q = s.ways * s.queries;
-  data::EpisodeBatch b;
-  std::vector<Tensor> support, query;
-  for (int64_t t : tasks) {
-    const uint64_t key = mix_key({s.seed, static_cast<uint64_t>(t)});
-    support.push_back(Tensor::uniform({1, n, s.channels, s.image, s.image}, 0, 1, key, 0));
-    query.push_back(Tensor::uniform({1, q, s.channels, s.image, s.image}, 0, 1, key,
-                                    static_cast<uint64_t>(n) << 20));
-  }
-  b.support = cat(support, 0);
-  b.query = cat(query, 0);
-  std::vector<int64_t> sl, ql;
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t c = 0; c < s.ways; ++c) {
-      for (int k = 0; k < s.shots; ++k) sl.push_back(c);
-      for (int k = 0; k < s.queries; ++k) ql.push_back(c);
-    }
-  b.support_labels = Tensor::from_i64(sl, {T, n});
-  b.query_labels = Tensor::from_i64(ql, {T, q});
-  b.task_indices = tasks;
-  return b;
-}
-
 double peak_rss_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -164,64 +134,10 @@ double timed(dist::Communicator& comm, const Settings& s, const Step& step) {
                               dist::ReduceOp::max);
 }
 
-int run_bench(dist::Communicator& comm, const Settings& s, const learn::EpisodicLearner& learner) {
-  const std::vector<int64_t> mine = owned_tasks(s.meta_batch, comm.rank(), comm.size());
-  const int64_t local = static_cast<int64_t>(mine.size());
-  nn::Params params(learner.specs());
-  params.initialize(s.seed);
-  dist::broadcast_parameters(comm, params.flat());
-  optim::Adam adam(params, s.outer_lr);
-  dist::GradientReducer reducer(comm);
-
-  const bool regression = s.model == "mlp";
-  const learn::SinusoidTasks sinusoids({.shots = s.shots, .queries = s.queries}, s.seed);
-  const data::EpisodeBatch images =
-      regression || local == 0 ? data::EpisodeBatch{} : synthetic_images(s, mine);
-
-  const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
-  double loss = 0.0;
-  auto step = [&](int64_t index) {
-    adam.zero_grad();
-    if (local > 0) {
-      const data::EpisodeBatch batch = regression ? sinusoids.sample_batch(index, mine) : images;
-      // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
-      loss = learn::backward_meta_loss(learner, params.list(), batch, per_pass).loss;
-    }
-    reducer.reduce(params.flat_grad(), s.meta_batch);
-    adam.step();
-  };
-
-  const double seconds = timed(comm, s, step);
-  const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
-  const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
-  // The last step's meta-loss over the global meta-batch (the same figure on any rank count).
-  const double global_loss =
-      comm.allreduce_value(loss * static_cast<double>(local), dist::ReduceOp::sum) / s.meta_batch;
-
-  std::ostringstream line;
-  line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\",\"model\":\"" << s.model << "\"";
-  if (!regression) line << ",\"ways\":" << s.ways;
-  line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries
-       << ",\"meta_batch\":" << s.meta_batch << ",\"inner_steps\":" << s.inner_steps
-       << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
-  if (!regression)
-    line << ",\"image\":" << s.image << ",\"channels\":" << s.channels
-         << ",\"filters\":" << s.filters;
-  line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
-       << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local))
-       << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
-       << ",\"seconds\":" << seconds
-       << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
-       << ",\"meta_steps_per_s\":" << s.iters / seconds << ",\"peak_rss_mb\":" << rss
-       << ",\"peak_rss_mb_all_ranks\":" << total_rss
-       << ",\"last_loss\":" << (std::isfinite(global_loss) ? global_loss : -1.0) << "}";
-  dist::log(comm, line.str());
-  return 0;
-}
-
-// Multi-task steps through the trainer's own Step (sampling from --store included), so the
-// figure is what `cezanne train --algo multitask` spends per step, validation aside.
-int run_multitask_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
+// Steps of the plan through the trainer's own Step (sampling included: the prefetcher's for
+// meta-learning, from --store for multi-task learning) and an Adam step, so the figure is what
+// `cezanne train` spends per step, validation aside. One JSON line.
+int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
   nn::Params params(plan.specs());
   params.initialize(s.seed);
   optim::Adam adam(params, s.outer_lr);
@@ -235,17 +151,41 @@ int run_multitask_bench(dist::Communicator& comm, const Settings& s, const train
   };
   const double seconds = timed(comm, s, step);
   const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
+  const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
+  // The last step's loss over the global meta-batch (the same figure on any rank count).
   const double global_loss = comm.allreduce_value(loss, dist::ReduceOp::sum) / s.meta_batch;
   std::ostringstream line;
-  line << "{\"bench\":\"step\",\"algo\":\"multitask\",\"conditioning\":\"" << s.conditioning
-       << "\",\"weighting\":\"" << s.weighting << "\",\"tasks\":" << plan.tasks->num_tasks()
-       << ",\"meta_batch\":" << s.meta_batch << ",\"examples_per_task\":" << s.examples_per_task
-       << ",\"filters\":" << s.filters << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup
-       << ",\"threads\":" << num_threads() << ",\"ranks\":" << comm.size()
-       << ",\"parameters\":" << params.numel() << ",\"seconds\":" << seconds
-       << ",\"steps_per_s\":" << s.iters / seconds
-       << ",\"examples_per_s\":" << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds
-       << ",\"peak_rss_mb\":" << rss << ",\"last_loss\":" << global_loss << "}";
+  line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\"";
+  if (plan.objective) {
+    line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting
+         << "\",\"tasks\":" << plan.tasks->num_tasks() << ",\"meta_batch\":" << s.meta_batch
+         << ",\"examples_per_task\":" << s.examples_per_task << ",\"filters\":" << s.filters;
+  } else {
+    const bool images = s.model == "conv4";
+    line << ",\"model\":\"" << s.model << "\"";
+    if (images) line << ",\"ways\":" << s.ways;
+    line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries
+         << ",\"meta_batch\":" << s.meta_batch << ",\"inner_steps\":" << s.inner_steps
+         << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
+    if (images)
+      line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
+  }
+  line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads();
+  if (!plan.objective) {
+    const int64_t local = static_cast<int64_t>(owned_tasks(s.meta_batch, comm.rank(), comm.size()).size());
+    const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
+    line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
+  }
+  line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
+       << ",\"seconds\":" << seconds;
+  if (plan.objective)
+    line << ",\"steps_per_s\":" << s.iters / seconds << ",\"examples_per_s\":"
+         << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds;
+  else
+    line << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
+         << ",\"meta_steps_per_s\":" << s.iters / seconds;
+  line << ",\"peak_rss_mb\":" << rss << ",\"peak_rss_mb_all_ranks\":" << total_rss
+       << ",\"last_loss\":" << (std::isfinite(global_loss) ? global_loss : -1.0) << "}";
   dist::log(comm, line.str());
   return 0;
 }
@@ -271,6 +211,43 @@ train::RunPlan multitask_plan(const Settings& s) {
     plan.store = data::Store::open(c.store);
     plan.image = plan.store->shape();
     train::plan_multitask(plan);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return plan;
+}
+
+// The plan of a meta-learning benchmark: the learner of --algo on synthetic image episodes
+// (conv4) or sinusoid tasks (mlp). The model and learner are checked before MPI starts: a bad
+// size is a usage error.
+train::RunPlan episodic_plan(const Settings& s) {
+  train::RunPlan plan;
+  train::TrainConfig& c = plan.config;
+  c.algo = s.algo;
+  c.model = s.model;
+  c.meta_batch = s.meta_batch;
+  c.shots = s.shots;
+  c.queries = s.queries;
+  c.tasks_per_pass = s.tasks_per_pass;
+  c.seed = s.seed;
+  try {
+    learn::LearnerConfig lc;
+    lc.algorithm = s.algo;
+    lc.ways = s.model == "mlp" ? 1 : s.ways;
+    lc.inner_lr = s.inner_lr;
+    lc.inner_steps = s.inner_steps;
+    if (s.model == "mlp") {
+      lc.model = std::make_shared<nn::MLP>(learn::SinusoidTasks::model());
+      lc.loss = learn::Loss::mse;
+      plan.train_episodes = train::episode_source(c, nullptr, data::Split::train);
+    } else {
+      lc.model = std::make_shared<nn::Conv4>(s.filters, s.channels, s.image, s.ways);
+      plan.train_episodes = std::make_shared<data::SyntheticEpisodes>(
+          data::SyntheticSpec{.ways = s.ways, .shots = s.shots, .queries = s.queries,
+                              .channels = s.channels, .image = s.image},
+          s.seed);
+    }
+    plan.learner = learn::make_learner(lc);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -311,38 +288,10 @@ int bench_step(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
   const Settings s = settings_from(vm);
-  if (s.algo == "multitask") {
-    const train::RunPlan plan = multitask_plan(s);
-    set_num_threads(s.threads);
-    auto world = dist::init(&argc, &argv);
-    const int status = dist::run_guarded(*world, [&] { return run_multitask_bench(*world, s, plan); });
-    world.reset();
-    dist::finalize();
-    return status;
-  }
-
-  // The model and learner are checked before MPI starts: a bad size is a usage error.
-  std::unique_ptr<learn::EpisodicLearner> learner;
-  try {
-    learn::LearnerConfig c;
-    c.algorithm = s.algo;
-    c.ways = s.model == "mlp" ? 1 : s.ways;
-    c.inner_lr = s.inner_lr;
-    c.inner_steps = s.inner_steps;
-    if (s.model == "mlp") {
-      c.model = std::make_shared<nn::MLP>(learn::SinusoidTasks::model());
-      c.loss = learn::Loss::mse;
-    } else {
-      c.model = std::make_shared<nn::Conv4>(s.filters, s.channels, s.image, s.ways);
-    }
-    learner = learn::make_learner(c);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-
+  const train::RunPlan plan = s.algo == "multitask" ? multitask_plan(s) : episodic_plan(s);
   set_num_threads(s.threads);
   auto world = dist::init(&argc, &argv);
-  const int status = dist::run_guarded(*world, [&] { return run_bench(*world, s, *learner); });
+  const int status = dist::run_guarded(*world, [&] { return run_bench(*world, s, plan); });
   world.reset();
   dist::finalize();
   return status;

@@ -11,13 +11,13 @@
 
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
-#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/learn/Evaluation.hpp"
-#include "cezanne/learn/TaskEvaluation.hpp"
+#include "cezanne/train/Step.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Trainer.hpp"
 
@@ -26,17 +26,14 @@ namespace po = boost::program_options;
 namespace cz::cli {
 namespace {
 
+// What eval runs: the plan of the checkpoint's run on this evaluation's split, with its episode
+// options, --episodes as config.val_episodes and --seed as config.seed; evaluated through the
+// run's own train::Step.
 struct EvalSetup {
-  train::TrainConfig config;  // the checkpoint's run, with this evaluation's episode options
+  train::RunPlan plan;
   std::string checkpoint_path;  // empty: the nearest-pixels baseline
   train::Checkpoint checkpoint;
-  data::Split split = data::Split::test;
-  int64_t episodes = 600;
-  std::unique_ptr<learn::EpisodicLearner> learner;
-  std::shared_ptr<const data::EpisodeSampler> sampler;  // image episodes
-  std::unique_ptr<learn::SinusoidTasks> sinusoids;      // --model mlp
-  std::vector<std::string> warnings;                    // printed by rank 0
-  train::RunPlan multitask;  // --algo multitask checkpoints: its tasks and objective
+  std::vector<std::string> warnings;  // printed by rank 0
 };
 
 // The evaluation store against the checkpoint's training store, before any episode runs:
@@ -44,7 +41,7 @@ struct EvalSetup {
 void check_store(EvalSetup& s, const data::Store& store) {
   const std::optional<data::StoreFingerprint> trained = train::training_store(s.checkpoint);
   if (!trained) return;
-  const data::StoreFingerprint here = data::fingerprint(store, s.config.store);
+  const data::StoreFingerprint here = data::fingerprint(store, s.plan.config.store);
   if (const std::string m = data::shape_mismatch(*trained, here); !m.empty())
     throw UsageError("--store " + here.path + ": " + m + "; checkpoint " + s.checkpoint_path);
   if (const std::string w = data::polarity_warning(*trained, here); !w.empty())
@@ -53,14 +50,14 @@ void check_store(EvalSetup& s, const data::Store& store) {
 
 // The checkpoint's learner, rebuilt for this evaluation's ways, with its parameters checked (a
 // store of another image size or another model fails here).
-void load_learner(EvalSetup& s, const data::ImageShape& image, int64_t head_ways) {
+void load_learner(EvalSetup& s, int64_t head_ways) {
   try {
-    train::TrainConfig model_config = s.config;
+    train::TrainConfig model_config = s.plan.config;
     model_config.ways = head_ways;
-    learn::LearnerConfig lc = train::learner_config(model_config, image);
-    lc.ways = train::is_regression(s.config) ? 1 : s.config.ways;
-    s.learner = learn::make_learner(lc);
-    s.learner->check_checkpoint(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint));
+    learn::LearnerConfig lc = train::learner_config(model_config, s.plan.image);
+    lc.ways = train::is_regression(s.plan.config) ? 1 : s.plan.config.ways;
+    s.plan.learner = learn::make_learner(lc);
+    s.plan.learner->check_checkpoint(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint));
   } catch (const std::invalid_argument& e) {
     throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
   }
@@ -81,10 +78,9 @@ EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
   for (const char* episodic : {"ways", "shots", "test-inner-steps"})
     if (vm.count(episodic) != 0)
       throw UsageError(std::string("--") + episodic + ": not for a multitask checkpoint (it has tasks, not episodes)");
-  if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
-  s.split = split_option(vm);
-  train::RunPlan& plan = s.multitask;
-  plan.config = s.config;
+  train::RunPlan& plan = s.plan;
+  if (vm.count("store") != 0) plan.config.store = vm["store"].as<std::string>();
+  plan.eval_split = split_option(vm);
   // The weights file shaped training only; the parameters are the same without it.
   if (plan.config.weighting == "manual") plan.config.weighting = "uniform";
   plan.config.task_weights.clear();
@@ -111,44 +107,41 @@ std::string json_string(const std::string& text) {
 }
 
 // One JSON line: the mean over tasks, its 95% interval, the worst task, and every task.
-int evaluate_multitask(dist::Communicator& comm, const EvalSetup& s) {
-  const train::RunPlan& plan = s.multitask;
-  nn::Params params(plan.specs());
-  train::load_parameters(s.checkpoint, params);
-  const std::vector<learn::TaskAccuracy> tasks =
-      learn::evaluate_tasks(*plan.objective, params.list(), *plan.tasks, s.split, &comm);
-  const learn::EvalResult r = learn::summarize_tasks(tasks);
+std::string multitask_line(const EvalSetup& s, const learn::EvalResult& r, int ranks) {
+  const train::RunPlan& plan = s.plan;
+  const std::vector<double>& accuracy = r.values;
   size_t worst = 0;
-  for (size_t t = 1; t < tasks.size(); ++t)
-    if (tasks[t].accuracy < tasks[worst].accuracy) worst = t;
+  for (size_t t = 1; t < accuracy.size(); ++t)
+    if (accuracy[t] < accuracy[worst]) worst = t;
   std::ostringstream line;
   line.precision(6);
   line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":\"multitask\",\"step\":"
-       << s.checkpoint.step << ",\"split\":\"" << data::split_name(s.split) << "\",\"conditioning\":"
-       << json_string(plan.config.conditioning) << ",\"weighting\":" << json_string(s.config.weighting)
+       << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split) << "\",\"conditioning\":"
+       << json_string(plan.config.conditioning) << ",\"weighting\":" << json_string(train::from_pairs(s.checkpoint.config).weighting)
        << ",\"metric\":\"accuracy\",\"mean\":" << r.mean << ",\"ci95\":" << r.ci95
-       << ",\"tasks\":" << tasks.size() << ",\"worst\":{\"task\":"
+       << ",\"tasks\":" << accuracy.size() << ",\"worst\":{\"task\":"
        << json_string(plan.tasks->task_name(static_cast<int64_t>(worst)))
-       << ",\"accuracy\":" << tasks[worst].accuracy << "},\"ranks\":" << comm.size() << ",\"per_task\":[";
-  for (size_t t = 0; t < tasks.size(); ++t) {
+       << ",\"accuracy\":" << accuracy[worst] << "},\"ranks\":" << ranks << ",\"per_task\":[";
+  for (size_t t = 0; t < accuracy.size(); ++t) {
     // A task's own interval: the normal approximation of a binomial proportion.
-    const double p = tasks[t].accuracy, n = static_cast<double>(tasks[t].examples);
+    const int64_t examples = plan.tasks->num_examples(static_cast<int64_t>(t), plan.eval_split);
+    const double p = accuracy[t], n = static_cast<double>(examples);
     line << (t ? "," : "") << "{\"task\":" << json_string(plan.tasks->task_name(static_cast<int64_t>(t)))
          << ",\"accuracy\":" << p << ",\"ci95\":" << 1.96 * std::sqrt(p * (1 - p) / n)
-         << ",\"examples\":" << tasks[t].examples << "}";
+         << ",\"examples\":" << examples << "}";
   }
   line << "]}";
-  dist::log(comm, line.str());
-  return 0;
+  return line.str();
 }
 
 // Everything is loaded and checked here, before MPI starts: bad input fails on every rank alike.
 EvalSetup setup_from(const po::variables_map& vm) {
   EvalSetup s;
+  train::TrainConfig& config = s.plan.config;
   const bool baseline = vm.count("baseline") != 0;
   if (baseline == (vm.count("checkpoint") != 0))
     throw UsageError("give exactly one of --checkpoint FILE and --baseline pixels");
-  int64_t head_ways = s.config.ways;
+  int64_t head_ways = config.ways;
   if (baseline) {
     if (vm["baseline"].as<std::string>() != "pixels")
       throw UsageError("--baseline: pixels (nearest neighbour on raw pixels), got '" +
@@ -156,18 +149,19 @@ EvalSetup setup_from(const po::variables_map& vm) {
   } else {
     s.checkpoint_path = vm["checkpoint"].as<std::string>();
     s.checkpoint = train::read_checkpoint(s.checkpoint_path);
-    s.config = train::from_pairs(s.checkpoint.config);
-    head_ways = s.config.ways;
-    if (train::is_multitask(s.config)) return multitask_setup(std::move(s), vm);
+    config = train::from_pairs(s.checkpoint.config);
+    head_ways = config.ways;
+    if (train::is_multitask(config)) return multitask_setup(std::move(s), vm);
   }
-  if (vm.count("store") != 0) s.config.store = vm["store"].as<std::string>();
-  if (vm.count("ways") != 0) s.config.ways = vm["ways"].as<int64_t>();
-  if (vm.count("shots") != 0) s.config.shots = vm["shots"].as<int64_t>();
-  s.config.queries = vm["queries"].as<int64_t>();
-  s.config.within_domain = vm["within-domain"].as<bool>();
-  s.config.shuffle_labels = vm["shuffle-labels"].as<bool>();
-  if (vm.count("test-inner-steps") != 0) s.config.test_inner_steps = vm["test-inner-steps"].as<int64_t>();
-  s.episodes = vm["episodes"].as<int64_t>();
+  if (vm.count("store") != 0) config.store = vm["store"].as<std::string>();
+  if (vm.count("ways") != 0) config.ways = vm["ways"].as<int64_t>();
+  if (vm.count("shots") != 0) config.shots = vm["shots"].as<int64_t>();
+  config.queries = vm["queries"].as<int64_t>();
+  config.within_domain = vm["within-domain"].as<bool>();
+  config.shuffle_labels = vm["shuffle-labels"].as<bool>();
+  if (vm.count("test-inner-steps") != 0) config.test_inner_steps = vm["test-inner-steps"].as<int64_t>();
+  config.val_episodes = vm["episodes"].as<int64_t>();
+  config.seed = vm["seed"].as<uint64_t>();
   // The command line's values are checked as they are parsed; the checkpoint's are checked here
   // (one written before the bounds existed may hold any number): what follows narrows them to
   // int or sizes tensors with them.
@@ -176,28 +170,23 @@ EvalSetup setup_from(const po::variables_map& vm) {
         "filters",     "hidden",           "ways",     "shots",          "queries",
         "inner-steps", "test-inner-steps", "inner-lr", "matching-scale", "meta-reg-scale"};
     if (std::find(used.begin(), used.end(), o.name) == used.end()) continue;
-    if (const std::string e = train::bounds_error(s.config, o); !e.empty())
+    if (const std::string e = train::bounds_error(config, o); !e.empty())
       throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e);
   }
-  s.split = split_option(vm);
-
-  const uint64_t seed = vm["seed"].as<uint64_t>();
-  if (train::is_regression(s.config)) {
-    s.sinusoids = std::make_unique<learn::SinusoidTasks>(
-        learn::SinusoidSpec{.shots = static_cast<int>(s.config.shots), .queries = static_cast<int>(s.config.queries)},
-        seed, s.split);
-    load_learner(s, {1, 1, 1}, head_ways);
-    return s;
+  s.plan.eval_split = split_option(vm);
+  s.plan.image = {1, 1, 1};
+  if (!train::is_regression(config)) {
+    if (config.store.empty()) throw UsageError("--store is required for image episodes");
+    s.plan.store = data::Store::open(config.store);
+    s.plan.image = s.plan.store->shape();
+    if (!baseline) check_store(s, *s.plan.store);
   }
-  if (s.config.store.empty()) throw UsageError("--store is required for image episodes");
-  auto store = data::Store::open(s.config.store);
-  if (!baseline) check_store(s, *store);
   try {
-    s.sampler = std::make_shared<data::EpisodeSampler>(store, s.split, train::episode_spec(s.config), seed);
+    s.plan.eval_episodes = train::episode_source(config, s.plan.store, s.plan.eval_split);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  if (!baseline) load_learner(s, store->shape(), head_ways);
+  if (!baseline) load_learner(s, head_ways);
   return s;
 }
 
@@ -223,43 +212,43 @@ class EvalWatchdog {
 int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double watchdog_floor) {
   if (comm.rank() == 0)
     for (const std::string& w : s.warnings) std::cerr << "cezanne eval: warning: " << w << "\n";
-  if (s.multitask.objective) return evaluate_multitask(comm, s);
-  const bool regression = train::is_regression(s.config);
+  const train::RunPlan& plan = s.plan;
+  const train::TrainConfig& config = plan.config;
   EvalWatchdog watchdog(comm, watchdog_floor);
   learn::EvalResult r;
-  if (!s.learner) {
+  bool accuracy = true;
+  if (s.checkpoint_path.empty()) {
     r = learn::evaluate_episodes(
         [&](int64_t i) {
           watchdog.tick();
-          return learn::nearest_pixels_accuracy(s.sampler->sample(0, i));
+          return learn::nearest_pixels_accuracy(plan.eval_episodes->sample(0, i));
         },
-        s.episodes, &comm);
+        config.val_episodes, &comm);
   } else {
-    nn::Params params(s.learner->specs());
+    nn::Params params(plan.specs());
     train::load_parameters(s.checkpoint, params);
-    // Episode i is task i of step 0 (what learn::evaluate does with EvalOptions{.step = 0}).
-    r = learn::evaluate(
-        *s.learner, params.list(),
-        [&](int64_t i) {
-          watchdog.tick();
-          return regression ? s.sinusoids->sample(0, i) : s.sampler->sample(0, i);
-        },
-        s.episodes, &comm);
+    const std::unique_ptr<train::Step> step = train::make_step(plan, params, comm, 0);
+    r = step->evaluate([&] { watchdog.tick(); });
+    accuracy = step->has_accuracy();
+    if (plan.objective) {
+      dist::log(comm, multitask_line(s, r, comm.size()));
+      return 0;
+    }
   }
   std::ostringstream line;
   line.precision(6);
-  if (s.learner) {
+  if (plan.learner) {
     line << "{\"eval\":\"" << s.checkpoint_path << "\",\"algo\":\"" << s.checkpoint.algorithm
          << "\",\"step\":" << s.checkpoint.step;
   } else {
     line << "{\"eval\":\"baseline\",\"algo\":\"nearest_pixels\"";
   }
-  line << ",\"split\":\"" << data::split_name(s.split) << "\"";
-  if (!regression)
-    line << ",\"ways\":" << s.config.ways << ",\"within_domain\":" << (s.config.within_domain ? "true" : "false")
-         << ",\"shuffle_labels\":" << (s.config.shuffle_labels ? "true" : "false");
-  line << ",\"shots\":" << s.config.shots << ",\"queries\":" << s.config.queries;
-  if (s.learner) line << ",\"inner_steps\":" << s.learner->test_steps();
+  line << ",\"split\":\"" << data::split_name(plan.eval_split) << "\"";
+  if (accuracy)
+    line << ",\"ways\":" << config.ways << ",\"within_domain\":" << (config.within_domain ? "true" : "false")
+         << ",\"shuffle_labels\":" << (config.shuffle_labels ? "true" : "false");
+  line << ",\"shots\":" << config.shots << ",\"queries\":" << config.queries;
+  if (plan.learner) line << ",\"inner_steps\":" << plan.learner->test_steps();
   // JSON has no NaN or infinity: a diverged inner loop (MSE overflowing) reports null.
   auto number = [](double v) {
     std::ostringstream s;
@@ -270,7 +259,7 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
       s << "null";
     return s.str();
   };
-  line << ",\"metric\":\"" << (regression ? "mse" : "accuracy") << "\",\"mean\":" << number(r.mean)
+  line << ",\"metric\":\"" << (accuracy ? "accuracy" : "mse") << "\",\"mean\":" << number(r.mean)
        << ",\"ci95\":" << number(r.ci95) << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
   dist::log(comm, line.str());
   return 0;

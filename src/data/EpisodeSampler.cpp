@@ -2,104 +2,18 @@
 #include "cezanne/data/EpisodeSampler.hpp"
 
 #include <algorithm>
-#include <array>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
+#include "DrawDistinct.hpp"
+#include "ImageConvert.hpp"
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/tensor/Random.hpp"
 
 namespace cz::data {
 namespace {
-
-// Above this many draws a dense index array beats the linear-probe swap list.
-constexpr int64_t kSparseDrawLimit = 64;
-
-/// Writes m distinct values of [0, n) to `out`: the first m entries of a Fisher-Yates shuffle
-/// of 0..n-1 (draw i swaps position i with i + below(n - i)). Small m keeps only the swapped
-/// positions, large m a dense array; both give the same values for the same stream, so the
-/// choice is an implementation detail and never changes an episode.
-void draw_distinct(CounterRng& rng, int64_t n, int64_t m, int64_t* out,
-                   std::vector<std::pair<int64_t, int64_t>>& swaps, std::vector<int64_t>& dense) {
-  if (m > kSparseDrawLimit) {
-    dense.resize(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) dense[i] = i;
-    for (int64_t i = 0; i < m; ++i) {
-      const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(n - i)));
-      std::swap(dense[i], dense[j]);
-      out[i] = dense[i];
-    }
-    return;
-  }
-  swaps.clear();  // (position, value) of every position that no longer holds its own index
-  auto value_at = [&](int64_t pos) {
-    for (const auto& [p, v] : swaps)
-      if (p == pos) return v;
-    return pos;
-  };
-  for (int64_t i = 0; i < m; ++i) {
-    const int64_t j = i + static_cast<int64_t>(rng.below(static_cast<uint64_t>(n - i)));
-    const int64_t vj = value_at(j), vi = value_at(i);
-    out[i] = vj;
-    if (j == i) continue;  // position i is never read again
-    bool found = false;
-    for (auto& [p, v] : swaps)
-      if (p == j) {
-        v = vi;
-        found = true;
-        break;
-      }
-    if (!found) swaps.emplace_back(j, vi);
-  }
-}
-
-/// uint8 -> f32 in [0, 1]; a table keeps the value exactly float(b) / 255 on every path.
-const std::array<float, 256>& byte_to_unit() {
-  static const std::array<float, 256> table = [] {
-    std::array<float, 256> t{};
-    for (int b = 0; b < 256; ++b) t[b] = static_cast<float>(b) / 255.0f;
-    return t;
-  }();
-  return table;
-}
-
-/// One image uint8 [H, W, C] -> f32 [C, H, W], rotated counter-clockwise by k*90 degrees
-/// (numpy.rot90(image, k) convention; H == W when k != 0): out[y][x] = in[src(y, x)].
-void convert_image(const uint8_t* src, float* out, int64_t h, int64_t w, int64_t c, int k) {
-  const auto& unit = byte_to_unit();
-  const int64_t hw = h * w;
-  if (k == 0 && c == 1) {  // the common case (grey glyphs): vectorizes; same values as the table
-    for (int64_t i = 0; i < hw; ++i) out[i] = static_cast<float>(src[i]) / 255.0f;
-    return;
-  }
-  // Source pixel of (y, x) is off0 + y*ay + x*ax (in pixels; S = h = w when rotating).
-  const int64_t s1 = h - 1;
-  int64_t off0 = 0, ay = w, ax = 1;
-  switch (k) {
-    case 1:
-      off0 = s1, ay = -1, ax = w;
-      break;  // in[x][S-1-y]
-    case 2:
-      off0 = s1 * w + s1, ay = -w, ax = -1;
-      break;  // in[S-1-y][S-1-x]
-    case 3:
-      off0 = s1 * w, ay = 1, ax = -w;
-      break;  // in[S-1-x][y]
-    default:
-      break;
-  }
-  for (int64_t ch = 0; ch < c; ++ch) {
-    float* plane = out + ch * hw;
-    const uint8_t* base = src + ch;
-    for (int64_t y = 0; y < h; ++y) {
-      const int64_t row = off0 + y * ay;
-      float* dst = plane + y * w;
-      for (int64_t x = 0; x < w; ++x) dst[x] = unit[base[(row + x * ax) * c]];
-    }
-  }
-}
 
 // Per-thread scratch, so that sampling allocates only its output tensors.
 struct Scratch {
@@ -202,7 +116,7 @@ void EpisodeSampler::fill(int64_t step, int64_t task_index, float* support, int6
       spec_.within_domain ? domain_classes_[rng.below(domain_classes_.size())] : split_classes_;
   const int64_t per_class = spec_.rotations ? 4 : 1;
   s.picks.resize(static_cast<size_t>(std::max(ways, shots + queries)));
-  draw_distinct(rng, static_cast<int64_t>(pool.size()) * per_class, ways, s.picks.data(), s.swaps,
+  detail::draw_distinct(rng, static_cast<int64_t>(pool.size()) * per_class, ways, s.picks.data(), s.swaps,
                 s.dense);
   choices.resize(static_cast<size_t>(ways));
   for (int64_t l = 0; l < ways; ++l)
@@ -228,12 +142,12 @@ void EpisodeSampler::fill(int64_t step, int64_t task_index, float* support, int6
       throw StoreError("EpisodeSampler: store '" + store_->path().string() + "': class " +
                        std::to_string(choice.class_index) + " has " + std::to_string(data->size()) +
                        " bytes, expected " + std::to_string(n * image_bytes));
-    draw_distinct(rng, n, shots + queries, s.picks.data(), s.swaps, s.dense);
+    detail::draw_distinct(rng, n, shots + queries, s.picks.data(), s.swaps, s.dense);
     for (int64_t e = 0; e < shots + queries; ++e) {
       const uint8_t* src = data->data() + s.picks[e] * image_bytes;
       float* out = e < shots ? support + (l * shots + e) * image_floats
                              : query + (l * queries + e - shots) * image_floats;
-      convert_image(src, out, height_, width_, channels_, choice.rotation);
+      detail::convert_image(src, out, height_, width_, channels_, choice.rotation);
     }
     for (int64_t e = 0; e < shots; ++e) support_labels[l * shots + e] = l;
     for (int64_t e = 0; e < queries; ++e) query_labels[l * queries + e] = l;

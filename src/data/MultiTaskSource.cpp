@@ -9,19 +9,12 @@
 #include <unordered_map>
 #include <utility>
 
+#include "ImageConvert.hpp"
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/tensor/Random.hpp"
 
 namespace cz::data {
 namespace {
-
-/// One image uint8 [H, W, C] -> f32 [C, H, W], each value float(b) / 255 (as EpisodeSampler).
-void convert_image(const uint8_t* src, float* out, int64_t h, int64_t w, int64_t c) {
-  const int64_t hw = h * w;
-  for (int64_t ch = 0; ch < c; ++ch)
-    for (int64_t i = 0; i < hw; ++i)
-      out[ch * hw + i] = static_cast<float>(src[i * c + ch]) / 255.0f;
-}
 
 std::string number(double v) {
   std::ostringstream s;
@@ -193,7 +186,7 @@ void MultiTaskSource::write_example(const Example& e, float* image, int64_t* lab
     throw StoreError("MultiTaskSource: store '" + store_->path().string() + "': class " +
                      std::to_string(e.class_index) + " has " + std::to_string(data->size()) +
                      " bytes, expected " + std::to_string(n * image_bytes));
-  convert_image(data->data() + e.position * image_bytes, image, height_, width_, channels_);
+  detail::convert_image(data->data() + e.position * image_bytes, image, height_, width_, channels_);
   *label = e.label;
   *class_id = e.class_index;
   *example_id = first_example_[e.class_index] + e.position;

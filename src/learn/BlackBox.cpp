@@ -43,8 +43,8 @@ Var black_box_loss(const EpisodicLearner& learner, const nn::ParamList& theta,
   detail::check_theta(learner.name(), learner.specs(), theta);
   detail::check_batch(learner.name(), learner.config(), batch);
   const nn::ParamList noisy = detail::perturb_theta(learner.config(), theta, batch.step);
-  const Var loss = detail::query_cross_entropy(logits(noisy), batch.query_labels, out);
-  return detail::add_information_penalty(learner.config(), theta, loss);
+  const Var losses = detail::query_cross_entropy(logits(noisy), batch.query_labels, out);
+  return detail::add_information_penalty(learner.config(), theta, losses);
 }
 
 template <typename Logits>
@@ -180,8 +180,8 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   return first_ways(nn::linear(out, theta[head], theta[head + 1]), config_.ways);
 }
 
-Var Mann::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                    Metrics* out) const {
+Var Mann::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                      Metrics* out) const {
   return black_box_loss(*this, theta, batch, out, [&](const nn::ParamList& p) {
     return logits(p, batch.support, batch.support_labels, batch.query);
   });
@@ -230,8 +230,8 @@ Var SetEncoder::logits(const nn::ParamList& theta, const Tensor& support,
   return first_ways(matmul(e, transpose(w, 1, 2)) + b, config_.ways);  // [T, Q, ways]
 }
 
-Var SetEncoder::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                          Metrics* out) const {
+Var SetEncoder::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                            Metrics* out) const {
   return black_box_loss(*this, theta, batch, out, [&](const nn::ParamList& p) {
     return logits(p, batch.support, batch.support_labels, batch.query);
   });

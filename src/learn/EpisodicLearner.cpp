@@ -56,6 +56,11 @@ void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpe
                                   mine[i].name + "' " + shape_str(mine[i].shape));
 }
 
+Var EpisodicLearner::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                               Metrics* out) const {
+  return mean(task_losses(theta, batch, out));
+}
+
 void EpisodicLearner::check_checkpoint(const std::string& algorithm,
                                        const std::vector<nn::ParamSpec>& specs) const {
   check_loadable(algorithm, specs, name(), this->specs());
@@ -141,6 +146,13 @@ void check_batch(const std::string& who, const LearnerConfig& config,
   check_set(who, config, batch.query, batch.query_labels, "query", tasks);
 }
 
+double mean_value(const Tensor& per_task) {
+  const std::vector<double> v = per_task.to_vector();
+  double total = 0.0;
+  for (const double x : v) total += x;
+  return v.empty() ? 0.0 : total / static_cast<double>(v.size());
+}
+
 double accuracy(const Tensor& logits, const Tensor& labels) {
   Tensor index;
   cz::max(logits, -1, false, &index);
@@ -153,9 +165,9 @@ double accuracy(const Tensor& logits, const Tensor& labels) {
 }
 
 Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out) {
-  const Var loss = cross_entropy(logits, labels);
-  if (out) *out = {loss.item(), accuracy(logits.data(), labels)};
-  return loss;
+  const Var losses = task_cross_entropy(logits, labels);
+  if (out) *out = {mean_value(losses.data()), accuracy(logits.data(), labels)};
+  return losses;
 }
 
 Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype) {
@@ -230,11 +242,11 @@ nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& th
 }
 
 Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& theta,
-                            const Var& loss) {
+                            const Var& losses) {
   if (config.meta_regularization != MetaRegularization::information ||
       config.meta_reg_scale == 0.0)
-    return loss;
-  Var total = loss;
+    return losses;
+  Var total = losses;
   for (size_t i = 0; i < theta.size(); ++i)
     if (meta_regularized(config, i))
       total = total + sum(theta[i] * theta[i]) * (0.5 * config.meta_reg_scale);

@@ -23,6 +23,7 @@ EvalResult summarize(const std::vector<double>& values) {
   double squares = 0.0;
   for (double v : values) squares += (v - r.mean) * (v - r.mean);
   r.ci95 = 1.96 * std::sqrt(squares / n) / std::sqrt(n);
+  r.values = values;
   return r;
 }
 
@@ -83,17 +84,10 @@ double nearest_pixels_accuracy(const data::Episode& episode) {
 }
 
 EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
-                    const data::EpisodeSampler& sampler, EvalOptions options,
+                    const data::EpisodeSource& source, EvalOptions options,
                     dist::Communicator* comm) {
   return evaluate(
-      learner, theta, [&](int64_t i) { return sampler.sample(options.step, i); }, options.episodes,
-      comm);
-}
-
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
-                    const SinusoidTasks& tasks, EvalOptions options, dist::Communicator* comm) {
-  return evaluate(
-      learner, theta, [&](int64_t i) { return tasks.sample(options.step, i); }, options.episodes,
+      learner, theta, [&](int64_t i) { return source.sample(options.step, i); }, options.episodes,
       comm);
 }
 

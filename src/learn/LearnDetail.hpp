@@ -20,11 +20,14 @@ void check_set(const std::string& who, const LearnerConfig& config, const Tensor
 void check_batch(const std::string& who, const LearnerConfig& config,
                  const data::EpisodeBatch& batch);
 
+/// The mean of a [T] tensor of per-task values (the Metrics of a batch).
+double mean_value(const Tensor& per_task);
+
 /// Fraction of rows whose argmax over the last dim equals the label: logits [..., C], labels [...].
 double accuracy(const Tensor& logits, const Tensor& labels);
 
-/// A classifier's query loss: cross-entropy of logits [T, Q, ways] against the query labels,
-/// with the loss and accuracy written to `out` when given.
+/// A classifier's per-task query losses [T]: cross-entropy of each task's logits [T, Q, ways]
+/// against its query labels, with the mean loss and accuracy written to `out` when given.
 Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out);
 
 /// One-hot encoding as a constant: labels i64 [T, N] -> [T, N, ways] in `dtype`.
@@ -70,11 +73,11 @@ std::vector<nn::ParamSpec> body_specs(const nn::Model& model);
 nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& theta,
                             int64_t step);
 
-/// Meta-regularization, information: loss + meta_reg_scale * sum_i ||theta_i||^2 / 2 over the
-/// parameters meta_reg_params selects (the KL to a Gaussian prior up to a constant); `loss`
-/// itself for other settings.
+/// Meta-regularization, information: each task's loss + meta_reg_scale * sum_i ||theta_i||^2 / 2
+/// over the parameters meta_reg_params selects (the KL to a Gaussian prior up to a constant), so
+/// the meta-loss, their mean, carries the penalty once; `losses` [T] itself for other settings.
 Var add_information_penalty(const LearnerConfig& config, const nn::ParamList& theta,
-                            const Var& loss);
+                            const Var& losses);
 
 /// Metric learners are classifiers: throws "<who>: classification only" for regression.
 void require_classification(const LearnerConfig& config);

@@ -25,11 +25,11 @@ std::string Maml::name() const {
 
 std::vector<nn::ParamSpec> Maml::specs() const { return config_.model->specs(); }
 
-Var Maml::task_loss(const Var& output, const Tensor& labels) const {
-  if (config_.loss == Loss::mse) return mse(output, Var(labels.to(output.dtype())));
+Var Maml::per_task_loss(const Var& output, const Tensor& labels) const {
+  if (config_.loss == Loss::mse) return task_mse(output, Var(labels.to(output.dtype())));
   // Fewer ways than head outputs: only the first `ways` logits take part.
   const Var logits = output.size(-1) == config_.ways ? output : slice(output, -1, 0, config_.ways);
-  return cross_entropy(logits, labels);
+  return task_cross_entropy(logits, labels);
 }
 
 nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
@@ -53,14 +53,13 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
   // The engine frees saved tensors of the nodes a grad() touches, including the ones that
   // produced phi (expand, sub), which the query forward still goes through: keep them.
   options.retain_graph = true;
-  // Every task has the same number of support examples, so T * (mean over all) is the sum over
-  // tasks of each task's mean loss: its gradient w.r.t. the per-task parameters is per task.
-  const double scale = static_cast<double>(tasks);
+  // The inner loss is the sum over tasks of each task's mean support loss: its gradient with
+  // respect to the per-task parameters is each task's own.
   const Var x(support);
 
   if (mode_ != Mode::head_only) {
     for (int s = 0; s < steps; ++s) {
-      const Var loss = task_loss(model.forward_tasks(phi, x), support_labels) * scale;
+      const Var loss = sum(per_task_loss(model.forward_tasks(phi, x), support_labels));
       const std::vector<Var> g = grad({loss}, phi, {}, options);
       for (size_t i = 0; i < phi.size(); ++i)
         phi[i] = phi[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
@@ -78,7 +77,7 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
                                 std::to_string(head_params.size()) + " parameters");
   for (int s = 0; s < steps; ++s) {
     const Var out = nn::linear(features, head_params[0], head_params[1]);
-    const Var loss = task_loss(out, support_labels) * scale;
+    const Var loss = sum(per_task_loss(out, support_labels));
     const std::vector<Var> g = grad({loss}, head_params, {}, options);
     for (size_t i = 0; i < head_params.size(); ++i)
       head_params[i] = head_params[i] - config_.inner_lr * (create_graph ? g[i] : g[i].detach());
@@ -91,8 +90,8 @@ nn::ParamList Maml::adapt(const nn::ParamList& theta, const Tensor& support,
   return phi;
 }
 
-Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                    Metrics* out) const {
+Var Maml::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                      Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   // Second order needs the inner gradients recorded, and only when an outer gradient is wanted.
@@ -107,22 +106,22 @@ Var Maml::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
   if (config_.multi_step_loss && outer)
     after_step = [&](int s, const nn::ParamList& phi) {
       if (s + 1 == steps) return;
-      const Var l = task_loss(config_.model->forward_tasks(phi, Var(batch.query)), batch.query_labels);
+      const Var l = per_task_loss(config_.model->forward_tasks(phi, Var(batch.query)), batch.query_labels);
       earlier = earlier.defined() ? earlier + l : l;
     };
   const nn::ParamList phi = adapt(start, batch.support, batch.support_labels, steps,
                                   outer && !config_.first_order, after_step);
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
-  const Var last = task_loss(output, batch.query_labels);
-  const Var loss = earlier.defined() ? (earlier + last) * (1.0 / steps) : last;
+  const Var last = per_task_loss(output, batch.query_labels);  // [T]
+  const Var losses = earlier.defined() ? (earlier + last) * (1.0 / steps) : last;
   if (out) {
-    out->loss = last.item();
+    out->loss = detail::mean_value(last.data());
     out->accuracy =
         config_.loss == Loss::cross_entropy
             ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
             : 0.0;
   }
-  return detail::add_information_penalty(config_, theta, loss);
+  return detail::add_information_penalty(config_, theta, losses);
 }
 
 Tensor Maml::predict(const nn::ParamList& theta, const Tensor& support,

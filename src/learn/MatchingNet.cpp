@@ -33,8 +33,8 @@ Var MatchingNet::logits(const nn::ParamList& theta, const Tensor& support,
   return logsumexp(masked, -1);                                                   // [T, Q, ways]
 }
 
-Var MatchingNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                           Metrics* out) const {
+Var MatchingNet::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                             Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   return detail::query_cross_entropy(logits(theta, batch.support, batch.support_labels, batch.query),

@@ -22,7 +22,7 @@ Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& 
     const double n = static_cast<double>(end - begin);
     Metrics m;
     const data::EpisodeBatch part = per_pass == tasks ? batch : batch.tasks(begin, end);
-    (learner.meta_loss(theta, part, &m) * n).backward();
+    sum(learner.task_losses(theta, part, &m)).backward();
     total.loss += m.loss * n / static_cast<double>(tasks);
     total.accuracy += m.accuracy * n / static_cast<double>(tasks);
   }

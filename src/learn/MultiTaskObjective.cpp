@@ -78,10 +78,8 @@ TaskLosses MultiTaskObjective::losses(const nn::ParamList& theta, const data::Ta
                                     std::to_string(classes) + " classes");
     }
   const Var y = logits(theta, batch);  // [T, B, outputs]
-  // -log softmax at the label, averaged over each row's examples: [T].
-  const Var picked = gather(log_softmax(y, -1), 2, batch.labels.unsqueeze(-1));  // [T, B, 1]
   TaskLosses out;
-  out.losses = -mean(picked, {1, 2});
+  out.losses = task_cross_entropy(y, batch.labels);  // [T]
   Tensor predicted;
   cz::max(y.data(), -1, false, &predicted);
   const std::vector<int64_t> p = predicted.to_i64_vector();

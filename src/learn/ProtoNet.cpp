@@ -27,8 +27,8 @@ Var ProtoNet::logits(const nn::ParamList& theta, const Tensor& support,
   return -pairwise_sq_dist(q, prototypes);                                   // [T, Q, ways]
 }
 
-Var ProtoNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                        Metrics* out) const {
+Var ProtoNet::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                          Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   return detail::query_cross_entropy(logits(theta, batch.support, batch.support_labels, batch.query),

@@ -45,14 +45,14 @@ Var SiameseNet::pair_logits(const nn::ParamList& theta, const Tensor& support,
   return squeeze(nn::linear(distance, theta[body], theta[body + 1]), -1);  // [T, Q, N]
 }
 
-Var SiameseNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                          Metrics* out) const {
+Var SiameseNet::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                            Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   const Var z = pair_logits(theta, batch.support, batch.query);  // [T, Q, N]
   const int64_t tasks = z.size(0), q = z.size(1), n = z.size(2);
   // Targets (same label) and weights: per task, positives and negatives each weigh 1/2 in total
-  // (all of it on the positives when a task has one label); the loss is the mean over tasks.
+  // (all of it on the positives when a task has one label).
   Tensor target = Tensor::zeros({tasks, q, n}, DType::f64),
          weight = Tensor::zeros({tasks, q, n}, DType::f64);
   {
@@ -80,12 +80,12 @@ Var SiameseNet::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& 
   // Binary cross-entropy with logits, stably: max(z, 0) - z*y + log(1 + exp(-|z|)).
   const Var y(target.to(z.dtype())), w(weight.to(z.dtype()));
   const Var bce = relu(z) - z * y + log(1.0 + exp(-abs(z)));
-  const Var loss = sum(bce * w) / static_cast<double>(tasks);
+  const Var losses = sum(bce * w, {1, 2});  // [T]
   if (out)
-    *out = {loss.item(),
+    *out = {detail::mean_value(losses.data()),
             detail::accuracy(nearest_neighbour(z.data(), batch.support_labels, config_.ways),
                              batch.query_labels)};
-  return loss;
+  return losses;
 }
 
 Tensor SiameseNet::predict(const nn::ParamList& theta, const Tensor& support,

@@ -1,13 +1,12 @@
-// The meta-learning step: episodes -> meta-loss -> meta-gradient -> allreduce.
+// The meta-learning step: episodes -> per-task losses -> their sum's gradient -> allreduce.
 #include <sstream>
+#include <stdexcept>
 
 #include "cezanne/train/Step.hpp"
-#include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/Prefetcher.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/MetaGradient.hpp"
-#include "cezanne/learn/SinusoidTasks.hpp"
 
 namespace cz::train::detail {
 namespace {
@@ -20,49 +19,53 @@ class EpisodicStep final : public Step {
         params_(params),
         comm_(comm),
         reducer_(comm),
-        regression_(is_regression(c_)),
-        mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())),
-        // Episodes: pure functions of (seed, split, step, task), so a resumed run draws the same ones.
-        sinusoids_({.shots = static_cast<int>(c_.shots), .queries = static_cast<int>(c_.queries)}, c_.seed),
-        sinusoids_val_(sinusoids_.spec(), c_.seed, data::Split::val) {
-    if (regression_) return;
-    auto sampler = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::train, episode_spec(c_), c_.seed);
-    val_sampler_ = std::make_shared<data::EpisodeSampler>(plan.store, data::Split::val, episode_spec(c_), c_.seed);
-    if (!mine_.empty()) prefetcher_ = std::make_unique<data::Prefetcher>(sampler, mine_, start);
+        eval_episodes_(plan.eval_episodes),
+        mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())) {
+    // Episodes are pure functions of (seed, split, step, task), so a resumed run draws the same.
+    if (plan.train_episodes && !mine_.empty())
+      prefetcher_ = std::make_unique<data::Prefetcher>(plan.train_episodes, mine_, start);
   }
 
-  StepSums gradient(int64_t step) override {
+  StepSums gradient(int64_t /*step*/) override {
     learn::Metrics m;
     if (!mine_.empty()) {
-      const data::EpisodeBatch batch = regression_ ? sinusoids_.sample_batch(step, mine_) : prefetcher_->next();
+      if (!prefetcher_) throw std::logic_error("EpisodicStep: the plan has no training episodes");
+      const data::EpisodeBatch batch = prefetcher_->next();  // step `step`'s
       // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
-      m = learn::backward_meta_loss(learner_, params_.list(), batch, tasks_per_pass(c_.tasks_per_pass, c_.model));
+      m = learn::backward_meta_loss(learner_, params_.list(), batch,
+                                    tasks_per_pass(c_.tasks_per_pass, c_.model));
     }
     reducer_.reduce(params_.flat_grad(), c_.meta_batch);
     const double local = static_cast<double>(mine_.size());
     return {m.loss * local, m.accuracy * local};
   }
 
-  learn::EvalResult validate() override {
-    const learn::EvalOptions options{.episodes = c_.val_episodes, .step = 0};
-    return regression_ ? learn::evaluate(learner_, params_.list(), sinusoids_val_, options, &comm_)
-                       : learn::evaluate(learner_, params_.list(), *val_sampler_, options, &comm_);
+  learn::EvalResult evaluate(const std::function<void()>& before_each) override {
+    if (!eval_episodes_) throw std::logic_error("EpisodicStep: the plan has no evaluation episodes");
+    // Episode i is task i of step 0 of the evaluation source.
+    return learn::evaluate(
+        learner_, params_.list(),
+        [&](int64_t i) {
+          if (before_each) before_each();
+          return eval_episodes_->sample(0, i);
+        },
+        c_.val_episodes, &comm_);
   }
 
   std::string describe(const learn::EvalResult& r) const override {
     std::ostringstream s;
-    if (regression_) {
-      s.precision(4);
-      s << "MSE " << r.mean << " ± " << r.ci95;
-    } else {
+    if (has_accuracy()) {
       s.precision(2);
       s << std::fixed << "accuracy " << 100 * r.mean << "% ± " << 100 * r.ci95 << "%";
+    } else {
+      s.precision(4);
+      s << "MSE " << r.mean << " ± " << r.ci95;
     }
     s << " (" << r.episodes << " episodes)";
     return s.str();
   }
 
-  bool has_accuracy() const override { return !regression_; }
+  bool has_accuracy() const override { return learner_.config().loss == learn::Loss::cross_entropy; }
 
  private:
   const TrainConfig& c_;
@@ -70,10 +73,8 @@ class EpisodicStep final : public Step {
   nn::Params& params_;
   dist::Communicator& comm_;
   dist::GradientReducer reducer_;
-  const bool regression_;
+  const std::shared_ptr<const data::EpisodeSource> eval_episodes_;
   const std::vector<int64_t> mine_;
-  const learn::SinusoidTasks sinusoids_, sinusoids_val_;
-  std::shared_ptr<const data::EpisodeSampler> val_sampler_;
   std::unique_ptr<data::Prefetcher> prefetcher_;
 };
 

@@ -10,18 +10,10 @@
 #include "cezanne/learn/GradientSurgery.hpp"
 #include "cezanne/learn/TaskEvaluation.hpp"
 #include "cezanne/learn/TaskWeighting.hpp"
+#include "cezanne/util/SplitList.hpp"
 
 namespace cz::train::detail {
 namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 class MultiTaskStep final : public Step {
  public:
@@ -34,6 +26,7 @@ class MultiTaskStep final : public Step {
         reducer_(comm),
         weighting_(learn::parse_weighting(c_.weighting)),
         manual_(plan.task_weights),
+        eval_split_(plan.eval_split),
         worst_(objective_.num_tasks()),
         mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())) {
     const std::vector<bool> shared = objective_.shared();
@@ -72,9 +65,9 @@ class MultiTaskStep final : public Step {
                              c_.worst_task_decay);
   }
 
-  learn::EvalResult validate() override {
+  learn::EvalResult evaluate(const std::function<void()>& before_each) override {
     return learn::summarize_tasks(
-        learn::evaluate_tasks(objective_, params_.list(), source_, data::Split::val, &comm_));
+        learn::evaluate_tasks(objective_, params_.list(), source_, eval_split_, &comm_, before_each));
   }
 
   std::string describe(const learn::EvalResult& r) const override {
@@ -197,6 +190,7 @@ class MultiTaskStep final : public Step {
   dist::GradientReducer reducer_;
   const learn::Weighting weighting_;
   const std::vector<double> manual_;
+  const data::Split eval_split_;
   learn::WorstTaskState worst_;
   const std::vector<int64_t> mine_;
   std::vector<bool> shared_;  // per element of the flat parameter buffer
@@ -218,7 +212,7 @@ void plan_multitask(RunPlan& plan) {
   spec.sampling = data::parse_task_sampling(c.task_sampling);
   spec.temperature = c.temperature;
   spec.parts = data::parse_example_split(c.example_split);
-  spec.tasks = detail::split_commas(c.tasks);
+  spec.tasks = split_list(c.tasks);
   auto source = std::make_shared<data::MultiTaskSource>(plan.store, spec, c.seed);
   if (plan.image.height != plan.image.width)
     throw std::invalid_argument("--store " + c.store + ": conv4 needs square images, the store has " +

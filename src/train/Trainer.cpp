@@ -217,6 +217,16 @@ std::unique_ptr<Step> make_step(const RunPlan& plan, nn::Params& params, dist::C
                         : detail::make_episodic_step(plan, params, comm, start);
 }
 
+std::shared_ptr<const data::EpisodeSource> episode_source(const TrainConfig& config,
+                                                          std::shared_ptr<data::Store> store,
+                                                          data::Split split) {
+  if (is_regression(config))
+    return std::make_shared<learn::SinusoidTasks>(
+        learn::SinusoidSpec{.shots = static_cast<int>(config.shots), .queries = static_cast<int>(config.queries)},
+        config.seed, split);
+  return std::make_shared<data::EpisodeSampler>(std::move(store), split, episode_spec(config), config.seed);
+}
+
 RunPlan plan_run(const TrainConfig& config) {
   validate(config);
   RunPlan plan;
@@ -226,12 +236,14 @@ RunPlan plan_run(const TrainConfig& config) {
     plan.store = data::Store::open(config.store);
     plan.image = plan.store->shape();
     plan_multitask(plan);
-  } else if (!is_regression(config)) {
-    plan.store = data::Store::open(config.store);
-    plan.image = plan.store->shape();
+  } else {
+    if (!is_regression(config)) {
+      plan.store = data::Store::open(config.store);
+      plan.image = plan.store->shape();
+    }
     // Every split the run draws from must admit the episodes (the sampler names the problem).
-    data::EpisodeSampler(plan.store, data::Split::train, episode_spec(config), config.seed);
-    data::EpisodeSampler(plan.store, data::Split::val, episode_spec(config), config.seed);
+    plan.train_episodes = episode_source(config, plan.store, data::Split::train);
+    plan.eval_episodes = episode_source(config, plan.store, data::Split::val);
   }
   if (!is_multitask(config)) try {
       plan.learner = learn::make_learner(learner_config(config, plan.image));
@@ -334,7 +346,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     record.tasks_per_s = static_cast<double>(c.meta_batch) / step_seconds;
     if ((c.val_every > 0 && done % c.val_every == 0) || done == c.steps) {
       watchdog.relax();  // ranks may finish their validation episodes far apart
-      const learn::EvalResult v = learning->validate();
+      const learn::EvalResult v = learning->evaluate();
       record.val_accuracy = v.mean;
       record.val_ci95 = v.ci95;
       if (lead) progress->message("step " + std::to_string(done) + ": validation " + learning->describe(v));

@@ -1,5 +1,6 @@
 // Prefetcher: same batches as direct sampling, in order; clean shutdown; worker errors rethrown.
 #include "cezanne/data/Prefetcher.hpp"
+#include "cezanne/data/EpisodeSampler.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

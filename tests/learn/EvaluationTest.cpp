@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/tensor/Ops.hpp"

@@ -40,6 +40,24 @@ inline data::EpisodeBatch vector_batch(int64_t tasks, int64_t ways, int64_t dim,
   return b;
 }
 
+/// Image tasks for Conv4(.., 1, 16, 3): `tasks` tasks, 3 ways, 1 shot and 2 queries per class,
+/// f64 images uniform in [0, 1) (keys seed, seed + 1), labels shifted per task, at `step`.
+inline data::EpisodeBatch image_batch(int64_t tasks, uint64_t seed, int64_t step) {
+  const int64_t ways = 3;
+  data::EpisodeBatch b;
+  b.support = Tensor::uniform({tasks, ways, 1, 16, 16}, 0, 1, seed, 0, DType::f64);
+  b.query = Tensor::uniform({tasks, 2 * ways, 1, 16, 16}, 0, 1, seed + 1, 0, DType::f64);
+  std::vector<int64_t> sy, qy;
+  for (int64_t t = 0; t < tasks; ++t) {
+    for (int64_t c = 0; c < ways; ++c) sy.push_back((c + t) % ways);
+    for (int64_t c = 0; c < 2 * ways; ++c) qy.push_back((c / 2 + t) % ways);
+  }
+  b.support_labels = Tensor::from_i64(sy, {tasks, ways});
+  b.query_labels = Tensor::from_i64(qy, {tasks, 2 * ways});
+  b.step = step;
+  return b;
+}
+
 /// Copies of the parameters' data (a point to evaluate the meta-objective at).
 inline std::vector<Tensor> data_of(const nn::ParamList& p) {
   std::vector<Tensor> out;

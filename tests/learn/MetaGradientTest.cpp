@@ -14,25 +14,8 @@
 namespace cz::learn {
 namespace {
 
-// 5 image tasks, 3 ways, 1 shot, 2 queries per class, f64.
-data::EpisodeBatch image_tasks() {
-  const int64_t tasks = 5, ways = 3;
-  data::EpisodeBatch b;
-  b.support = Tensor::uniform({tasks, ways, 1, 16, 16}, 0, 1, 31, 0, DType::f64);
-  b.query = Tensor::uniform({tasks, 2 * ways, 1, 16, 16}, 0, 1, 32, 0, DType::f64);
-  std::vector<int64_t> sy, qy;
-  for (int64_t t = 0; t < tasks; ++t) {
-    for (int64_t c = 0; c < ways; ++c) sy.push_back((c + t) % ways);
-    for (int64_t c = 0; c < 2 * ways; ++c) qy.push_back((c / 2 + t) % ways);
-  }
-  b.support_labels = Tensor::from_i64(sy, {tasks, ways});
-  b.query_labels = Tensor::from_i64(qy, {tasks, 2 * ways});
-  b.step = 3;
-  return b;
-}
-
 TEST(MetaGradient, PassesOfFewTasksGiveTheOnePassGradientOfTheSum) {
-  const data::EpisodeBatch batch = image_tasks();
+  const data::EpisodeBatch batch = testing::image_batch(5, 31, 3);
   for (const char* algorithm : {"maml", "protonet", "set_encoder"}) {
     LearnerConfig c;
     c.algorithm = algorithm;

@@ -94,6 +94,10 @@ void register_backend(DeviceType type, Backend* backend);
 
 /// Threads used by CPU kernels (OpenMP) and BLAS.
 void set_num_threads(int threads);
+/// Kernels called from the calling thread from now on run on it alone, without a team of
+/// OpenMP threads of their own (other threads keep their setting): for helper threads, such as
+/// the prefetcher's, whose teams would compete with the compute threads for the cores.
+void run_kernels_on_this_thread_only();
 int num_threads();
 
 }  // namespace cz

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
+#include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/data/Store.hpp"
 
@@ -15,7 +16,7 @@ namespace cz::data {
 /// keyed by mix_key({seed, split, step, task_index}) and nothing else, so the same task comes
 /// out on any rank, in any thread, in any order and after a restart. Const methods are
 /// thread-safe (the store's class cache is).
-class EpisodeSampler {
+class EpisodeSampler final : public EpisodeSource {
  public:
   /// Validates `spec` against the store. Throws std::invalid_argument naming the store path,
   /// the split and the numbers when: ways, shots < 1 or queries < 0; ways exceeds the classes
@@ -25,9 +26,9 @@ class EpisodeSampler {
   EpisodeSampler(std::shared_ptr<Store> store, Split split, EpisodeSpec spec, uint64_t seed);
 
   /// The episode of task `task_index` at `step`.
-  Episode sample(int64_t step, int64_t task_index) const;
+  Episode sample(int64_t step, int64_t task_index) const override;
   /// Tasks `task_indices` of `step`, stacked; row t equals sample(step, task_indices[t]).
-  EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const;
+  EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const override;
 
   const EpisodeSpec& spec() const { return spec_; }
   Split split() const { return split_; }

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/data/EpisodeSource.hpp"
 
 namespace cz::data {
 
@@ -21,7 +21,7 @@ class Prefetcher {
  public:
   /// `task_indices`: the global task indices this rank draws at every step (owned_tasks()).
   /// Throws std::invalid_argument when depth < 1 or threads < 1.
-  Prefetcher(std::shared_ptr<const EpisodeSampler> sampler, std::vector<int64_t> task_indices,
+  Prefetcher(std::shared_ptr<const EpisodeSource> source, std::vector<int64_t> task_indices,
              int64_t first_step, int depth = 2, int threads = 1);
   Prefetcher(const Prefetcher&) = delete;
   Prefetcher& operator=(const Prefetcher&) = delete;
@@ -41,7 +41,7 @@ class Prefetcher {
   };
   void work();
 
-  std::shared_ptr<const EpisodeSampler> sampler_;
+  std::shared_ptr<const EpisodeSource> source_;
   std::vector<int64_t> task_indices_;
   int depth_;
   mutable std::mutex mutex_;

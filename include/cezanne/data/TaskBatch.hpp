@@ -1,4 +1,4 @@
-// A step's labelled task mini-batch for multi-task learning: T task rows of B examples each.
+// A step's task mini-batch: T rows of B examples each (labelled tasks, or unlabelled examples).
 #pragma once
 
 #include <cstdint>
@@ -8,11 +8,12 @@
 
 namespace cz::data {
 
-/// Rows are tasks; every example of a row belongs to that row's task and is labelled by its
-/// class's position among the task's classes.
+/// Multi-task learning (MultiTaskSource): rows are tasks; every example of a row belongs to that
+/// row's task and is labelled by its class's position among the task's classes. Unlabelled
+/// examples (UnlabelledSource): no labels and no tasks, the ids only.
 struct TaskBatch {
   Tensor inputs;       ///< f32 [T, B, C, H, W], pixels in [0, 1] (byte / 255)
-  Tensor labels;       ///< i64 [T, B]: the example's class position within its task
+  Tensor labels;       ///< i64 [T, B]: the example's class position within its task; undefined when unlabelled
   Tensor class_ids;    ///< i64 [T, B]: store class index
   Tensor example_ids;  ///< i64 [T, B]: examples of earlier store classes + position in class
   std::vector<int64_t> tasks;  ///< task index (0..num_tasks-1) of each row
@@ -24,7 +25,7 @@ struct TaskBatch {
   TaskBatch rows(int64_t begin, int64_t end) const {
     TaskBatch part;
     part.inputs = inputs.slice(0, begin, end);
-    part.labels = labels.slice(0, begin, end);
+    if (labels.defined()) part.labels = labels.slice(0, begin, end);
     part.class_ids = class_ids.slice(0, begin, end);
     part.example_ids = example_ids.slice(0, begin, end);
     if (!tasks.empty()) part.tasks.assign(tasks.begin() + begin, tasks.begin() + end);

@@ -35,8 +35,8 @@ class Mann final : public EpisodicLearner {
 
   std::string name() const override { return "mann"; }
   std::vector<nn::ParamSpec> specs() const override;
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                Metrics* out = nullptr) const override;
+  Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                  Metrics* out = nullptr) const override;
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
 
@@ -57,8 +57,8 @@ class SetEncoder final : public EpisodicLearner {
 
   std::string name() const override { return "set_encoder"; }
   std::vector<nn::ParamSpec> specs() const override;
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                Metrics* out = nullptr) const override;
+  Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                  Metrics* out = nullptr) const override;
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
 

@@ -13,7 +13,8 @@
 
 namespace cz::learn {
 
-/// What one meta_loss call measured on the query sets (means over the rank's tasks).
+/// What one task_losses call measured on the query sets (means over the batch's tasks): the
+/// query loss after the last inner step, without a meta-regularization penalty, and the accuracy.
 struct Metrics {
   double loss = 0.0;
   /// Fraction of query examples classified correctly; 0 for regression.
@@ -69,7 +70,7 @@ struct LearnerConfig {
   bool memory = false;
   /// MAML family, mann, set_encoder: see MetaRegularization. weight_noise draws the noise of
   /// parameter i from Tensor::normal(shape, 0, meta_reg_scale, mix_key({meta_reg_seed,
-  /// batch.step, i})), so meta_loss stays a pure function of (theta, batch, config): the trainer
+  /// batch.step, i})), so task_losses stays a pure function of (theta, batch, config): the trainer
   /// passes the step through EpisodeBatch::step (EpisodeSampler sets it). The noise is drawn
   /// only while grad mode is on (meta-training); with grad off (validation) theta is used as is.
   MetaRegularization meta_regularization = MetaRegularization::none;
@@ -90,13 +91,20 @@ class EpisodicLearner {
   /// The meta-parameters theta.
   virtual std::vector<nn::ParamSpec> specs() const = 0;
 
-  /// Mean over the batch's tasks of the query loss after adapting to each task's support set,
-  /// with history, so grad(meta_loss, theta) is the meta-gradient. All tasks go through the
-  /// task axis at once. `out`, when given, receives the loss and query accuracy.
+  /// The per-task losses of the general loop (design §2) [T]: row t is task t's objective, its
+  /// query loss after adapting to its own support set (with MAML++'s multi-step loss, the mean
+  /// over the inner steps; with the information meta-regularizer, plus the penalty), with
+  /// history, so that grad(sum, theta) is the sum of the tasks' meta-gradients. All tasks go
+  /// through the task axis at once, and row t depends on task t's episode only. `out`, when
+  /// given, receives the means over tasks of the query loss and accuracy.
   /// Throws std::invalid_argument when the batch does not fit the model (image size, labels
   /// outside 0..ways-1, inconsistent task counts).
-  virtual Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                        Metrics* out = nullptr) const = 0;
+  virtual Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                          Metrics* out = nullptr) const = 0;
+
+  /// The meta-loss: the mean of task_losses over the batch's tasks.
+  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                Metrics* out = nullptr) const;
 
   /// One task, at test time: adapts to (support [N, ...], support_labels [N] or targets
   /// [N, out]) and returns the query outputs without history: logits [Q, ways] (classifiers)

@@ -5,10 +5,9 @@
 #include <functional>
 #include <vector>
 
-#include "cezanne/data/EpisodeSampler.hpp"
+#include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/dist/Communicator.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
-#include "cezanne/learn/SinusoidTasks.hpp"
 
 namespace cz::learn {
 
@@ -18,6 +17,7 @@ struct EvalResult {
   double mean = 0.0;
   double ci95 = 0.0;
   int64_t episodes = 0;
+  std::vector<double> values;  ///< the metric of each episode (or task), in index order
 };
 
 struct EvalOptions {
@@ -52,14 +52,9 @@ EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
                     const std::function<data::Episode(int64_t)>& episode_of, int64_t episodes,
                     dist::Communicator* comm = nullptr);
 
-/// Episodes from a sampler (normally on Split::test: held-out classes or domains).
+/// Episodes from a source (normally on Split::test: held-out classes, domains or sinusoids).
 EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
-                    const data::EpisodeSampler& sampler, EvalOptions options = {},
-                    dist::Communicator* comm = nullptr);
-
-/// Sinusoid tasks (normally a SinusoidTasks on Split::test).
-EvalResult evaluate(const EpisodicLearner& learner, const nn::ParamList& theta,
-                    const SinusoidTasks& tasks, EvalOptions options = {},
+                    const data::EpisodeSource& source, EvalOptions options = {},
                     dist::Communicator* comm = nullptr);
 
 }  // namespace cz::learn

@@ -39,8 +39,8 @@ class Maml final : public EpisodicLearner {
 
   std::string name() const override;
   std::vector<nn::ParamSpec> specs() const override;
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                Metrics* out = nullptr) const override;
+  Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                  Metrics* out = nullptr) const override;
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
 
@@ -58,7 +58,8 @@ class Maml final : public EpisodicLearner {
   Mode mode() const { return mode_; }
 
  private:
-  Var task_loss(const Var& output, const Tensor& labels) const;
+  // Each task's mean loss of outputs [T, N, ...] against its labels or targets: [T].
+  Var per_task_loss(const Var& output, const Tensor& labels) const;
   Mode mode_;
 };
 

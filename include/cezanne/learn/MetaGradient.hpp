@@ -7,15 +7,14 @@
 
 namespace cz::learn {
 
-/// Accumulates into the grads of theta the gradient of the **sum** over the batch's T tasks of
-/// each task's meta-loss (what dist::GradientReducer expects: it sums over ranks and divides by
-/// the global meta-batch), running `tasks_per_pass` tasks per forward/backward pass (0: all T
-/// at once). Every task's meta-loss depends on its own episode only (batch norm keeps per-task
-/// statistics), so the result equals the one-pass gradient up to float summation order, while
-/// the memory held by the graph is that of tasks_per_pass tasks: peak memory falls roughly in
-/// proportion. The information penalty, which meta_loss adds once per call, is weighted by each
-/// pass's task count, so it enters T times as in one pass. Returns the batch's Metrics (the
-/// mean over its tasks). Throws std::invalid_argument for tasks_per_pass < 0.
+/// Accumulates into the grads of theta the gradient of the **sum** of the batch's T task_losses
+/// (the uniform weighting of the general loop; dist::GradientReducer then sums over ranks and
+/// divides by the global meta-batch), running `tasks_per_pass` tasks per forward/backward pass
+/// (0: all T at once). Every task's loss depends on its own episode only (batch norm keeps
+/// per-task statistics), so the result equals the one-pass gradient up to float summation
+/// order, while the memory held by the graph is that of tasks_per_pass tasks: peak memory falls
+/// roughly in proportion. Returns the batch's Metrics (the mean over its tasks). Throws
+/// std::invalid_argument for tasks_per_pass < 0.
 Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& theta,
                            const data::EpisodeBatch& batch, int64_t tasks_per_pass);
 

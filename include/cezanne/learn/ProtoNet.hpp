@@ -16,8 +16,8 @@ class ProtoNet final : public EpisodicLearner {
 
   std::string name() const override { return "protonet"; }
   std::vector<nn::ParamSpec> specs() const override;
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                Metrics* out = nullptr) const override;
+  Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                  Metrics* out = nullptr) const override;
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
 

@@ -20,8 +20,8 @@ class SiameseNet final : public EpisodicLearner {
   std::string name() const override { return "siamese"; }
   std::vector<nn::ParamSpec> specs() const override;
   /// The pair loss (accuracy: nearest-neighbour classification of the queries).
-  Var meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,
-                Metrics* out = nullptr) const override;
+  Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
+                  Metrics* out = nullptr) const override;
   /// Nearest-neighbour scores [Q, ways] (each label's best pair logit).
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;

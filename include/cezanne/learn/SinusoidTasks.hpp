@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
+#include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/nn/MLP.hpp"
 
@@ -31,15 +32,15 @@ struct SinusoidTask {
 /// the same, as in the MAML paper). Episodes are regression episodes: support [K, 1] (f32),
 /// support_labels = targets [K, 1] (f32), query [Q, 1], query_labels [Q, 1]; classes and
 /// rotations are empty.
-class SinusoidTasks {
+class SinusoidTasks final : public data::EpisodeSource {
  public:
   /// Throws std::invalid_argument on shots < 1, queries < 1 or an empty/inverted range.
   SinusoidTasks(SinusoidSpec spec, uint64_t seed, data::Split split = data::Split::train);
 
   SinusoidTask task(int64_t step, int64_t task_index) const;
-  data::Episode sample(int64_t step, int64_t task_index) const;
+  data::Episode sample(int64_t step, int64_t task_index) const override;
   /// Row t equals sample(step, task_indices[t]).
-  data::EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const;
+  data::EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const override;
 
   const SinusoidSpec& spec() const { return spec_; }
   uint64_t seed() const { return seed_; }

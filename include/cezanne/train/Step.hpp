@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,11 +22,12 @@ struct StepSums {
   double accuracy = 0.0;
 };
 
-/// The part of a training step that depends on the kind of learning (design §1): sample the
-/// rank's rows, compute their per-task losses, weight them, and leave in params' gradients the
-/// gradient of the global loss (the same on every rank). Every rank enters every collective of
-/// every call, whatever its share of the rows. The trainer then checks the gradient, steps the
-/// optimizer and calls after_step.
+/// The part of a step that depends on the kind of learning (design §1), shared by `train`, `eval`
+/// and `bench step`: sample the rank's rows from the plan's task source, compute their per-task
+/// losses, weight them, and leave in params' gradients the gradient of the global loss (the same
+/// on every rank); or evaluate on the plan's evaluation split. Every rank enters every
+/// collective of every call, whatever its share of the rows. The trainer then checks the
+/// gradient, steps the optimizer and calls after_step.
 class Step {
  public:
   virtual ~Step() = default;
@@ -33,8 +35,10 @@ class Step {
   virtual StepSums gradient(int64_t step) = 0;
   /// After the optimizer: updates of the persistent state (every rank the same).
   virtual void after_step(int64_t /*step*/) {}
-  /// The validation protocol on every rank (collective); mean and 95% interval.
-  virtual learn::EvalResult validate() = 0;
+  /// The evaluation protocol on the plan's evaluation split (collective): config.val_episodes
+  /// episodes, or every task's examples of the split; the mean, its 95% interval and every
+  /// episode's (task's) value. `before_each` runs before each of this rank's episodes (tasks).
+  virtual learn::EvalResult evaluate(const std::function<void()>& before_each = {}) = 0;
   /// A validation result in words: "accuracy 97.13% ± 0.41% (200 episodes)".
   virtual std::string describe(const learn::EvalResult& result) const = 0;
   /// Whether the rows have an accuracy (classifiers; not the sinusoid regression).
@@ -45,8 +49,8 @@ class Step {
 };
 
 /// The step of a plan: multi-task learning (labelled task mini-batches through the plan's
-/// MultiTaskObjective) when it has an objective, else meta-learning (episodes or sinusoid tasks
-/// through its EpisodicLearner, prefetched from step `start`). `train` and `bench step` run it.
+/// MultiTaskObjective) when it has an objective, else meta-learning (the plan's episode sources
+/// through its EpisodicLearner, training episodes prefetched from step `start`).
 std::unique_ptr<Step> make_step(const RunPlan& plan, nn::Params& params, dist::Communicator& comm,
                                 int64_t start);
 

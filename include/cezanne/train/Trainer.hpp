@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/Store.hpp"
 #include "cezanne/dist/Communicator.hpp"
 #include "cezanne/data/MultiTaskSource.hpp"
@@ -50,6 +51,11 @@ struct RunPlan {
   std::shared_ptr<data::Store> store;  ///< null for --model mlp
   data::ImageShape image{};            ///< the store's; {1, 1, 1} for mlp
   std::unique_ptr<learn::EpisodicLearner> learner;  ///< meta-learning; null for multitask
+  /// Meta-learning: the tasks of training steps (null in a plan that only evaluates) and of
+  /// evaluation (on eval_split; null in a plan that only trains, as bench step's).
+  std::shared_ptr<const data::EpisodeSource> train_episodes, eval_episodes;
+  /// The split Step::evaluate uses: val while training, eval's --split.
+  data::Split eval_split = data::Split::val;
   /// Multi-task learning (--algo multitask): the tasks, the objective, and with --weighting
   /// manual the weight of each task.
   std::shared_ptr<const data::MultiTaskSource> tasks;
@@ -78,6 +84,13 @@ RunPlan plan_run(const TrainConfig& config);
 /// weights. Throws std::invalid_argument with one line naming the option and value (an unknown
 /// task, a task with too few examples for the split, a conditioning that does not fit).
 void plan_multitask(RunPlan& plan);
+
+/// The episodes of `split` a meta-learning run draws with config's seed and episode options:
+/// sinusoid tasks for --model mlp, else N-way K-shot episodes of `store`. Throws
+/// std::invalid_argument when the split cannot hold them (the sampler names the problem).
+std::shared_ptr<const data::EpisodeSource> episode_source(const TrainConfig& config,
+                                                          std::shared_ptr<data::Store> store,
+                                                          data::Split split);
 
 /// Trains on every rank of `comm` from plan.resume (or a fresh initialization) to
 /// config.steps. Rank 0 writes metrics and checkpoints. Returns 0 when --steps are done, or

@@ -12,7 +12,10 @@ Var log_softmax(const Var& x, int64_t dim) { return x - logsumexp(x, dim, true);
 
 Var softmax(const Var& x, int64_t dim) { return exp(log_softmax(x, dim)); }
 
-Var cross_entropy(const Var& logits, const Tensor& labels) {
+namespace {
+
+// -log_softmax(logits)[label] at every position: [...] of labels' shape.
+Var picked_nll(const Var& logits, const Tensor& labels) {
   if (labels.dtype() != DType::i64)
     throw DTypeError(std::string("cross_entropy: labels must be i64, got ") + dtype_name(labels.dtype()) + " " +
                      shape_str(labels.shape()));
@@ -26,8 +29,27 @@ Var cross_entropy(const Var& logits, const Tensor& labels) {
     if (label < 0 || label >= classes)
       throw ShapeError("cross_entropy: label " + std::to_string(label) + " out of range for " +
                        std::to_string(classes) + " classes (logits " + shape_str(logits.shape()) + ")");
-  const Var picked = gather(log_softmax(logits, -1), -1, labels.unsqueeze(-1));
-  return -mean(picked);
+  return -squeeze(gather(log_softmax(logits, -1), -1, labels.unsqueeze(-1)), -1);
+}
+
+// Every dim but the first (a [T] result stays [T]).
+std::vector<int64_t> all_but_task_axis(const Var& x) {
+  std::vector<int64_t> dims;
+  for (int64_t d = 1; d < x.dim(); ++d) dims.push_back(d);
+  return dims;
+}
+
+Var mean_per_task(const Var& x, const char* who) {
+  if (x.dim() < 1) throw ShapeError(std::string(who) + ": no task axis in " + shape_str(x.shape()));
+  return x.dim() == 1 ? x : mean(x, all_but_task_axis(x));
+}
+
+}  // namespace
+
+Var cross_entropy(const Var& logits, const Tensor& labels) { return mean(picked_nll(logits, labels)); }
+
+Var task_cross_entropy(const Var& logits, const Tensor& labels) {
+  return mean_per_task(picked_nll(logits, labels), "task_cross_entropy");
 }
 
 Var mse(const Var& prediction, const Var& target) {
@@ -35,6 +57,13 @@ Var mse(const Var& prediction, const Var& target) {
     throw ShapeError("mse: prediction " + shape_str(prediction.shape()) + " and target " + shape_str(target.shape()));
   const Var d = prediction - target;
   return mean(d * d);
+}
+
+Var task_mse(const Var& prediction, const Var& target) {
+  if (prediction.shape() != target.shape())
+    throw ShapeError("task_mse: prediction " + shape_str(prediction.shape()) + " and target " + shape_str(target.shape()));
+  const Var d = prediction - target;
+  return mean_per_task(d * d, "task_mse");
 }
 
 }  // namespace cz

@@ -11,5 +11,10 @@ Var log_softmax(const Var& x, int64_t dim);
 Var cross_entropy(const Var& logits, const Tensor& labels);
 /// Mean squared error.
 Var mse(const Var& prediction, const Var& target);
+/// Per task: logits [T, ..., C], labels i64 [T, ...] -> [T], row t the mean over task t's
+/// positions of -log_softmax(logits)[label] (cross_entropy of row t alone).
+Var task_cross_entropy(const Var& logits, const Tensor& labels);
+/// Per task: [T, ...] -> [T], row t the mean squared error of task t alone.
+Var task_mse(const Var& prediction, const Var& target);
 
 }  // namespace cz

@@ -1,0 +1,26 @@
+// EpisodeSource: where a meta-learning step's tasks come from (design §1, task sources).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "cezanne/data/Episode.hpp"
+
+namespace cz::data {
+
+/// A family of few-shot tasks, each a pure function of (the source's seed and split, step, global
+/// task index): the same task comes out on any rank, in any thread, in any order and after a
+/// restart. Implementations: EpisodeSampler (N-way K-shot episodes of a store),
+/// learn::SinusoidTasks (regression), SyntheticEpisodes (random images, for `bench step`).
+/// Const methods are thread-safe.
+class EpisodeSource {
+ public:
+  virtual ~EpisodeSource() = default;
+  /// The episode of task `task_index` at `step`.
+  virtual Episode sample(int64_t step, int64_t task_index) const = 0;
+  /// Tasks `task_indices` of `step`, stacked on the task axis; row t equals
+  /// sample(step, task_indices[t]).
+  virtual EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const = 0;
+};
+
+}  // namespace cz::data

@@ -1,0 +1,50 @@
+// Unlabelled examples of a store's class split: the task source of unsupervised pre-training.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "cezanne/data/Split.hpp"
+#include "cezanne/data/Store.hpp"
+#include "cezanne/data/TaskBatch.hpp"
+
+namespace cz::data {
+
+/// Draws rows of `examples` images from every example of the store's classes of one split (the
+/// meta-training classes, for pre-training that is then evaluated on the held-out ones), with
+/// no label: TaskBatch::labels is undefined and tasks is empty, while class_ids and example_ids
+/// say which store examples a row holds (for leakage checks, never for the objective).
+///
+/// Row r of step k is a pure function of (seed, split, step, slot): `examples` distinct
+/// examples of the split drawn uniformly from a CounterRng keyed by mix_key({seed, split, step,
+/// slot}), so the same rows come out on any rank, in any order, after a restart. Memory is one
+/// integer per class of the split, not per example. Const methods are thread-safe (the store's
+/// class cache is).
+class UnlabelledSource {
+ public:
+  /// Throws std::invalid_argument naming the store and split when examples < 1 or the split
+  /// holds fewer than `examples` examples.
+  UnlabelledSource(std::shared_ptr<Store> store, Split split, int64_t examples, uint64_t seed);
+
+  /// Slots `slots` of step `step`: inputs f32 [T, B, C, H, W] (T = slots.size(), B = examples),
+  /// class_ids and example_ids i64 [T, B]. `slots` may be empty (a rank with no row): T = 0.
+  TaskBatch sample(int64_t step, const std::vector<int64_t>& slots) const;
+
+  /// Examples of the split (over all its classes).
+  int64_t num_examples() const { return cumulative_.empty() ? 0 : cumulative_.back(); }
+  Split split() const { return split_; }
+  int64_t examples_per_row() const { return examples_; }
+
+ private:
+  std::shared_ptr<Store> store_;
+  Split split_;
+  int64_t examples_;
+  uint64_t seed_;
+  int64_t height_ = 0, width_ = 0, channels_ = 0;
+  std::vector<int64_t> classes_;     // store class indices of the split, ascending
+  std::vector<int64_t> cumulative_;  // examples of classes_[0..i], running
+  std::vector<int64_t> first_example_;  // store example id of each of classes_' example 0
+};
+
+}  // namespace cz::data

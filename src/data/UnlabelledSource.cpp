@@ -1,0 +1,85 @@
+// Rows of unlabelled examples drawn uniformly from a class split, by a counter-based stream.
+#include "cezanne/data/UnlabelledSource.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "DrawDistinct.hpp"
+#include "ImageConvert.hpp"
+#include "cezanne/data/StoreError.hpp"
+#include "cezanne/tensor/Random.hpp"
+
+namespace cz::data {
+
+UnlabelledSource::UnlabelledSource(std::shared_ptr<Store> store, Split split, int64_t examples,
+                                   uint64_t seed)
+    : store_(std::move(store)), split_(split), examples_(examples), seed_(seed) {
+  const std::string where = "store " + store_->path().string() + ", split " + split_name(split);
+  if (examples_ < 1)
+    throw std::invalid_argument(where + ": examples per row must be >= 1, got " + std::to_string(examples_));
+  const ImageShape shape = store_->shape();
+  height_ = shape.height;
+  width_ = shape.width;
+  channels_ = shape.channels;
+  const std::vector<ClassInfo>& infos = store_->classes();
+  std::vector<int64_t> first(infos.size());
+  int64_t offset = 0;
+  for (size_t c = 0; c < infos.size(); ++c) {
+    first[c] = offset;
+    offset += infos[c].num_examples;
+  }
+  int64_t running = 0;
+  for (const int64_t c : store_->classes_in(split)) {
+    classes_.push_back(c);
+    first_example_.push_back(first[static_cast<size_t>(c)]);
+    running += infos[static_cast<size_t>(c)].num_examples;
+    cumulative_.push_back(running);
+  }
+  if (running < examples_)
+    throw std::invalid_argument(where + ": " + std::to_string(running) + " examples, fewer than " +
+                                std::to_string(examples_) + " per row");
+}
+
+TaskBatch UnlabelledSource::sample(int64_t step, const std::vector<int64_t>& slots) const {
+  const auto rows = static_cast<int64_t>(slots.size());
+  const int64_t b = examples_, image = channels_ * height_ * width_;
+  TaskBatch batch;
+  batch.inputs = Tensor::empty({rows, b, channels_, height_, width_}, DType::f32);
+  batch.class_ids = Tensor::empty({rows, b}, DType::i64);
+  batch.example_ids = Tensor::empty({rows, b}, DType::i64);
+  batch.slots = slots;
+  batch.step = step;
+  if (rows == 0) return batch;
+  float* inputs = batch.inputs.data<float>();
+  int64_t* class_ids = batch.class_ids.data<int64_t>();
+  int64_t* example_ids = batch.example_ids.data<int64_t>();
+  thread_local std::vector<std::pair<int64_t, int64_t>> swaps;
+  thread_local std::vector<int64_t> dense, picks;
+  picks.resize(static_cast<size_t>(b));
+  for (int64_t r = 0; r < rows; ++r) {
+    CounterRng rng(mix_key({seed_, static_cast<uint64_t>(split_), static_cast<uint64_t>(step),
+                            static_cast<uint64_t>(slots[r])}));
+    detail::draw_distinct(rng, num_examples(), b, picks.data(), swaps, dense);
+    for (int64_t i = 0; i < b; ++i) {
+      // The split's example picks[i]: its class is the first whose running count exceeds it.
+      const auto k = static_cast<size_t>(
+          std::upper_bound(cumulative_.begin(), cumulative_.end(), picks[i]) - cumulative_.begin());
+      const int64_t position = picks[i] - (k == 0 ? 0 : cumulative_[k - 1]);
+      const int64_t c = classes_[k];
+      const auto data = store_->read_class(c);
+      const int64_t n = store_->classes()[static_cast<size_t>(c)].num_examples;
+      if (static_cast<int64_t>(data->size()) != n * image)
+        throw StoreError("UnlabelledSource: store '" + store_->path().string() + "': class " +
+                         std::to_string(c) + " has " + std::to_string(data->size()) +
+                         " bytes, expected " + std::to_string(n * image));
+      const int64_t j = r * b + i;
+      detail::convert_image(data->data() + position * image, inputs + j * image, height_, width_, channels_);
+      class_ids[j] = c;
+      example_ids[j] = first_example_[k] + position;
+    }
+  }
+  return batch;
+}
+
+}  // namespace cz::data
