@@ -20,6 +20,8 @@ PACKAGES=(
   libboost-program-options-dev libopenblas-dev libopenblas-openmp-dev libgtest-dev libgmock-dev libbenchmark-dev
   # glyph importer and plots
   libfreetype-dev libpng-dev fonts-noto-core gnuplot-nox
+  # data sets of datasets/ recipes (Fashion-MNIST IDX files: the far-domain target of transfer learning)
+  dataset-fashion-mnist
 )
 
 missing=()

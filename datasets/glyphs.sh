@@ -3,8 +3,10 @@
 # 20 distorted examples per character, at most 60 characters per writing system (docs/glyphs.md).
 # Builds it once; a store already at the path is left as it is.
 #
-#   bash datasets/glyphs.sh [STORE]      (default data/glyphs; CEZANNE_BUILD_DIR picks the build)
+#   bash datasets/glyphs.sh [STORE]      (default data/glyphs in the repository; a STORE given is
+#                                         relative to where you are; CEZANNE_BUILD_DIR picks the build)
 set -euo pipefail
+if [[ -n "${1:-}" && "$1" != /* ]]; then set -- "$PWD/$1"; fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
 store="${1:-data/glyphs}"
