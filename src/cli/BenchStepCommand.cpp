@@ -41,6 +41,7 @@ struct Settings {
   std::string algo, model;
   // --algo multitask: rows of --examples-per-task examples of the writing systems of --store
   std::string store, conditioning, weighting, tasks, example_split;
+  std::string freeze;  // as train --freeze: a linear probe's step
   int examples_per_task = 16, task_descriptor = 0;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
@@ -83,6 +84,7 @@ Settings settings_from(const po::variables_map& vm) {
   s.examples_per_task = vm["examples-per-task"].as<int>();
   s.example_split = vm["example-split"].as<std::string>();
   s.task_descriptor = vm["task-descriptor"].as<int>();
+  s.freeze = vm.count("freeze") != 0 ? vm["freeze"].as<std::string>() : "";
   if (s.algo == "multitask") {
     if (s.store.empty()) throw UsageError("--store: required with --algo multitask (its writing systems are the tasks)");
     return s;
@@ -140,7 +142,9 @@ double timed(dist::Communicator& comm, const Settings& s, const Step& step) {
 int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
   nn::Params params(plan.specs());
   params.initialize(s.seed);
-  optim::Adam adam(params, s.outer_lr);
+  const std::vector<optim::ParamGroup> groups = plan.recipe->groups();
+  for (size_t i = 0; i < params.size(); ++i) Var(params[i]).set_requires_grad(!groups[i].frozen);
+  optim::Adam adam(params, s.outer_lr, 0.9, 0.999, 1e-8, 0.0, false, groups);
   const std::unique_ptr<train::Step> learning = train::make_step(plan, params, comm, 0);
   double loss = 0.0;
   auto step = [&](int64_t index) {
@@ -157,8 +161,9 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   std::ostringstream line;
   line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\"";
   if (plan.objective) {
-    line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting
-         << "\",\"tasks\":" << plan.tasks->num_tasks() << ",\"meta_batch\":" << s.meta_batch
+    line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting << "\"";
+    if (!s.freeze.empty()) line << ",\"freeze\":\"" << s.freeze << "\"";
+    line << ",\"tasks\":" << plan.tasks->num_tasks() << ",\"meta_batch\":" << s.meta_batch
          << ",\"examples_per_task\":" << s.examples_per_task << ",\"filters\":" << s.filters;
   } else {
     const bool images = s.model == "conv4";
@@ -190,6 +195,13 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   return 0;
 }
 
+// The plan's recipe (--freeze), as train makes it.
+std::shared_ptr<const train::Recipe> recipe_of(const train::RunPlan& plan) {
+  std::vector<std::string> names;
+  for (const nn::ParamSpec& spec : plan.specs()) names.push_back(spec.name);
+  return std::make_shared<train::Recipe>(names, plan.config);
+}
+
 // The plan of a multi-task benchmark: the options train takes for the same run.
 train::RunPlan multitask_plan(const Settings& s) {
   train::RunPlan plan;
@@ -204,6 +216,7 @@ train::RunPlan multitask_plan(const Settings& s) {
   c.tasks = s.tasks;
   c.example_split = s.example_split;
   c.task_descriptor = s.task_descriptor;
+  c.freeze = s.freeze;
   c.seed = s.seed;
   c.tasks_per_pass = s.tasks_per_pass;
   if (c.weighting == "manual") throw UsageError("--weighting manual: not benchmarked (it costs what uniform costs)");
@@ -211,6 +224,7 @@ train::RunPlan multitask_plan(const Settings& s) {
     plan.store = data::Store::open(c.store);
     plan.image = plan.store->shape();
     train::plan_multitask(plan);
+    plan.recipe = recipe_of(plan);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -248,6 +262,7 @@ train::RunPlan episodic_plan(const Settings& s) {
           s.seed);
     }
     plan.learner = learn::make_learner(lc);
+    plan.recipe = recipe_of(plan);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -283,7 +298,8 @@ int bench_step(int argc, char** argv) {
     ("tasks", po::value<std::string>(), "multitask: comma-separated writing systems (default: all)")
     ("examples-per-task", bounded<int>(bound("examples-per-task"))->default_value(16), "multitask: examples per row (--meta-batch rows per step)")
     ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask: as cezanne train --example-split")
-    ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor");
+    ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor")
+    ("freeze", po::value<std::string>(), "multitask: as cezanne train --freeze (e.g. 'block*': a linear probe's step)");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;

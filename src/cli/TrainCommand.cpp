@@ -107,18 +107,24 @@ bool algorithm_help(int argc, char** argv) {
 }
 
 // --check-finished: whether --out holds a run that reached --steps, judged by its newest
-// checkpoint that verifies (a run writes one at its last step). The job scripts ask this after
-// srun, whose exit status alone cannot be trusted (a failed launch can exit 0).
+// checkpoint that verifies (a run writes one at its last step), or stopped early (--early-stop).
+// The job scripts ask this after srun, whose exit status alone cannot be trusted (a failed
+// launch can exit 0).
 int check_finished(const TrainConfig& c) {
   if (c.out.empty()) throw UsageError("--out: required (the run directory)");
   std::vector<std::string> warnings;
   const auto newest = train::CheckpointDir(c.out, static_cast<int>(std::max<int64_t>(c.keep, 1))).load_newest(&warnings);
   for (const std::string& w : warnings) std::cerr << ("cezanne train: warning: " + w + "\n");
   const int64_t step = newest ? newest->second.step : 0;
+  bool early = false;
+  if (newest)
+    for (const auto& [name, value] : newest->second.state)
+      early = early || (name == "trainer.early_stopped" && value.to_vector().at(0) != 0.0);
+  const bool finished = step >= c.steps || early;
   std::cout << "cezanne train: " << c.out << ": step " << step << " of " << c.steps << " ("
             << (newest ? newest->first.string() : std::string("no checkpoint")) << ")"
-            << (step >= c.steps ? ": finished" : ": not finished") << std::endl;
-  return step >= c.steps ? 0 : train::kNotFinishedStatus;
+            << (early ? ": stopped early, finished" : finished ? ": finished" : ": not finished") << std::endl;
+  return finished ? 0 : train::kNotFinishedStatus;
 }
 
 int train_command(int argc, char** argv) {

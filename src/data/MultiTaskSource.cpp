@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "DrawDistinct.hpp"
 #include "ImageConvert.hpp"
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/tensor/Random.hpp"
@@ -118,9 +119,12 @@ MultiTaskSource::MultiTaskSource(std::shared_ptr<Store> store, MultiTaskSpec spe
         if (part_of[s] > 0 && examples_in_split(spec_.parts, n, static_cast<Split>(s)) == 0)
           fail(split_str + ": class '" + infos[c].name + "' of task '" + task.name + "' has " +
                std::to_string(n) + " examples, too few");
-      for (int s = 0; s < kNumSplits; ++s)
-        for (int64_t position : split_examples(spec_.parts, c, n, static_cast<Split>(s)))
-          task.examples[s].push_back({c, position, label});
+      for (int s = 0; s < kNumSplits; ++s) {
+        std::vector<int64_t> positions = split_examples(spec_.parts, c, n, static_cast<Split>(s));
+        if (s == static_cast<int>(Split::train) && spec_.train_per_class > 0)
+          positions = k_shot(positions, c, infos[c].name, task.name);
+        for (int64_t position : positions) task.examples[s].push_back({c, position, label});
+      }
     }
     const auto train = static_cast<int64_t>(task.examples[0].size());
     if (train < spec_.examples)
@@ -150,6 +154,25 @@ MultiTaskSource::MultiTaskSource(std::shared_ptr<Store> store, MultiTaskSpec spe
     cumulative_[t] = running;
   }
   cumulative_.back() = 1.0;  // a draw in [0, 1) always lands on a task
+}
+
+std::vector<int64_t> MultiTaskSource::k_shot(const std::vector<int64_t>& train, int64_t class_index,
+                                              const std::string& class_name,
+                                              const std::string& task_name) const {
+  const int64_t k = spec_.train_per_class, n = static_cast<int64_t>(train.size());
+  if (n < k)
+    throw std::invalid_argument("--train-examples " + std::to_string(k) + ": class '" + class_name +
+                                "' of task '" + task_name + "' has " + std::to_string(n) +
+                                " train examples");
+  constexpr uint64_t kShotKey = 0x6b2d73686f74;  // "k-shot"
+  CounterRng rng(mix_key({seed_, static_cast<uint64_t>(class_index), kShotKey}));
+  std::vector<int64_t> picks(static_cast<size_t>(k)), dense;
+  std::vector<std::pair<int64_t, int64_t>> swaps;
+  detail::draw_distinct(rng, n, k, picks.data(), swaps, dense);
+  std::vector<int64_t> chosen;
+  for (const int64_t p : picks) chosen.push_back(train[static_cast<size_t>(p)]);
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
 }
 
 const MultiTaskSource::Task& MultiTaskSource::task_at(int64_t task, const char* where) const {

@@ -1,13 +1,11 @@
-// --freeze and --lr-scale: name patterns to parameter groups.
+// Name patterns to parameters: --freeze, --trainable, --lr-scale, --init-params.
 #include "cezanne/optim/GroupRules.hpp"
 
 #include <fnmatch.h>
 
 #include <charconv>
 #include <cmath>
-#include <map>
 #include <stdexcept>
-#include <utility>
 
 #include "cezanne/util/SplitList.hpp"
 
@@ -28,18 +26,22 @@ bool matches(const std::string& pattern, const std::string& name) {
 
 }  // namespace
 
-std::vector<ParamGroup> groups_from_rules(const std::vector<std::string>& names,
-                                          const std::string& freeze, const std::string& lr_scale) {
-  std::vector<bool> frozen(names.size(), false);
-  for (const std::string& pattern : split_list(freeze)) {
+std::vector<bool> match_names(const char* option, const std::vector<std::string>& names,
+                              const std::string& patterns) {
+  std::vector<bool> matched(names.size(), false);
+  for (const std::string& pattern : split_list(patterns)) {
     bool any = false;
     for (size_t i = 0; i < names.size(); ++i)
-      if (matches(pattern, names[i])) frozen[i] = any = true;
-    if (!any) no_match("--freeze", pattern, names);
+      if (matches(pattern, names[i])) matched[i] = any = true;
+    if (!any) no_match(option, pattern, names);
   }
+  return matched;
+}
+
+std::vector<double> lr_scales(const std::vector<std::string>& names, const std::string& rules) {
   std::vector<double> scale(names.size(), 1.0);
   std::vector<bool> scaled(names.size(), false);
-  for (const std::string& rule : split_list(lr_scale)) {
+  for (const std::string& rule : split_list(rules)) {
     const size_t eq = rule.rfind('=');
     double value = -1;
     if (eq != std::string::npos) {
@@ -60,29 +62,7 @@ std::vector<ParamGroup> groups_from_rules(const std::vector<std::string>& names,
     }
     if (!any) no_match("--lr-scale", rule, names);
   }
-  // One group per (frozen, scale), in order of each group's first parameter.
-  std::vector<ParamGroup> groups;
-  std::map<std::pair<bool, double>, size_t> index;
-  for (size_t i = 0; i < names.size(); ++i) {
-    const std::pair<bool, double> key{frozen[i], frozen[i] ? 0.0 : scale[i]};
-    auto [it, fresh] = index.emplace(key, groups.size());
-    if (fresh) {
-      ParamGroup g;
-      g.frozen = key.first;
-      g.lr_scale = key.first ? 1.0 : key.second;
-      groups.push_back(g);
-    }
-    groups[it->second].params.push_back(i);
-  }
-  return groups;
-}
-
-std::vector<bool> frozen_parameters(const std::vector<ParamGroup>& groups, size_t count) {
-  std::vector<bool> frozen(count, false);
-  for (const ParamGroup& g : groups)
-    if (g.frozen)
-      for (const size_t i : g.params) frozen.at(i) = true;
-  return frozen;
+  return scale;
 }
 
 }  // namespace cz::optim

@@ -213,6 +213,7 @@ void plan_multitask(RunPlan& plan) {
   spec.temperature = c.temperature;
   spec.parts = data::parse_example_split(c.example_split);
   spec.tasks = split_list(c.tasks);
+  spec.train_per_class = c.train_examples;
   auto source = std::make_shared<data::MultiTaskSource>(plan.store, spec, c.seed);
   if (plan.image.height != plan.image.width)
     throw std::invalid_argument("--store " + c.store + ": conv4 needs square images, the store has " +

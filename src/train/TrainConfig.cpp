@@ -104,6 +104,7 @@ const std::vector<TrainOption>& train_options() {
     {"temperature", "multitask, --task-sampling temperature: the sampling temperature", &C::temperature, true},
     {"example-split", "multitask: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
     {"tasks", "multitask: comma-separated writing systems to learn (default: every one of --store)", &C::tasks, true},
+    {"train-examples", "multitask: K labelled train examples per class, drawn by --seed from the class's train part (0: all; the K-shot targets of transfer learning)", &C::train_examples, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -112,6 +113,15 @@ const std::vector<TrainOption>& train_options() {
     {"lr", "Adam learning rate (outer loop)", &C::lr, true},
     {"freeze", "parameters not trained, by name (comma-separated shell patterns, e.g. 'block0.*,block1.*'): no gradient is computed for them and Adam leaves them as they are; may change between invocations", &C::freeze, false},
     {"lr-scale", "per-parameter learning-rate scales, PATTERN=SCALE,... (e.g. 'head.*=10,block*=0.5'): the first pattern a parameter matches sets its scale, 1 when none; may change between invocations", &C::lr_scale, false},
+    {"init-from", "initialize from this checkpoint (any algorithm's) the parameters --init-params selects; the rest freshly (transfer learning)", &C::init_from, true},
+    {"init-params", "--init-from: the checkpoint's parameters to load, comma-separated shell patterns (e.g. 'block*'); each must match one", &C::init_params, true},
+    {"init-rename", "--init-from: FROM=TO,...: a checkpoint parameter whose name starts with FROM loads into the one named TO + the rest", &C::init_rename, true},
+    {"trainable", "the only parameters trained, by name (comma-separated shell patterns, e.g. 'block1.*,head.*'); the others are frozen like --freeze", &C::trainable, false},
+    {"lr-decay", "discriminative learning rates: a layer at depth d below the top (the head: 0) trains at lr x decay^d (1: off)", &C::lr_decay, false},
+    {"unfreeze-every", "gradual unfreezing: the top layer trains from the start, one more layer below it every N steps (0: off)", &C::unfreeze_every, true},
+    {"head-first", "train the top layer alone until validation stops improving (--patience), then every parameter (the notes' default recipe)", &C::head_first, true},
+    {"early-stop", "stop when validation has not improved for --patience validations; best.h5 keeps the best step", &C::early_stop, false},
+    {"patience", "validations without improvement that end --head-first's first phase and --early-stop's run", &C::patience, false},
     {"schedule", "learning-rate schedule: constant or cosine (over --steps)", &C::schedule, true},
     {"warmup", "linear warm-up steps of the cosine schedule", &C::warmup, true},
     {"seed", "seed of the initialization, the episodes and the noise", &C::seed, true},
@@ -179,6 +189,10 @@ const Bounds* option_bounds(const std::string& name) {
     {"examples-per-task", {1, 10000}},
     {"temperature", {0, 1e6, true}},
     {"watchdog", {0, 1e6}},
+    {"train-examples", {0, 1e6}},
+    {"lr-decay", {0, 1e3, true}},
+    {"unfreeze-every", {0, 1e9}},
+    {"patience", {1, 1e6}},
   };
   // clang-format on
   for (const auto& [n, b] : bounds)
@@ -277,6 +291,14 @@ void validate(const TrainConfig& c) {
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
     fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
+  if (c.train_examples > 0 && !is_multitask(c))
+    fail("train-examples", "for --algo multitask (labelled task mini-batches), got '" + c.algo + "'");
+  if (c.head_first && c.unfreeze_every > 0)
+    fail("head-first", "or --unfreeze-every, not both (two schedules of unfreezing)");
+  if ((c.head_first || c.early_stop) && c.val_every == 0)
+    fail(c.head_first ? "head-first" : "early-stop", "needs validation during the run: --val-every N > 0");
+  if (c.init_from.empty() && (c.init_params != "*" || !c.init_rename.empty()))
+    fail(c.init_rename.empty() ? "init-params" : "init-rename", "only with --init-from");
 }
 
 learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape& image) {

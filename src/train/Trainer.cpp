@@ -30,6 +30,7 @@
 #include "cezanne/optim/GroupRules.hpp"
 #include "cezanne/optim/Schedule.hpp"
 #include "cezanne/train/MetricsLog.hpp"
+#include "cezanne/train/Plateau.hpp"
 #include "cezanne/train/Progress.hpp"
 #include "cezanne/train/StopSignal.hpp"
 #include "cezanne/train/Step.hpp"
@@ -114,9 +115,43 @@ void check_resumable(RunPlan& plan, const fs::path& path, const Checkpoint& ckpt
                                 ", beyond --steps " + std::to_string(plan.config.steps));
 }
 
+// The trainer's own persistent state under a recipe with a schedule or --early-stop: where the
+// head-first phase ended, the best validation so far, and whether the run stopped early. In the
+// checkpoint's /state group as "trainer.*" (absent for other runs, whose checkpoints stay as
+// they were).
+struct FineTuning {
+  int64_t head_phase_end = -1;
+  Plateau plateau;
+  bool early_stopped = false;
+
+  static bool kept(const TrainConfig& c) { return c.head_first || c.unfreeze_every > 0 || c.early_stop; }
+
+  std::vector<std::pair<std::string, Tensor>> state() const {
+    auto one = [](double v) { return Tensor::from(std::vector<double>{v}, {1}, DType::f64); };
+    return {{"trainer.head_phase_end", one(static_cast<double>(head_phase_end))},
+            {"trainer.best", one(plateau.best)},
+            {"trainer.best_step", one(static_cast<double>(plateau.best_step))},
+            {"trainer.since_best", one(static_cast<double>(plateau.since))},
+            {"trainer.early_stopped", one(early_stopped ? 1.0 : 0.0)}};
+  }
+
+  void load(const std::vector<std::pair<std::string, Tensor>>& state) {
+    auto value = [&](const std::string& name) {
+      for (const auto& [key, tensor] : state)
+        if (key == name && tensor.numel() == 1) return tensor.to_vector()[0];
+      throw std::invalid_argument("checkpoint: no state '" + name + "' of the fine-tuning recipe");
+    };
+    head_phase_end = static_cast<int64_t>(value("trainer.head_phase_end"));
+    plateau.best = value("trainer.best");
+    plateau.best_step = static_cast<int64_t>(value("trainer.best_step"));
+    plateau.since = static_cast<int64_t>(value("trainer.since_best"));
+    early_stopped = value("trainer.early_stopped") != 0.0;
+  }
+};
+
 Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
                            const optim::Optimizer& optimizer, const Step& learning,
-                           int64_t step, int ranks) {
+                           const FineTuning& tuning, int64_t step, int ranks) {
   Checkpoint c;
   c.step = step;
   c.seed = plan.config.seed;
@@ -132,15 +167,18 @@ Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
   for (const auto& [name, tensor] : optimizer.state()) c.optimizer_state.emplace_back(name, tensor);
   if (plan.store) c.store = data::fingerprint(*plan.store, plan.config.store);
   c.state = learning.state();
+  if (FineTuning::kept(plan.config))
+    for (auto& entry : tuning.state()) c.state.push_back(std::move(entry));
   return c;
 }
 
-void restore(const Checkpoint& c, nn::Params& params, optim::Optimizer& optimizer,
-             Step& learning) {
+void restore(const Checkpoint& c, const TrainConfig& config, nn::Params& params,
+             optim::Optimizer& optimizer, Step& learning, FineTuning& tuning) {
   load_parameters(c, params);
   optimizer.load_state(optim::Optimizer::State(c.optimizer_state.begin(), c.optimizer_state.end()));
   optimizer.set_step_count(c.optimizer_steps);
   learning.load_state(c.state);
+  if (FineTuning::kept(config)) tuning.load(c.state);
 }
 
 std::unique_ptr<optim::Schedule> make_schedule(const TrainConfig& c) {
@@ -254,7 +292,7 @@ RunPlan plan_run(const TrainConfig& config) {
 
   std::vector<std::string> names;
   for (const nn::ParamSpec& spec : plan.specs()) names.push_back(spec.name);
-  plan.groups = optim::groups_from_rules(names, config.freeze, config.lr_scale);
+  plan.recipe = std::make_shared<Recipe>(names, config);
 
   check_out_path(config.out);
   const CheckpointDir dir(config.out, static_cast<int>(config.keep));
@@ -266,6 +304,9 @@ RunPlan plan_run(const TrainConfig& config) {
     plan.resume.emplace(config.resume, read_checkpoint(config.resume));
   }
   if (plan.resume) check_resumable(plan, plan.resume->first, plan.resume->second);
+  if (!plan.resume && !config.init_from.empty())
+    plan.init = init_values(read_checkpoint(config.init_from), config.init_from, plan.specs(),
+                            config.init_params, config.init_rename);
   ensure_writable(config.out);
   return plan;
 }
@@ -277,17 +318,33 @@ int train(RunPlan& plan, dist::Communicator& comm) {
 
   nn::Params params(plan.specs());
   params.initialize(c.seed);
-  optim::Adam adam(params, c.lr, 0.9, 0.999, 1e-8, 0.0, false, plan.groups);
-  // Frozen parameters are constants of the graph: no gradient is computed for them at all.
-  const std::vector<bool> frozen = optim::frozen_parameters(plan.groups, params.size());
-  int64_t frozen_numel = 0;
-  for (size_t i = 0; i < params.size(); ++i)
-    if (frozen[i]) {
-      Var(params[i]).set_requires_grad(false);
-      frozen_numel += params.numel(i);
-    }
+  for (const InitValue& v : plan.init) {
+    Tensor data = params[v.param].data();
+    data.copy_(v.value);
+  }
+  const Recipe& recipe = *plan.recipe;
+  optim::Adam adam(params, c.lr, 0.9, 0.999, 1e-8, 0.0, false, recipe.groups());
   const std::unique_ptr<Step> learning = make_step(plan, params, comm, start);
-  if (plan.resume) restore(plan.resume->second, params, adam, *learning);
+  FineTuning tuning;
+  tuning.plateau.higher_is_better = learning->has_accuracy();
+  if (plan.resume) restore(plan.resume->second, c, params, adam, *learning, tuning);
+  // Frozen parameters are constants of the graph: no gradient is computed for them at all, and
+  // Adam leaves them (and their moments) as they are. A recipe's schedule changes the set.
+  std::vector<bool> frozen;
+  int64_t frozen_numel = 0;
+  auto freeze = [&](int64_t step) {
+    const std::vector<bool> now = recipe.frozen_at(step, tuning.head_phase_end);
+    if (now == frozen) return false;
+    frozen = now;
+    frozen_numel = 0;
+    for (size_t i = 0; i < params.size(); ++i) {
+      adam.group(i).frozen = frozen[i];
+      Var(params[i]).set_requires_grad(!frozen[i]);
+      if (frozen[i]) frozen_numel += params.numel(i);
+    }
+    return true;
+  };
+  freeze(start);
   const std::unique_ptr<optim::Schedule> schedule = make_schedule(c);
   const CheckpointDir checkpoints(c.out, static_cast<int>(c.keep));
 
@@ -317,11 +374,22 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     }
     return kStoppedStatus;
   }
+  if (tuning.early_stopped) {
+    if (lead) {
+      progress->finish();
+      progress->message("stopped early at step " + std::to_string(start) + " before: nothing to do (best step " +
+                        std::to_string(tuning.plateau.best_step) + ", " + (c.out / fs::path("best.h5")).string() + ")");
+    }
+    return 0;
+  }
   const double seconds_before = metrics ? metrics->resumed_seconds() : 0.0;
   const auto run_start = Clock::now();
 
   for (int64_t step = start; step < c.steps; ++step) {
     const auto step_start = Clock::now();
+    if (recipe.scheduled() && freeze(step) && lead)
+      progress->message("step " + std::to_string(step) + ": " + std::to_string(params.numel() - frozen_numel) + " of " +
+                        std::to_string(params.numel()) + " parameters train from here");
     adam.set_lr(schedule->lr_at(step));
     adam.zero_grad();
     const StepSums sums = learning->gradient(step);
@@ -337,7 +405,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     const int64_t done = step + 1;
     const double step_seconds = seconds_since(step_start);
     const bool signalled = stats[2] > 0;
-    const bool stop = signalled || (c.stop_after > 0 && done - start >= c.stop_after);
+    bool stop = signalled || (c.stop_after > 0 && done - start >= c.stop_after);
 
     StepRecord record;
     record.step = done;
@@ -350,6 +418,18 @@ int train(RunPlan& plan, dist::Communicator& comm) {
       record.val_accuracy = v.mean;
       record.val_ci95 = v.ci95;
       if (lead) progress->message("step " + std::to_string(done) + ": validation " + learning->describe(v));
+      if (tuning.plateau.update(v.mean, done) && c.early_stop && lead)
+        write_checkpoint(fs::path(c.out) / "best.h5",
+                         make_checkpoint(plan, params, adam, *learning, tuning, done, comm.size()));
+      if (tuning.plateau.since >= c.patience) {
+        if (c.head_first && tuning.head_phase_end < 0) {
+          tuning.head_phase_end = done;  // every parameter the rules allow trains from here
+          tuning.plateau.reset();
+          if (lead) progress->message("step " + std::to_string(done) + ": validation stopped improving with the top layer alone; now every layer (head first, then everything)");
+        } else if (c.early_stop && done < c.steps) {
+          tuning.early_stopped = stop = true;
+        }
+      }
     }
     record.seconds = seconds_before + seconds_since(run_start);
     if (lead) {
@@ -360,12 +440,21 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     if (done % c.checkpoint_every == 0 || done == c.steps || stop) {
       watchdog.relax();  // the others wait in the barrier while rank 0 writes
       if (lead) {
-        const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, *learning, done, comm.size()));
+        const fs::path path = checkpoints.save(make_checkpoint(plan, params, adam, *learning, tuning, done, comm.size()));
         if (stop || done == c.steps) progress->message("checkpoint " + path.string());
       }
       comm.barrier();  // no rank exits before the checkpoint is on disk
     }
     watchdog.step_done(step_seconds);
+    if (tuning.early_stopped) {
+      if (lead) {
+        progress->finish();
+        progress->message("early stop at step " + std::to_string(done) + ": no better validation for " +
+                          std::to_string(c.patience) + " validations; best step " + std::to_string(tuning.plateau.best_step) +
+                          " (" + (fs::path(c.out) / "best.h5").string() + ")");
+      }
+      return 0;
+    }
     if (stop && done < c.steps) {
       if (lead) {
         progress->finish();

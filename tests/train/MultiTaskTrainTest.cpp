@@ -28,20 +28,12 @@ class MultiTaskTrain : public ::testing::Test {
   /// A small multi-task run: 12 writing systems of 8 characters, 6 examples each split 4/1/1;
   /// `extra` adds options or replaces these ("--meta-batch 2").
   static std::string run(const fs::path& out, const std::string& extra = "") {
-    std::vector<std::pair<std::string, std::string>> options{
+    const std::vector<std::pair<std::string, std::string>> options{
         {"--algo", "multitask"}, {"--store", store().string()}, {"--out", out.string()},
         {"--filters", "8"}, {"--meta-batch", "4"}, {"--examples-per-task", "6"},
         {"--example-split", "4/1/1"}, {"--steps", "6"}, {"--checkpoint-every", "2"},
         {"--val-every", "3"}, {"--lr", "0.01"}, {"--threads", "1"}};
-    std::stringstream words(extra);
-    for (std::string name, value; words >> name >> value;) {
-      auto it = std::find_if(options.begin(), options.end(), [&](const auto& o) { return o.first == name; });
-      if (it != options.end()) it->second = value;
-      else options.emplace_back(name, value);
-    }
-    std::string args = "train";
-    for (const auto& [name, value] : options) args += " " + name + " " + value;
-    return args;
+    return train_args(options, extra);
   }
   static std::vector<std::string> ranks(int np) { return dist::test::mpirun(np); }
 

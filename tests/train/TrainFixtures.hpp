@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -127,6 +128,23 @@ inline int metrics_rows(const fs::path& run) {
 inline std::string bytes_of(const Tensor& t) {
   const Tensor c = t.contiguous();
   return std::string(static_cast<const char*>(c.raw_data()), c.numel() * dtype_size(c.dtype()));
+}
+
+/// "train --a x --b y ...": `options` in order, each "--name value" of `extra` replacing the
+/// option of that name or added at the end; the names in `flags` take no value ("true").
+inline std::string train_args(std::vector<std::pair<std::string, std::string>> options,
+                              const std::string& extra, const std::vector<std::string>& flags = {}) {
+  std::stringstream words(extra);
+  for (std::string name, value; words >> name;) {
+    if (std::find(flags.begin(), flags.end(), name) != flags.end()) value = "true";
+    else words >> value;
+    auto it = std::find_if(options.begin(), options.end(), [&](const auto& o) { return o.first == name; });
+    if (it != options.end()) it->second = value;
+    else options.emplace_back(name, value);
+  }
+  std::string args = "train";
+  for (const auto& [name, value] : options) args += " " + name + " " + value;
+  return args;
 }
 
 /// Parameters and optimizer state of two checkpoints are bitwise equal.

@@ -30,6 +30,10 @@ struct MultiTaskSpec {
   ExampleSplit parts;
   /// Domain names to use, in this order; empty: every domain of the store in index order.
   std::vector<std::string> tasks;
+  /// K-shot tasks (transfer learning's targets): K train examples of each class, drawn from its
+  /// train part by a CounterRng keyed by mix_key({seed, class index, kShotKey}), so every seed
+  /// sees its own K; val and test are untouched. 0: every train example.
+  int64_t train_per_class = 0;
 };
 
 /// Labelled task mini-batches from a store. A task is a domain with every one of its classes
@@ -49,7 +53,9 @@ class MultiTaskSource {
   /// examples < 1; temperature not finite or <= 0; a class has too few examples for the split
   /// (a non-zero part gets 0 examples: "--example-split 14/2/4: class 'X' of task 'Y' has 3
   /// examples, too few"); a task has fewer train examples than `examples`
-  /// ("--examples-per-task 64: task 'Y' has 42 train examples"); a task has fewer than 2 classes.
+  /// ("--examples-per-task 64: task 'Y' has 42 train examples"); a task has fewer than 2 classes;
+  /// a class has fewer train examples than train_per_class ("--train-examples 10: class 'X' of
+  /// task 'Y' has 7 train examples").
   MultiTaskSource(std::shared_ptr<Store> store, MultiTaskSpec spec, uint64_t seed);
 
   int64_t num_tasks() const { return static_cast<int64_t>(tasks_.size()); }
@@ -93,6 +99,9 @@ class MultiTaskSource {
   };
 
   const Task& task_at(int64_t task, const char* where) const;
+  // K of a class's train positions (spec_.train_per_class), drawn by the seed, ascending.
+  std::vector<int64_t> k_shot(const std::vector<int64_t>& train, int64_t class_index,
+                              const std::string& class_name, const std::string& task_name) const;
   // Writes example `e` into one row position: image [C, H, W] and its three ids.
   void write_example(const Example& e, float* image, int64_t* label, int64_t* class_id,
                      int64_t* example_id) const;

@@ -46,6 +46,7 @@ struct TrainConfig {
   double temperature = 5.0;
   std::string example_split = "14/2/4";
   std::string tasks;
+  int64_t train_examples = 0;  ///< multitask: K labelled train examples per class (0: all)
   // episodes
   std::string store;
   bool within_domain = false;
@@ -56,6 +57,16 @@ struct TrainConfig {
   double lr = 1e-3;
   std::string freeze;
   std::string lr_scale;
+  // transfer (notes: "Transfer learning"): initialization and fine-tuning recipes (Recipe.hpp)
+  std::string init_from;
+  std::string init_params = "*";
+  std::string init_rename;
+  std::string trainable;
+  double lr_decay = 1.0;
+  int64_t unfreeze_every = 0;
+  bool head_first = false;
+  bool early_stop = false;
+  int64_t patience = 3;
   std::string schedule = "constant";
   int64_t warmup = 0;
   uint64_t seed = 0;

@@ -16,8 +16,9 @@
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/nn/Params.hpp"
-#include "cezanne/optim/ParamGroup.hpp"
 #include "cezanne/train/Checkpoint.hpp"
+#include "cezanne/train/InitFrom.hpp"
+#include "cezanne/train/Recipe.hpp"
 #include "cezanne/train/TrainConfig.hpp"
 
 namespace cz::train {
@@ -61,8 +62,10 @@ struct RunPlan {
   std::shared_ptr<const data::MultiTaskSource> tasks;
   std::unique_ptr<learn::MultiTaskObjective> objective;
   std::vector<double> task_weights;
-  /// The optimizer's parameter groups from --freeze and --lr-scale (one group when neither).
-  std::vector<optim::ParamGroup> groups;
+  /// The fine-tuning recipe: frozen parameters, per-parameter rates, schedules of unfreezing.
+  std::shared_ptr<const Recipe> recipe;
+  /// --init-from: checkpoint values of some parameters of a fresh run (empty when resuming).
+  std::vector<InitValue> init;
   /// The checkpoint the run continues from (--resume), with its path.
   std::optional<std::pair<std::filesystem::path, Checkpoint>> resume;
   /// Damaged checkpoints skipped by --resume auto, a rank-count change, ...
