@@ -14,8 +14,9 @@
 # Recipes: linear_probe (--freeze 'block*'), full, head_first (--head-first), gradual
 # (--unfreeze-every 50), discriminative (--lr-decay 0.5), first_layer (--trainable
 # 'block0.*,head.*'). Every run: 2 ranks, 2 rows of min(32, K x classes) examples per step,
-# Adam 3e-3, at most 200 steps, validation every 20 on the target's val examples, early stop
-# after 4 validations without improvement (patience 4; head_first's first phase ends likewise);
+# Adam 3e-3 with the fresh head at 10x (--lr-scale 'head.*=10'), at most 300 steps,
+# validation every 20 on the target's val examples, early stop after 3 validations without
+# improvement (patience 3; head_first's first phase ends likewise);
 # the test accuracy of best.h5 (the best validation step). Seeds 0, 1, 2 (source seed = run
 # seed). Then the tables of docs/results.md (jobs/transfer_table.py).
 #
@@ -96,8 +97,8 @@ one() {  # one TARGET K SOURCE RECIPE SEED
   # shellcheck disable=SC2046
   "${mpirun[@]}" "$bin" train --algo multitask --store "$store" --tasks "$task" --out "$out/$name" \
     --conditioning multi_head --filters 64 --train-examples "$train_examples" --examples-per-task "$per_row" \
-    --example-split "$split" --meta-batch 2 --steps 200 --lr 3e-3 --seed "$seed" --val-every 20 --early-stop \
-    --patience 4 --checkpoint-every 200 --keep 1 --threads 1 --log-seconds 60 "${init[@]}" $(recipe_options "$recipe") \
+    --example-split "$split" --meta-batch 2 --steps 300 --lr 3e-3 --seed "$seed" --val-every 20 --early-stop \
+    --patience 3 --lr-scale 'head.*=10' --checkpoint-every 300 --keep 1 --threads 1 --log-seconds 60 "${init[@]}" $(recipe_options "$recipe") \
     > "$out/$name.log" 2>&1 || { echo "$name: training failed (see $out/$name.log)"; return 1; }
   "${mpirun[@]}" "$bin" eval --checkpoint "$out/$name/best.h5" --threads 1 2>> "$out/$name.log" | tail -1 > "$out/$name.json.tmp" &&
     mv "$out/$name.json.tmp" "$out/$name.json"

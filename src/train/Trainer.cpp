@@ -135,17 +135,18 @@ struct FineTuning {
             {"trainer.early_stopped", one(early_stopped ? 1.0 : 0.0)}};
   }
 
+  // A checkpoint without the entries (--early-stop added when resuming) starts them afresh.
   void load(const std::vector<std::pair<std::string, Tensor>>& state) {
-    auto value = [&](const std::string& name) {
+    auto value = [&](const std::string& name, double otherwise) {
       for (const auto& [key, tensor] : state)
         if (key == name && tensor.numel() == 1) return tensor.to_vector()[0];
-      throw std::invalid_argument("checkpoint: no state '" + name + "' of the fine-tuning recipe");
+      return otherwise;
     };
-    head_phase_end = static_cast<int64_t>(value("trainer.head_phase_end"));
-    plateau.best = value("trainer.best");
-    plateau.best_step = static_cast<int64_t>(value("trainer.best_step"));
-    plateau.since = static_cast<int64_t>(value("trainer.since_best"));
-    early_stopped = value("trainer.early_stopped") != 0.0;
+    head_phase_end = static_cast<int64_t>(value("trainer.head_phase_end", -1));
+    plateau.best = value("trainer.best", NAN);
+    plateau.best_step = static_cast<int64_t>(value("trainer.best_step", 0));
+    plateau.since = static_cast<int64_t>(value("trainer.since_best", 0));
+    early_stopped = value("trainer.early_stopped", 0) != 0.0;
   }
 };
 
