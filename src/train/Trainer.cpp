@@ -27,7 +27,6 @@
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
-#include "cezanne/optim/GroupRules.hpp"
 #include "cezanne/optim/Schedule.hpp"
 #include "cezanne/train/MetricsLog.hpp"
 #include "cezanne/train/Plateau.hpp"
@@ -305,9 +304,15 @@ RunPlan plan_run(const TrainConfig& config) {
     plan.resume.emplace(config.resume, read_checkpoint(config.resume));
   }
   if (plan.resume) check_resumable(plan, plan.resume->first, plan.resume->second);
-  if (!plan.resume && !config.init_from.empty())
-    plan.init = init_values(read_checkpoint(config.init_from), config.init_from, plan.specs(),
-                            config.init_params, config.init_rename);
+  if (!plan.resume && !config.init_from.empty()) {
+    Checkpoint source;
+    try {
+      source = read_checkpoint(config.init_from);
+    } catch (const CheckpointError& e) {
+      throw std::invalid_argument(std::string("--init-from: ") + e.what());
+    }
+    plan.init = init_values(source, config.init_from, plan.specs(), config.init_params, config.init_rename);
+  }
   ensure_writable(config.out);
   return plan;
 }

@@ -191,6 +191,10 @@ TEST_F(Transfer, BadRequestsAreOneLineExitTwoAndWriteNothing) {
   EXPECT_THAT(r.output, HasSubstr("cezanne train: --init-from " + (dir("twelve") / "checkpoint-00000001.h5").string() +
                                   ": parameter 'head.weight' is [12, 8, 8] in the checkpoint, [1, 8, 8] here"));
   EXPECT_FALSE(fs::exists(dir("bad2")));
+  r = cezanne(finetune(dir("bad4"), "--init-from " + (dir("nowhere") / "c.h5").string()));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.output, StartsWith("cezanne train: --init-from: " + (dir("nowhere") / "c.h5").string() + ": cannot read checkpoint"));
+  EXPECT_FALSE(fs::exists(dir("bad4")));
   r = cezanne(finetune(dir("bad3"), "--head-first --unfreeze-every 2"));
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.output, HasSubstr("cezanne train: --head-first: or --unfreeze-every, not both"));
