@@ -12,8 +12,7 @@ steps=400
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe -np 2)
 
-bash datasets/glyphs.sh "$store"
-"$bin" info --no-verify "$store" | sed -n '/^split/,/^total/p'
+bash datasets/glyphs.sh "$store" | sed -n '/^==/p;/^split/,/^total/p'
 
 echo "== meta-training ProtoNets (Conv4, 5-way 1-shot) on 2 ranks: $run"
 "${mpirun[@]}" "$bin" train --config jobs/configs/demo.ini --resume auto

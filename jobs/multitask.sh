@@ -24,7 +24,7 @@ conditionings=(share_nothing concat_input concat_features additive multiplicativ
 weightings=(uniform worst_task)
 steps=1500
 mkdir -p "$out"
-bash datasets/glyphs.sh "$store"
+bash datasets/glyphs.sh "$store" > /dev/null
 
 one() {
   local cond="$1" weighting="$2" seed="$3" name="$1-$2-seed$3" start=$SECONDS

@@ -17,7 +17,7 @@ out=runs/results
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 mpirun=(mpirun --oversubscribe -np 2)
 mkdir -p "$out"
-bash datasets/glyphs.sh "$store"
+bash datasets/glyphs.sh "$store" > /dev/null
 
 log() { echo "$*" | tee -a "$out/log.txt"; }
 
