@@ -14,10 +14,7 @@
 set -euo pipefail
 usage="usage: bash datasets/fashion-mnist.sh [STORE]"
 if [[ $# -gt 1 ]]; then echo "$usage" >&2; exit 2; fi
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${CEZANNE_BUILD_DIR:-build}"
-[[ "$build" == /* ]] || build="$repo/$build"
-bin="$build/cezanne"
+source "$(dirname "${BASH_SOURCE[0]}")/binary.sh"
 store="${1:-$repo/data/fashion-mnist}"
 src="${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 images="$src/t10k-images-idx3-ubyte.gz"

@@ -14,10 +14,7 @@ if [[ $# -lt 3 ]]; then echo "$usage" >&2; exit 2; fi
 for f in "$1" "$2"; do
   if [[ ! -f "$f" ]]; then echo "idx.sh: no such file: $f ($usage)" >&2; exit 2; fi
 done
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${CEZANNE_BUILD_DIR:-build}"
-[[ "$build" == /* ]] || build="$repo/$build"
-bin="$build/cezanne"
+source "$(dirname "${BASH_SOURCE[0]}")/binary.sh"
 images="$1" labels="$2" store="$3"
 shift 3
 if [[ -e "$store" ]]; then

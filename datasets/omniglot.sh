@@ -13,10 +13,7 @@ set -euo pipefail
 usage="usage: bash datasets/omniglot.sh ROOT [STORE [prepare images options...]]  (ROOT/<alphabet>/<character>/*.png)"
 if [[ $# -lt 1 ]]; then echo "$usage" >&2; exit 2; fi
 if [[ ! -d "$1" ]]; then echo "omniglot.sh: no such folder: $1 ($usage)" >&2; exit 2; fi
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${CEZANNE_BUILD_DIR:-build}"
-[[ "$build" == /* ]] || build="$repo/$build"
-bin="$build/cezanne"
+source "$(dirname "${BASH_SOURCE[0]}")/binary.sh"
 root="$1"
 store="${2:-$repo/data/omniglot}"
 shift $(( $# < 2 ? $# : 2 ))

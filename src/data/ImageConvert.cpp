@@ -2,6 +2,9 @@
 #include "ImageConvert.hpp"
 
 #include <array>
+#include <string>
+
+#include "cezanne/data/StoreError.hpp"
 
 namespace cz::data::detail {
 namespace {
@@ -50,6 +53,18 @@ void convert_image(const uint8_t* src, float* out, int64_t h, int64_t w, int64_t
       for (int64_t x = 0; x < w; ++x) dst[x] = unit[base[(row + x * ax) * c]];
     }
   }
+}
+
+void read_example(Store& store, int64_t class_index, int64_t position, float* out, const char* who) {
+  const ImageShape shape = store.shape();
+  const int64_t image_bytes = shape.height * shape.width * shape.channels;
+  const int64_t n = store.classes()[static_cast<size_t>(class_index)].num_examples;
+  const auto data = store.read_class(class_index);
+  if (static_cast<int64_t>(data->size()) != n * image_bytes)
+    throw StoreError(std::string(who) + ": store '" + store.path().string() + "': class " +
+                     std::to_string(class_index) + " has " + std::to_string(data->size()) +
+                     " bytes, expected " + std::to_string(n * image_bytes));
+  convert_image(data->data() + position * image_bytes, out, shape.height, shape.width, shape.channels);
 }
 
 }  // namespace cz::data::detail

@@ -202,14 +202,7 @@ int64_t MultiTaskSource::num_examples(int64_t task, Split split) const {
 
 void MultiTaskSource::write_example(const Example& e, float* image, int64_t* label,
                                     int64_t* class_id, int64_t* example_id) const {
-  const int64_t image_bytes = height_ * width_ * channels_;
-  const int64_t n = store_->classes()[e.class_index].num_examples;
-  const auto data = store_->read_class(e.class_index);
-  if (static_cast<int64_t>(data->size()) != n * image_bytes)
-    throw StoreError("MultiTaskSource: store '" + store_->path().string() + "': class " +
-                     std::to_string(e.class_index) + " has " + std::to_string(data->size()) +
-                     " bytes, expected " + std::to_string(n * image_bytes));
-  detail::convert_image(data->data() + e.position * image_bytes, image, height_, width_, channels_);
+  detail::read_example(*store_, e.class_index, e.position, image, "MultiTaskSource");
   *label = e.label;
   *class_id = e.class_index;
   *example_id = first_example_[e.class_index] + e.position;

@@ -7,7 +7,6 @@
 
 #include "DrawDistinct.hpp"
 #include "ImageConvert.hpp"
-#include "cezanne/data/StoreError.hpp"
 #include "cezanne/tensor/Random.hpp"
 
 namespace cz::data {
@@ -66,15 +65,8 @@ TaskBatch UnlabelledSource::sample(int64_t step, const std::vector<int64_t>& slo
       const auto k = static_cast<size_t>(
           std::upper_bound(cumulative_.begin(), cumulative_.end(), picks[i]) - cumulative_.begin());
       const int64_t position = picks[i] - (k == 0 ? 0 : cumulative_[k - 1]);
-      const int64_t c = classes_[k];
-      const auto data = store_->read_class(c);
-      const int64_t n = store_->classes()[static_cast<size_t>(c)].num_examples;
-      if (static_cast<int64_t>(data->size()) != n * image)
-        throw StoreError("UnlabelledSource: store '" + store_->path().string() + "': class " +
-                         std::to_string(c) + " has " + std::to_string(data->size()) +
-                         " bytes, expected " + std::to_string(n * image));
-      const int64_t j = r * b + i;
-      detail::convert_image(data->data() + position * image, inputs + j * image, height_, width_, channels_);
+      const int64_t c = classes_[k], j = r * b + i;
+      detail::read_example(*store_, c, position, inputs + j * image, "UnlabelledSource");
       class_ids[j] = c;
       example_ids[j] = first_example_[k] + position;
     }
