@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -42,6 +43,8 @@ struct Settings {
   // --algo multitask: rows of --examples-per-task examples of the writing systems of --store
   std::string store, conditioning, weighting, tasks, example_split;
   std::string freeze;  // as train --freeze: a linear probe's step
+  Device device;
+  bool caching = true;  // --allocator caching (else direct: every tensor from the device allocator)
   int examples_per_task = 16, task_descriptor = 0;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
@@ -75,6 +78,16 @@ Settings settings_from(const po::variables_map& vm) {
   s.iters = vm["iters"].as<int>();
   s.warmup = vm["warmup"].as<int>();
   s.threads = vm["threads"].as<int>();
+  try {
+    s.device = parse_device(vm["device"].as<std::string>());
+    backend_for(s.device);
+  } catch (const DeviceError& e) {
+    throw UsageError(std::string("--device: ") + e.what());
+  }
+  const std::string allocator = vm["allocator"].as<std::string>();
+  if (allocator != "caching" && allocator != "direct")
+    throw UsageError("--allocator: caching or direct, got '" + allocator + "'");
+  s.caching = allocator == "caching";
   s.tasks_per_pass = vm["tasks-per-pass"].as<int>();
   s.seed = vm["seed"].as<uint64_t>();
   s.store = vm.count("store") != 0 ? vm["store"].as<std::string>() : "";
@@ -124,11 +137,13 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
-// --warmup untimed steps, then the seconds of --iters steps on the slowest rank.
+// --warmup untimed steps, then the seconds of --iters steps on the slowest rank; `on_start` runs
+// before the first timed step.
 template <class Step>
-double timed(dist::Communicator& comm, const Settings& s, const Step& step) {
+double timed(dist::Communicator& comm, const Settings& s, const Step& step, const std::function<void()>& on_start) {
   for (int i = 0; i < s.warmup; ++i) step(i);
   comm.barrier();
+  on_start();
   const auto start = Clock::now();
   for (int i = 0; i < s.iters; ++i) step(s.warmup + i);
   comm.barrier();
@@ -140,7 +155,9 @@ double timed(dist::Communicator& comm, const Settings& s, const Step& step) {
 // meta-learning, from --store for multi-task learning) and an Adam step, so the figure is what
 // `cezanne train` spends per step, validation aside. One JSON line.
 int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
-  nn::Params params(plan.specs());
+  CachingAllocator& allocator = backend_for(s.device).allocator();
+  allocator.set_caching(s.caching);
+  nn::Params params(plan.specs(), DType::f32, s.device);
   params.initialize(s.seed);
   const std::vector<optim::ParamGroup> groups = plan.recipe->groups();
   for (size_t i = 0; i < params.size(); ++i) Var(params[i]).set_requires_grad(!groups[i].frozen);
@@ -153,7 +170,15 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     adam.step();
     learning->after_step(index);
   };
-  const double seconds = timed(comm, s, step);
+  AllocatorStats before;
+  const double seconds = timed(comm, s, step, [&] {
+    allocator.reset_peak();
+    before = allocator.stats();
+  });
+  const AllocatorStats after = allocator.stats();
+  auto per_step = [&](uint64_t AllocatorStats::*counter) {
+    return static_cast<double>(after.*counter - before.*counter) / s.iters;
+  };
   const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
   const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
   // The last step's loss over the global meta-batch (the same figure on any rank count).
@@ -189,6 +214,10 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   else
     line << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
          << ",\"meta_steps_per_s\":" << s.iters / seconds;
+  line << ",\"device\":\"" << s.device.str() << "\",\"allocator\":\"" << (s.caching ? "caching" : "direct")
+       << "\",\"allocations_per_step\":" << per_step(&AllocatorStats::requests)
+       << ",\"device_allocations_per_step\":" << per_step(&AllocatorStats::device_allocations)
+       << ",\"peak_allocated_mb\":" << static_cast<double>(after.peak_allocated) / (1 << 20);
   line << ",\"peak_rss_mb\":" << rss << ",\"peak_rss_mb_all_ranks\":" << total_rss
        << ",\"last_loss\":" << (std::isfinite(global_loss) ? global_loss : -1.0) << "}";
   dist::log(comm, line.str());
@@ -290,6 +319,8 @@ int bench_step(int argc, char** argv) {
     ("iters", bounded<int>(1, kMaxIters)->default_value(10), "timed meta-steps")
     ("warmup", bounded<int>(0, kMaxIters)->default_value(2), "untimed meta-steps first")
     ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu, or check (the checking device, docs/engine.md)")
+    ("allocator", po::value<std::string>()->default_value("caching"), "caching (size-class free lists) or direct (every tensor from the device's allocator): the cache's effect")
     ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
     ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks")
     ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks")

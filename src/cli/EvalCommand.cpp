@@ -17,8 +17,9 @@
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/learn/Evaluation.hpp"
-#include "cezanne/train/Step.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/train/Evaluation.hpp"
+#include "cezanne/train/Step.hpp"
 #include "cezanne/train/Trainer.hpp"
 
 namespace po = boost::program_options;
@@ -150,6 +151,12 @@ EvalSetup setup_from(const po::variables_map& vm) {
     s.checkpoint_path = vm["checkpoint"].as<std::string>();
     s.checkpoint = train::read_checkpoint(s.checkpoint_path);
     config = train::from_pairs(s.checkpoint.config);
+    config.device = vm["device"].as<std::string>();
+    try {
+      backend_for(parse_device(config.device));
+    } catch (const DeviceError& e) {
+      throw UsageError(std::string("--device: ") + e.what());
+    }
     head_ways = config.ways;
     if (train::is_multitask(config)) return multitask_setup(std::move(s), vm);
   }
@@ -218,14 +225,14 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
   learn::EvalResult r;
   bool accuracy = true;
   if (s.checkpoint_path.empty()) {
-    r = learn::evaluate_episodes(
+    r = train::evaluate_episodes(
         [&](int64_t i) {
           watchdog.tick();
           return learn::nearest_pixels_accuracy(plan.eval_episodes->sample(0, i));
         },
         config.val_episodes, &comm);
   } else {
-    nn::Params params(plan.specs());
+    nn::Params params(plan.specs(), DType::f32, parse_device(config.device));
     train::load_parameters(s.checkpoint, params);
     const std::unique_ptr<train::Step> step = train::make_step(plan, params, comm, 0);
     r = step->evaluate([&] { watchdog.tick(); });
@@ -283,6 +290,7 @@ int eval_command(int argc, char** argv) {
     ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
   po::variables_map vm;

@@ -2,22 +2,18 @@
 //
 // `cezanne info [--version]` prints one line per component, "<component> <version> (...)",
 // so scripts and bug reports can grep them. `cezanne info STORE [--json] [--no-verify]` describes a store.
-#include <hdf5.h>
-#include <mpi.h>
-
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "cezanne/BuildInfo.hpp"
+#include "cezanne/backend/Backend.hpp"
 #include "cezanne/backend/CudaRuntime.hpp"
+#include "cezanne/data/H5.hpp"
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/data/StoreInfo.hpp"
+#include "cezanne/dist/Bootstrap.hpp"
 #include "cli/Command.hpp"
-
-#if CEZANNE_BLAS_OPENBLAS
-extern "C" char* openblas_get_config(void);
-#endif
 
 namespace po = boost::program_options;
 
@@ -45,30 +41,20 @@ std::string cuda_line() {
 }
 
 std::string mpi_line() {
-  // Allowed before MPI_Init (MPI-3), so `info` never starts an MPI runtime.
-  char version[MPI_MAX_LIBRARY_VERSION_STRING] = {};
-  int length = 0;
-  if (MPI_Get_library_version(version, &length) != MPI_SUCCESS) return "MPI unknown";
-  version[MPI_MAX_LIBRARY_VERSION_STRING - 1] = '\0';
-  return "MPI " + first_line(version);  // stop at the NUL: some MPIs count it in length
+  const std::string version = dist::mpi_library_version();
+  return version.empty() ? "MPI unknown" : "MPI " + first_line(version);
 }
 
 std::string hdf5_line() {
-  unsigned major = 0;
-  unsigned minor = 0;
-  unsigned release = 0;
-  if (H5get_libversion(&major, &minor, &release) < 0) return "HDF5 unknown";
-  return "HDF5 " + std::to_string(major) + "." + std::to_string(minor) + "." +
-         std::to_string(release);
+  const std::string version = data::h5::library_version();
+  return version.empty() ? "HDF5 unknown" : "HDF5 " + version;
 }
 
 void print_versions(std::ostream& out) {
   out << "cezanne " << build_info::kVersion << " (git " << build_info::kGitDescribe << ", "
       << build_info::kBuildType << ", " << build_info::kCompiler << ")\n";
   out << "BLAS " << build_info::kBlasName;
-#if CEZANNE_BLAS_OPENBLAS
-  out << " (" << first_line(openblas_get_config()) << ")";
-#endif
+  if (const std::string config = blas_config(); !config.empty()) out << " (" << first_line(config) << ")";
   out << "\n";
   out << cuda_line() << "\n";
   out << "NCCL " << build_info::kNcclVersion << "\n";

@@ -3,8 +3,6 @@
 // Errors end as one line on stderr: "cezanne <cmd>: <message>" (usage, exit 2) or
 // "cezanne <cmd>: error: <what>" (anything else, exit 1). Under MPI every rank is then aborted
 // so that no rank waits forever in a collective for the one that failed.
-#include <mpi.h>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include "cezanne/BuildInfo.hpp"
+#include "cezanne/dist/Bootstrap.hpp"
 #include "cli/Command.hpp"
 
 namespace {
@@ -64,17 +63,8 @@ bool is_help(const char* arg) {
 
 // Under mpirun a failing rank must take the others down; outside MPI this does nothing.
 void abort_other_ranks(int status) {
-  int initialized = 0;
-  int finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  if (initialized == 0 || finalized != 0) return;
-  int size = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size > 1) {
-    std::cerr.flush();
-    MPI_Abort(MPI_COMM_WORLD, status);
-  }
+  std::cerr.flush();
+  cz::dist::abort_world(status);
 }
 
 int run(const cz::cli::CommandInfo& command, int skip, int argc, char** argv) {

@@ -1,5 +1,5 @@
-// Internal HDF5 helpers: process-wide set-up, the I/O thread, error text, typed reads/writes.
-#include "H5.hpp"
+// HDF5 helpers: process-wide set-up, the I/O thread, error text, typed reads/writes.
+#include "cezanne/data/H5.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,14 +10,14 @@
 
 #include "Sha256.hpp"
 
-namespace cz::data::detail {
+namespace cz::data::h5 {
 
 namespace {
 // Before main, while no other thread can race getenv: read-only opens must not need flock.
 [[maybe_unused]] const bool kFileLockingOff = ::setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0) == 0;
 }  // namespace
 
-void h5_init() {
+void init() {
   static std::once_flag once;
   std::call_once(once, [] {
     // Must precede the first file open; 1.10.8 reads it there. overwrite=0 keeps a user's choice.
@@ -30,6 +30,14 @@ void h5_init() {
   });
 }
 
+std::string library_version() {
+  unsigned major = 0;
+  unsigned minor = 0;
+  unsigned release = 0;
+  if (H5get_libversion(&major, &minor, &release) < 0) return "";
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 namespace {
 herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* out) {
   if (n == 0 && err != nullptr && err->desc != nullptr) *static_cast<std::string*>(out) = err->desc;
@@ -37,7 +45,7 @@ herr_t innermost_error(unsigned n, const H5E_error2_t* err, void* out) {
 }
 }  // namespace
 
-std::string h5_error_detail() {
+std::string error_detail() {
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &detail);
   H5Eclear2(H5E_DEFAULT);
@@ -71,7 +79,7 @@ void throw_h5(const std::string& file, const std::string& object, const char* ca
               int line) {
   std::string name(call);
   name = name.substr(0, name.find('('));
-  const std::string detail = h5_error_detail();
+  const std::string detail = error_detail();
   std::string where(src);
   where = where.substr(where.find_last_of('/') + 1);
   std::string message = file + ": " + object + ": " + name + " failed";
@@ -92,7 +100,7 @@ IoThread::IoThread() {
 }
 
 void IoThread::loop() {
-  h5_init();
+  init();
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // the error-stack setting is per thread
   for (;;) {
     std::function<void()> task;
@@ -230,7 +238,7 @@ void write_attr_uint64(hid_t obj, const std::string& name, uint64_t value,
 namespace {
 
 struct AttributeWalk {
-  Sha256 hash;
+  detail::Sha256 hash;
   std::string skip, file, error;
 };
 
@@ -401,7 +409,7 @@ std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected,
   std::vector<T> values(dims[0]);
   if (!values.empty()) {
     if (H5Dread(dset, mem_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) {
-      const std::string detail = h5_error_detail();
+      const std::string detail = error_detail();
       throw StoreError(file + ": " + path + ": checksum mismatch or corrupt data (" + detail + ")");
     }
   }
@@ -428,4 +436,4 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_
   }
 }
 
-}  // namespace cz::data::detail
+}  // namespace cz::data::h5

@@ -6,15 +6,15 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "H5.hpp"
 #include "LruCache.hpp"
 #include "Sha256.hpp"
+#include "cezanne/data/H5.hpp"
 #include "cezanne/data/StoreError.hpp"
 
 namespace cz::data {
 
 namespace fs = std::filesystem;
-using detail::Hid;
+using h5::Hid;
 
 namespace {
 constexpr size_t kMaxOpenShards = 64;
@@ -80,66 +80,62 @@ void Store::Impl::read_manifest() {
   const fs::path manifest_path = dir / "manifest.h5";
   const std::string file = manifest_path.string();
   Hid f = open_read_only(manifest_path);
-  if (!detail::has_attr(f, "format") ||
-      detail::read_attr_string(f, "format", file) != "cezanne-store") {
+  if (!h5::has_attr(f, "format") || h5::read_attr_string(f, "format", file) != "cezanne-store") {
     throw StoreError("not a cezanne store: " + dir.string() +
                      " (manifest.h5 has no format = \"cezanne-store\")");
   }
-  if (detail::has_attr(f, "attributes_sha256")) {
-    const std::string recorded = detail::read_attr_string(f, "attributes_sha256", file);
-    if (detail::attributes_sha256(f, "attributes_sha256", file) != recorded) {
+  if (h5::has_attr(f, "attributes_sha256")) {
+    const std::string recorded = h5::read_attr_string(f, "attributes_sha256", file);
+    if (h5::attributes_sha256(f, "attributes_sha256", file) != recorded) {
       throw StoreError(file + ": attributes do not match their checksum attributes_sha256 " +
                        "(damaged or edited manifest)");
     }
   }
-  metadata.format_version = detail::read_attr_int64(f, "format_version", file);
+  metadata.format_version = h5::read_attr_int64(f, "format_version", file);
   if (metadata.format_version != kFormatVersion) {
     throw StoreError(file + ": unsupported format_version " +
                      std::to_string(metadata.format_version) + " (this build reads " +
                      std::to_string(kFormatVersion) + ")");
   }
-  metadata.provenance.source = detail::read_attr_string(f, "source", file);
-  metadata.provenance.command = detail::read_attr_string(f, "command", file);
-  metadata.provenance.code_version = detail::read_attr_string(f, "code_version", file);
-  metadata.created = detail::read_attr_string(f, "created", file);
-  if (detail::has_attr(f, "inputs"))
-    metadata.provenance.inputs = detail::read_attr_string(f, "inputs", file);
-  if (detail::has_attr(f, "store_id"))
-    metadata.store_id = detail::read_attr_string(f, "store_id", file);
-  if (detail::has_attr(f, "examples_sha256"))
-    metadata.examples_sha256 = detail::read_attr_string(f, "examples_sha256", file);
-  if (detail::has_attr(f, "pixel_mean") && detail::has_attr(f, "border_mean")) {
-    metadata.ink = InkStats{detail::read_attr_double(f, "pixel_mean", file),
-                            detail::read_attr_double(f, "border_mean", file)};
+  metadata.provenance.source = h5::read_attr_string(f, "source", file);
+  metadata.provenance.command = h5::read_attr_string(f, "command", file);
+  metadata.provenance.code_version = h5::read_attr_string(f, "code_version", file);
+  metadata.created = h5::read_attr_string(f, "created", file);
+  if (h5::has_attr(f, "inputs"))
+    metadata.provenance.inputs = h5::read_attr_string(f, "inputs", file);
+  if (h5::has_attr(f, "store_id")) metadata.store_id = h5::read_attr_string(f, "store_id", file);
+  if (h5::has_attr(f, "examples_sha256"))
+    metadata.examples_sha256 = h5::read_attr_string(f, "examples_sha256", file);
+  if (h5::has_attr(f, "pixel_mean") && h5::has_attr(f, "border_mean")) {
+    metadata.ink = InkStats{h5::read_attr_double(f, "pixel_mean", file),
+                            h5::read_attr_double(f, "border_mean", file)};
   }
-  metadata.split_by =
-      detail::has_attr(f, "split_by") ? detail::read_attr_string(f, "split_by", file) : "";
-  metadata.compression = detail::has_attr(f, "compression")
-                             ? static_cast<int>(detail::read_attr_int64(f, "compression", file))
+  metadata.split_by = h5::has_attr(f, "split_by") ? h5::read_attr_string(f, "split_by", file) : "";
+  metadata.compression = h5::has_attr(f, "compression")
+                             ? static_cast<int>(h5::read_attr_int64(f, "compression", file))
                              : 0;
-  shape = {detail::read_attr_int64(f, "height", file), detail::read_attr_int64(f, "width", file),
-           detail::read_attr_int64(f, "channels", file)};
+  shape = {h5::read_attr_int64(f, "height", file), h5::read_attr_int64(f, "width", file),
+           h5::read_attr_int64(f, "channels", file)};
   if (shape.height < 1 || shape.width < 1 || shape.channels < 1)
     throw StoreError(file + ": invalid image shape");
 
-  const auto domain_names = detail::read_strings(f, "/domains/name", -1, file);
+  const auto domain_names = h5::read_strings(f, "/domains/name", -1, file);
   const auto n_domains = static_cast<int64_t>(domain_names.size());
-  const auto domain_splits = detail::read_vector<uint8_t>(f, "/domains/split", n_domains, file);
-  const auto class_names = detail::read_strings(f, "/classes/name", -1, file);
+  const auto domain_splits = h5::read_vector<uint8_t>(f, "/domains/split", n_domains, file);
+  const auto class_names = h5::read_strings(f, "/classes/name", -1, file);
   const auto n_classes = static_cast<int64_t>(class_names.size());
-  const auto class_domains = detail::read_vector<int32_t>(f, "/classes/domain", n_classes, file);
-  const auto class_splits = detail::read_vector<uint8_t>(f, "/classes/split", n_classes, file);
-  const auto class_examples =
-      detail::read_vector<int64_t>(f, "/classes/num_examples", n_classes, file);
-  const auto class_shards = detail::read_vector<int32_t>(f, "/classes/shard", n_classes, file);
-  const auto shard_names = detail::read_strings(f, "/shards/name", -1, file);
+  const auto class_domains = h5::read_vector<int32_t>(f, "/classes/domain", n_classes, file);
+  const auto class_splits = h5::read_vector<uint8_t>(f, "/classes/split", n_classes, file);
+  const auto class_examples = h5::read_vector<int64_t>(f, "/classes/num_examples", n_classes, file);
+  const auto class_shards = h5::read_vector<int32_t>(f, "/classes/shard", n_classes, file);
+  const auto shard_names = h5::read_strings(f, "/shards/name", -1, file);
   const auto n_shards = static_cast<int64_t>(shard_names.size());
-  const auto shard_first = detail::read_vector<int64_t>(f, "/shards/first_class", n_shards, file);
-  const auto shard_classes = detail::read_vector<int64_t>(f, "/shards/num_classes", n_shards, file);
-  const auto shard_bytes = detail::read_vector<int64_t>(f, "/shards/bytes", n_shards, file);
+  const auto shard_first = h5::read_vector<int64_t>(f, "/shards/first_class", n_shards, file);
+  const auto shard_classes = h5::read_vector<int64_t>(f, "/shards/num_classes", n_shards, file);
+  const auto shard_bytes = h5::read_vector<int64_t>(f, "/shards/bytes", n_shards, file);
   std::vector<int64_t> shard_examples(static_cast<size_t>(n_shards), -1);
   if (H5Lexists(f, "/shards/num_examples", H5P_DEFAULT) > 0) {
-    shard_examples = detail::read_vector<int64_t>(f, "/shards/num_examples", n_shards, file);
+    shard_examples = h5::read_vector<int64_t>(f, "/shards/num_examples", n_shards, file);
   }
   H5Eclear2(H5E_DEFAULT);
 
@@ -209,21 +205,21 @@ void Store::Impl::validate_shard(int32_t s) {
   Hid f = open_read_only(path);
   if (!metadata.store_id.empty()) {
     const std::string id =
-        detail::has_attr(f, "store_id") ? detail::read_attr_string(f, "store_id", file) : "";
+        h5::has_attr(f, "store_id") ? h5::read_attr_string(f, "store_id", file) : "";
     if (id != metadata.store_id) {
       throw StoreError(file + ": belongs to store " + (id.empty() ? "(none recorded)" : id) +
                        ", not to this one (" + metadata.store_id + "): a shard of another store?");
     }
   }
-  const int64_t first = detail::read_attr_int64(f, "first_class", file);
-  const int64_t count = detail::read_attr_int64(f, "num_classes", file);
+  const int64_t first = h5::read_attr_int64(f, "first_class", file);
+  const int64_t count = h5::read_attr_int64(f, "num_classes", file);
   if (first != info.first_class || count != info.num_classes) {
     throw StoreError(file + ": holds classes " + std::to_string(first) + ".." +
                      std::to_string(first + count - 1) + " but manifest.h5 says " +
                      std::to_string(info.first_class) + ".." +
                      std::to_string(info.first_class + info.num_classes - 1));
   }
-  auto offsets = detail::read_vector<int64_t>(f, "/class_offsets", info.num_classes + 1, file);
+  auto offsets = h5::read_vector<int64_t>(f, "/class_offsets", info.num_classes + 1, file);
   if (offsets[0] != 0) throw StoreError(file + ": /class_offsets: does not start at 0");
   for (int64_t k = 0; k < info.num_classes; ++k) {
     const ClassInfo& c = classes[static_cast<size_t>(info.first_class + k)];
@@ -235,7 +231,7 @@ void Store::Impl::validate_shard(int32_t s) {
     }
   }
   Hid examples = open_examples(f, file);
-  const auto dims = detail::dataset_dims(examples, "/examples", file);
+  const auto dims = h5::dataset_dims(examples, "/examples", file);
   const std::vector<hsize_t> expected{
       static_cast<hsize_t>(offsets.back()), static_cast<hsize_t>(shape.height),
       static_cast<hsize_t>(shape.width), static_cast<hsize_t>(shape.channels)};
@@ -276,7 +272,7 @@ void Store::Impl::read_examples(hid_t dset, int64_t start, int64_t count, uint8_
               file, "/examples");
   Hid memspace(CZ_CHECK_H5(H5Screate_simple(4, extent, nullptr), file, "/examples"), H5Sclose);
   if (H5Dread(dset, H5T_NATIVE_UINT8, memspace, filespace, H5P_DEFAULT, out) < 0) {
-    const std::string detail = detail::h5_error_detail();
+    const std::string detail = h5::error_detail();
     throw StoreError(file + ": /examples: checksum mismatch or corrupt data (" + what + ")" +
                      (detail.empty() ? "" : ": " + detail));
   }
@@ -300,7 +296,7 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() {
   if (impl_) {
     try {
-      detail::IoThread::instance().run([this] { impl_->open_shards.clear(); });
+      h5::IoThread::instance().run([this] { impl_->open_shards.clear(); });
     } catch (...) {  // closing read-only files cannot lose data
     }
   }
@@ -322,7 +318,7 @@ std::shared_ptr<Store> Store::open(const fs::path& dir_in, Options options) {
   impl->dir = dir;
   impl->options = options;
   impl->cache = detail::LruCache<int64_t, std::vector<uint8_t>>(options.cache_bytes);
-  detail::IoThread::instance().run([&] {
+  h5::IoThread::instance().run([&] {
     impl->read_manifest();
     impl->shard_offsets.resize(impl->shards.size());
     for (size_t s = 0; s < impl->shards.size(); ++s) impl->validate_shard(static_cast<int32_t>(s));
@@ -382,7 +378,7 @@ std::shared_ptr<const std::vector<uint8_t>> Store::read_class(int64_t class_inde
     if (it != s.inflight.end()) {
       pending = it->second;
     } else {
-      pending = detail::IoThread::instance()
+      pending = h5::IoThread::instance()
                     .submit([&s, class_index] { return s.load(class_index); })
                     .share();
       s.inflight.emplace(class_index, pending);
@@ -414,27 +410,27 @@ size_t Store::cached_bytes() const {
 
 int64_t Store::verify() const {
   Impl& s = *impl_;
-  return detail::IoThread::instance().run([&s] {
+  return h5::IoThread::instance().run([&s] {
     int64_t datasets = 0;
     const fs::path manifest_path = s.dir / "manifest.h5";
     const std::string manifest = manifest_path.string();
     Hid f = open_read_only(manifest_path);
     for (const char* name : {"/domains/name", "/classes/name", "/shards/name"}) {
-      detail::read_strings(f, name, -1, manifest);
+      h5::read_strings(f, name, -1, manifest);
       ++datasets;
     }
     for (const char* name : {"/domains/split", "/classes/split"}) {
-      detail::read_vector<uint8_t>(f, name, -1, manifest);
+      h5::read_vector<uint8_t>(f, name, -1, manifest);
       ++datasets;
     }
     for (const char* name : {"/classes/domain", "/classes/shard"}) {
-      detail::read_vector<int32_t>(f, name, -1, manifest);
+      h5::read_vector<int32_t>(f, name, -1, manifest);
       ++datasets;
     }
     for (const char* name : {"/classes/num_examples", "/shards/first_class", "/shards/num_classes",
                              "/shards/bytes", "/shards/num_examples"}) {
       if (H5Lexists(f, name, H5P_DEFAULT) <= 0) continue;
-      detail::read_vector<int64_t>(f, name, -1, manifest);
+      h5::read_vector<int64_t>(f, name, -1, manifest);
       ++datasets;
     }
     detail::Sha256 examples_hash;  // shards hold the classes in order
@@ -442,7 +438,7 @@ int64_t Store::verify() const {
       const ShardInfo& shard = s.shards[k];
       const std::string file = (s.dir / shard.name).string();
       Hid sf = open_read_only(file);
-      detail::read_vector<int64_t>(sf, "/class_offsets", shard.num_classes + 1, file);
+      h5::read_vector<int64_t>(sf, "/class_offsets", shard.num_classes + 1, file);
       Hid examples = open_examples(sf, file);
       std::vector<uint8_t> buffer;
       int64_t start = 0;

@@ -14,14 +14,14 @@
 #include <system_error>
 #include <vector>
 
-#include "H5.hpp"
 #include "Sha256.hpp"
+#include "cezanne/data/H5.hpp"
 #include "cezanne/data/StoreError.hpp"
 
 namespace cz::data {
 
 namespace fs = std::filesystem;
-using detail::Hid;
+using h5::Hid;
 
 namespace {
 
@@ -38,7 +38,7 @@ std::string iso_now() {
 }
 
 void fsync_path(const fs::path& path, bool directory) {
-  if (const std::string error = detail::fsync_error(path, directory); !error.empty())
+  if (const std::string error = h5::fsync_error(path, directory); !error.empty())
     throw StoreError(error);
 }
 
@@ -130,7 +130,7 @@ void StoreWriter::Impl::flush_shard() {
   const int64_t chunk_rows =
       std::max<int64_t>(1, std::min(largest, kMaxChunkBytes / example_bytes));
 
-  detail::IoThread::instance().run([&] {
+  h5::IoThread::instance().run([&] {
     const std::string& file = file_path.string();
     Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
           H5Fclose);
@@ -138,14 +138,14 @@ void StoreWriter::Impl::flush_shard() {
                                     static_cast<hsize_t>(shape.width),
                                     static_cast<hsize_t>(shape.channels)};
     const std::vector<hsize_t> chunk{static_cast<hsize_t>(chunk_rows), dims[1], dims[2], dims[3]};
-    detail::write_dataset<uint8_t>(f, "/examples", buffer.data(), dims, chunk, options.compression,
-                                   file);
-    detail::write_vector<int64_t>(f, "/class_offsets", offsets, file);
-    detail::write_attr_string(f, "format", "cezanne-shard", file);
-    detail::write_attr_int64(f, "format_version", kFormatVersion, file);
-    detail::write_attr_int64(f, "first_class", buffer_first_class, file);
-    detail::write_attr_int64(f, "num_classes", num_classes, file);
-    detail::write_attr_string(f, "store_id", store_id, file);
+    h5::write_dataset<uint8_t>(f, "/examples", buffer.data(), dims, chunk, options.compression,
+                               file);
+    h5::write_vector<int64_t>(f, "/class_offsets", offsets, file);
+    h5::write_attr_string(f, "format", "cezanne-shard", file);
+    h5::write_attr_int64(f, "format_version", kFormatVersion, file);
+    h5::write_attr_int64(f, "first_class", buffer_first_class, file);
+    h5::write_attr_int64(f, "num_classes", num_classes, file);
+    h5::write_attr_string(f, "store_id", store_id, file);
     CZ_CHECK_H5(H5Fclose(f.release()), file, "/");
   });
   fsync_path(file_path, false);
@@ -165,50 +165,50 @@ void StoreWriter::Impl::write_manifest() {
   const fs::path manifest = partial / "manifest.h5";
   int64_t total = 0;
   for (int64_t c : class_examples) total += c;
-  detail::IoThread::instance().run([&] {
+  h5::IoThread::instance().run([&] {
     const std::string& file = manifest.string();
     Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
           H5Fclose);
-    detail::write_attr_string(f, "format", "cezanne-store", file);
-    detail::write_attr_int64(f, "format_version", kFormatVersion, file);
-    detail::write_attr_string(f, "source", provenance.source, file);
-    detail::write_attr_string(f, "command", provenance.command, file);
-    detail::write_attr_string(f, "created", iso_now(), file);
-    detail::write_attr_string(f, "code_version", provenance.code_version, file);
-    detail::write_attr_string(f, "inputs", provenance.inputs, file);
-    detail::write_attr_string(f, "examples_sha256", examples_hash.hex(), file);
-    detail::write_attr_double(
+    h5::write_attr_string(f, "format", "cezanne-store", file);
+    h5::write_attr_int64(f, "format_version", kFormatVersion, file);
+    h5::write_attr_string(f, "source", provenance.source, file);
+    h5::write_attr_string(f, "command", provenance.command, file);
+    h5::write_attr_string(f, "created", iso_now(), file);
+    h5::write_attr_string(f, "code_version", provenance.code_version, file);
+    h5::write_attr_string(f, "inputs", provenance.inputs, file);
+    h5::write_attr_string(f, "examples_sha256", examples_hash.hex(), file);
+    h5::write_attr_double(
         f, "pixel_mean",
         static_cast<double>(pixel_sum) / (255.0 * static_cast<double>(pixel_count)), file);
-    detail::write_attr_double(
+    h5::write_attr_double(
         f, "border_mean",
         static_cast<double>(border_sum) / (255.0 * static_cast<double>(border_count)), file);
-    detail::write_attr_int64(f, "height", shape.height, file);
-    detail::write_attr_int64(f, "width", shape.width, file);
-    detail::write_attr_int64(f, "channels", shape.channels, file);
-    detail::write_attr_string(f, "dtype", "uint8", file);
-    detail::write_attr_string(f, "split_by", any_explicit_split ? "class" : "domain", file);
-    detail::write_attr_int64(f, "compression", options.compression, file);
-    detail::write_attr_int64(f, "num_domains", static_cast<int64_t>(domain_names.size()), file);
-    detail::write_attr_int64(f, "num_classes", static_cast<int64_t>(class_names.size()), file);
-    detail::write_attr_int64(f, "num_examples", total, file);
-    detail::write_attr_int64(f, "num_shards", static_cast<int64_t>(shard_names.size()), file);
-    detail::write_attr_string(f, "store_id", store_id, file);
+    h5::write_attr_int64(f, "height", shape.height, file);
+    h5::write_attr_int64(f, "width", shape.width, file);
+    h5::write_attr_int64(f, "channels", shape.channels, file);
+    h5::write_attr_string(f, "dtype", "uint8", file);
+    h5::write_attr_string(f, "split_by", any_explicit_split ? "class" : "domain", file);
+    h5::write_attr_int64(f, "compression", options.compression, file);
+    h5::write_attr_int64(f, "num_domains", static_cast<int64_t>(domain_names.size()), file);
+    h5::write_attr_int64(f, "num_classes", static_cast<int64_t>(class_names.size()), file);
+    h5::write_attr_int64(f, "num_examples", total, file);
+    h5::write_attr_int64(f, "num_shards", static_cast<int64_t>(shard_names.size()), file);
+    h5::write_attr_string(f, "store_id", store_id, file);
 
-    detail::write_strings(f, "/domains/name", domain_names, file);
-    detail::write_vector<uint8_t>(f, "/domains/split", domain_splits, file);
-    detail::write_strings(f, "/classes/name", class_names, file);
-    detail::write_vector<int32_t>(f, "/classes/domain", class_domains, file);
-    detail::write_vector<uint8_t>(f, "/classes/split", class_splits, file);
-    detail::write_vector<int64_t>(f, "/classes/num_examples", class_examples, file);
-    detail::write_vector<int32_t>(f, "/classes/shard", class_shards, file);
-    detail::write_strings(f, "/shards/name", shard_names, file);
-    detail::write_vector<int64_t>(f, "/shards/first_class", shard_first_class, file);
-    detail::write_vector<int64_t>(f, "/shards/num_classes", shard_num_classes, file);
-    detail::write_vector<int64_t>(f, "/shards/num_examples", shard_num_examples, file);
-    detail::write_vector<int64_t>(f, "/shards/bytes", shard_bytes, file);
-    detail::write_attr_string(f, "attributes_sha256",
-                              detail::attributes_sha256(f, "attributes_sha256", file), file);
+    h5::write_strings(f, "/domains/name", domain_names, file);
+    h5::write_vector<uint8_t>(f, "/domains/split", domain_splits, file);
+    h5::write_strings(f, "/classes/name", class_names, file);
+    h5::write_vector<int32_t>(f, "/classes/domain", class_domains, file);
+    h5::write_vector<uint8_t>(f, "/classes/split", class_splits, file);
+    h5::write_vector<int64_t>(f, "/classes/num_examples", class_examples, file);
+    h5::write_vector<int32_t>(f, "/classes/shard", class_shards, file);
+    h5::write_strings(f, "/shards/name", shard_names, file);
+    h5::write_vector<int64_t>(f, "/shards/first_class", shard_first_class, file);
+    h5::write_vector<int64_t>(f, "/shards/num_classes", shard_num_classes, file);
+    h5::write_vector<int64_t>(f, "/shards/num_examples", shard_num_examples, file);
+    h5::write_vector<int64_t>(f, "/shards/bytes", shard_bytes, file);
+    h5::write_attr_string(f, "attributes_sha256",
+                          h5::attributes_sha256(f, "attributes_sha256", file), file);
     CZ_CHECK_H5(H5Fclose(f.release()), file, "/");
   });
   fsync_path(manifest, false);

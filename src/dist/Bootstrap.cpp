@@ -135,6 +135,10 @@ void finalize(double limit_seconds) {
   detail::mpi_finalize();
 }
 
+void abort_world(int status) { detail::mpi_abort_world(status); }
+
+std::string mpi_library_version() { return detail::mpi_library_version(); }
+
 bool nccl_built() { return CEZANNE_WITH_NCCL != 0; }
 
 std::string nccl_device_problem(Communicator& mpi) {

@@ -16,16 +16,31 @@ DataType floating_type(const Tensor& t, const Communicator& comm, const char* wh
                                              dtype_name(t.dtype())));
 }
 
-void check_memory(const Tensor& t, const Communicator& comm, const char* what) {
+// Whether the communicator moves t's memory itself (else it goes through a host copy).
+bool moves_in_place(const Tensor& t, const Communicator& comm, const char* what) {
   if (!t.defined()) throw DistError(with_rank(comm.rank(), std::string(what) + ": undefined tensor"));
   if (!t.is_contiguous())
     throw DistError(with_rank(comm.rank(), std::string(what) + ": the flat buffer must be contiguous"));
-  const bool on_device = !t.device().is_cpu();
-  if (on_device != comm.device_buffers() || (on_device && t.device().index != comm.device()))
+  if (!comm.device_buffers()) return t.device() == comm.memory();
+  if (t.device() != comm.memory())
     throw DistError(with_rank(comm.rank(), std::string(what) + ": tensor on " + t.device().str() + ", the " +
-                                               comm.backend() + " communicator works on " +
-                                               (comm.device_buffers() ? "cuda:" + std::to_string(comm.device())
-                                                                      : std::string("cpu"))));
+                                               comm.backend() + " communicator works on cuda:" +
+                                               std::to_string(comm.device())));
+  return true;
+}
+
+// Runs `collective` on t's memory, or on a host copy written back after (a host communicator
+// and a tensor on a device: MPI without device-memory support).
+template <class F>
+void on_communicator_memory(const Tensor& t, const Communicator& comm, const char* what, F collective) {
+  if (moves_in_place(t, comm, what)) {
+    collective(t);
+    return;
+  }
+  const Tensor host = t.to(Device::cpu());
+  collective(host);
+  Tensor target = t;
+  target.copy_(host.to(t.device()));
 }
 
 }  // namespace
@@ -59,10 +74,11 @@ void GradientReducer::reduce_raw(void* data, size_t count, DataType type, int64_
 }
 
 void GradientReducer::reduce(const Tensor& flat_grad, int64_t global_meta_batch) {
-  check_memory(flat_grad, comm_, "GradientReducer::reduce");
   const DataType type = floating_type(flat_grad, comm_, "GradientReducer::reduce");
-  reduce_raw(flat_grad.numel() > 0 ? flat_grad.raw_data() : nullptr, static_cast<size_t>(flat_grad.numel()), type,
-             global_meta_batch);
+  on_communicator_memory(flat_grad, comm_, "GradientReducer::reduce", [&](const Tensor& buffer) {
+    reduce_raw(buffer.numel() > 0 ? buffer.raw_data() : nullptr, static_cast<size_t>(buffer.numel()), type,
+               global_meta_batch);
+  });
 }
 
 void GradientReducer::reduce(std::span<float> flat_grad, int64_t global_meta_batch) {
@@ -74,10 +90,11 @@ void GradientReducer::reduce(std::span<double> flat_grad, int64_t global_meta_ba
 }
 
 void broadcast_parameters(Communicator& comm, const Tensor& flat) {
-  check_memory(flat, comm, "broadcast_parameters");
   const DataType type = floating_type(flat, comm, "broadcast_parameters");
-  comm.check_same_count(static_cast<size_t>(flat.numel()), "broadcast_parameters");
-  if (flat.numel() > 0) comm.broadcast(flat.raw_data(), static_cast<size_t>(flat.numel()), type, 0);
+  on_communicator_memory(flat, comm, "broadcast_parameters", [&](const Tensor& buffer) {
+    comm.check_same_count(static_cast<size_t>(buffer.numel()), "broadcast_parameters");
+    if (buffer.numel() > 0) comm.broadcast(buffer.raw_data(), static_cast<size_t>(buffer.numel()), type, 0);
+  });
 }
 
 }  // namespace cz::dist

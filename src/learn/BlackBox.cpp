@@ -71,7 +71,7 @@ class LruMemory {
       : key_weight_(p[0]), key_bias_(p[1]), write_gate_(p[2]), read_scale_(p[3]), slots_(slots),
         rows_(Tensor::zeros({tasks, slots, width}, dtype, device)),
         read_(Tensor::zeros({tasks, 1, slots}, dtype, device)),
-        usage_(Tensor::zeros({tasks, 1, slots}, DType::f64)) {}
+        usage_(Tensor::zeros({tasks, 1, slots}, DType::f64, device)) {}
 
   // One support step of the controller's output h [T, 1, H].
   void write_and_read(const Var& h) {
@@ -83,7 +83,7 @@ class LruMemory {
     rows_ = rows_ * Var(keep) + matmul(transpose(write, 1, 2), k);     // [T, S, H]
     read_ = attend(k);
     const Tensor used = binary(BinaryOp::add, read_.data(), write.data()).to(DType::f64);
-    usage_ = binary(BinaryOp::add, affine(usage_, 0.95, 0.0), used.device().is_cpu() ? used : used.to(Device::cpu()));
+    usage_ = binary(BinaryOp::add, affine(usage_, 0.95, 0.0), used);
   }
 
   // What queries h [T, Q, H] read: [T, Q, H].
@@ -99,14 +99,10 @@ class LruMemory {
   // One-hot of each task's least-used row [T, 1, S] (the first one on ties: row 0 before any
   // write), in the rows' dtype and device.
   Tensor least_used_rows() const {
-    Tensor hot = Tensor::zeros(usage_.shape(), DType::f64);
-    const double* u = usage_.data<double>();
-    for (int64_t t = 0; t < usage_.size(0); ++t) {
-      const double* row = u + t * slots_;
-      hot.data<double>()[t * slots_ + (std::min_element(row, row + slots_) - row)] = 1.0;
-    }
-    hot = hot.to(rows_.dtype());
-    return hot.device() == rows_.data().device() ? hot : hot.to(rows_.data().device());
+    Tensor least;  // the first maximum of -usage: the first least-used row
+    cz::max(affine(usage_, -1.0, 0.0), -1, true, &least);
+    const Tensor rows = Tensor::arange(slots_, DType::f64, usage_.device());
+    return binary(BinaryOp::eq, least.to(DType::f64), rows).to(rows_.dtype());
   }
 
   // A cleared row has norm 0; this bounds the cosine's derivative there.
@@ -114,7 +110,7 @@ class LruMemory {
   Var key_weight_, key_bias_, write_gate_, read_scale_;
   int64_t slots_;
   Var rows_, read_;
-  Tensor usage_;  // on the CPU, f64: it only chooses the least-used row
+  Tensor usage_;  // f64: it only chooses the least-used row
 };
 
 }  // namespace
@@ -156,17 +152,15 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   // The LSTM's weights are shared by every task: each step is one GEMM over the T * B rows, and
   // its weight gradient one GEMM too (no per-task copies).
   const nn::ParamList lstm = part(theta, body, body + 3);
-  auto on_device = [&](Tensor t) { return t.device() == device ? t : t.to(device); };
-  const Tensor hot = on_device(detail::one_hot(support_labels, ways, dtype));  // [T, N, ways]
-  const Var no_label(on_device(Tensor::zeros({tasks, 1, ways}, dtype)));
-  nn::LSTMState state{Var(on_device(Tensor::zeros({tasks, 1, h}, dtype))),
-                      Var(on_device(Tensor::zeros({tasks, 1, h}, dtype)))};
+  const Tensor hot = detail::one_hot(support_labels, ways, dtype);  // [T, N, ways]
+  const Var no_label(Tensor::zeros({tasks, 1, ways}, dtype, device));
+  nn::LSTMState state{Var(Tensor::zeros({tasks, 1, h}, dtype, device)), Var(Tensor::zeros({tasks, 1, h}, dtype, device))};
   auto step = [&](const Var& x) { state = nn::lstm_cell(x, state.h, state.c, lstm[0], lstm[1], lstm[2]); };
   std::optional<LruMemory> memory;
   if (config_.memory) memory.emplace(part(theta, body + 3, body + 7), tasks, n + 1, h, dtype, device);
   // (e_t, y_{t-1}) for t < N, then (0, y_{N-1}).
   for (int64_t t = 0; t <= n; ++t) {
-    const Var x = t < n ? slice(s, 1, t, t + 1) : Var(on_device(Tensor::zeros({tasks, 1, d}, dtype)));
+    const Var x = t < n ? slice(s, 1, t, t + 1) : Var(Tensor::zeros({tasks, 1, d}, dtype, device));
     const Var y = t > 0 ? Var(hot.slice(1, t - 1, t)) : no_label;
     step(cat({x, y}, 2));  // [T, 1, D + ways]
     if (memory) memory->write_and_read(state.h);
@@ -174,7 +168,7 @@ Var Mann::logits(const nn::ParamList& theta, const Tensor& support, const Tensor
   // Every query one step from the support state, in parallel: [T, Q, H].
   state.h = expand(state.h, {tasks, q, h});
   state.c = expand(state.c, {tasks, q, h});
-  step(cat({e, Var(on_device(Tensor::zeros({tasks, q, ways}, dtype)))}, 2));
+  step(cat({e, Var(Tensor::zeros({tasks, q, ways}, dtype, device))}, 2));
   const size_t head = theta.size() - 2;
   const Var out = memory ? cat({state.h, memory->read(state.h)}, 2) : state.h;
   return first_ways(nn::linear(out, theta[head], theta[head + 1]), config_.ways);
@@ -216,9 +210,7 @@ Var SetEncoder::logits(const nn::ParamList& theta, const Tensor& support,
   const auto [s, e] = detail::embed_sets(*config_.model, part(theta, 0, body), support,
                                          query);  // [T, N, D], [T, Q, D]
   const int64_t d = s.size(2);
-  const Device device = s.data().device();
-  Tensor hot = detail::one_hot(support_labels, config_.model->output_size(), s.dtype());
-  if (hot.device() != device) hot = hot.to(device);
+  const Tensor hot = detail::one_hot(support_labels, config_.model->output_size(), s.dtype());
   // Per-class means of [e_i ; onehot(y_i)]: ([T, ways, N] one-hot / count) @ [T, N, D + ways].
   const Tensor by_class = hot.transpose(1, 2);
   const Tensor count = cz::clamp(cz::sum(by_class, {2}, true), 1.0, 1e300);

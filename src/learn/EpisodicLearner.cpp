@@ -171,12 +171,8 @@ Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out) {
 }
 
 Tensor one_hot(const Tensor& labels, int64_t ways, DType dtype) {
-  const int64_t tasks = labels.size(0), n = labels.size(1);
-  Tensor out = Tensor::zeros({tasks, n, ways}, DType::f64);
-  double* o = out.data<double>();
-  const std::vector<int64_t> l = labels.to_i64_vector();
-  for (int64_t i = 0; i < tasks * n; ++i) o[i * ways + l[static_cast<size_t>(i)]] = 1.0;
-  return dtype == DType::f64 ? out : out.to(dtype);
+  const Tensor classes = Tensor::arange(ways, DType::f64, labels.device());
+  return binary(BinaryOp::eq, labels.to(DType::f64).unsqueeze(-1), classes).to(dtype);
 }
 
 nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& body,
@@ -187,7 +183,7 @@ nn::ParamList body_with_dummy_head(const nn::Model& model, const nn::ParamList& 
   const DType dtype = body.empty() ? DType::f32 : body[0].dtype();
   for (size_t i = head; i < specs.size(); ++i) {
     Shape shape = specs[i].shape;
-    Tensor zero = Tensor::zeros({1}, dtype);
+    Tensor zero = Tensor::zeros({1}, dtype, body.empty() ? Device::cpu() : body[0].device());
     if (tasks > 0) shape.insert(shape.begin(), tasks);
     // A stride-0 view of one zero: no memory per element.
     Shape ones(shape.size(), 1);
@@ -234,9 +230,7 @@ nn::ParamList perturb_theta(const LearnerConfig& config, const nn::ParamList& th
     const Tensor& t = theta[i].data();
     const uint64_t key =
         mix_key({config.meta_reg_seed, static_cast<uint64_t>(step), static_cast<uint64_t>(i)});
-    Tensor noise = Tensor::normal(t.shape(), 0.0, config.meta_reg_scale, key, 0, t.dtype());
-    if (t.device() != noise.device()) noise = noise.to(t.device());
-    out.push_back(theta[i] + Var(noise));
+    out.push_back(theta[i] + Var(Tensor::normal(t.shape(), 0.0, config.meta_reg_scale, key, 0, t.dtype(), t.device())));
   }
   return out;
 }
@@ -274,19 +268,15 @@ data::EpisodeBatch single_task(const LearnerConfig& config, const Tensor& suppor
   one.support_labels = support_labels.unsqueeze(0);
   one.query = query.unsqueeze(0);
   one.query_labels = config.loss == Loss::cross_entropy
-                         ? Tensor::zeros({1, query.size(0)}, DType::i64)
-                         : Tensor::zeros({1, query.size(0), config.model->output_size()});
+                         ? Tensor::zeros({1, query.size(0)}, DType::i64, query.device())
+                         : Tensor::zeros({1, query.size(0), config.model->output_size()}, DType::f32, query.device());
   return one;
 }
 
 Tensor label_mask(const Tensor& support_labels, int64_t ways, DType dtype) {
-  const int64_t tasks = support_labels.size(0), n = support_labels.size(1);
-  Tensor mask = Tensor::full({tasks, 1, ways, n}, -1e30, DType::f64);
-  double* m = mask.data<double>();
-  const std::vector<int64_t> l = support_labels.to_i64_vector();
-  for (int64_t t = 0; t < tasks; ++t)
-    for (int64_t i = 0; i < n; ++i) m[(t * ways + l[static_cast<size_t>(t * n + i)]) * n + i] = 0.0;
-  return dtype == DType::f64 ? mask : mask.to(dtype);
+  const Device device = support_labels.device();
+  const Tensor own = one_hot(support_labels, ways, DType::f64).transpose(1, 2).unsqueeze(1);  // [T, 1, ways, n]
+  return where(own, Tensor::zeros({}, DType::f64, device), Tensor::full({}, -1e30, DType::f64, device)).to(dtype);
 }
 
 std::vector<nn::ParamSpec> body_specs(const nn::Model& model) {

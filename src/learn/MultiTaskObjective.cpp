@@ -57,11 +57,12 @@ std::string MultiTaskObjective::description() const {
 Var MultiTaskObjective::logits(const nn::ParamList& theta, const data::TaskBatch& batch) const {
   const int64_t rows = static_cast<int64_t>(batch.tasks.size()), outputs = net_.spec().outputs;
   const nn::ParamList net_params(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(net_.specs().size()));
-  const Var y = net_.forward(net_params, Var(batch.inputs), Tensor::from_i64(batch.tasks, {rows}));
+  const Device device = batch.inputs.device();
+  const Var y = net_.forward(net_params, Var(batch.inputs), Tensor::from_i64(batch.tasks, {rows}, device));
   std::vector<double> mask(static_cast<size_t>(rows * outputs), 0.0);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = num_classes(batch.tasks[r]); c < outputs; ++c) mask[r * outputs + c] = kMasked;
-  return y + Var(Tensor::from(mask, {rows, 1, outputs}, y.dtype()));
+  return y + Var(Tensor::from(mask, {rows, 1, outputs}, y.dtype(), device));
 }
 
 TaskLosses MultiTaskObjective::losses(const nn::ParamList& theta, const data::TaskBatch& batch) const {

@@ -1,7 +1,6 @@
 // Siamese networks: pair logits w.|f(x) - f(x')| + b, balanced binary cross-entropy, 1-NN at test.
 #include "cezanne/learn/SiameseNet.hpp"
 
-#include <algorithm>
 
 #include "LearnDetail.hpp"
 #include "cezanne/autograd/Ops.hpp"
@@ -50,33 +49,21 @@ Var SiameseNet::task_losses(const nn::ParamList& theta, const data::EpisodeBatch
   detail::check_theta(name(), specs(), theta);
   detail::check_batch(name(), config_, batch);
   const Var z = pair_logits(theta, batch.support, batch.query);  // [T, Q, N]
-  const int64_t tasks = z.size(0), q = z.size(1), n = z.size(2);
+  const int64_t q = z.size(1), n = z.size(2);
   // Targets (same label) and weights: per task, positives and negatives each weigh 1/2 in total
   // (all of it on the positives when a task has one label).
-  Tensor target = Tensor::zeros({tasks, q, n}, DType::f64),
-         weight = Tensor::zeros({tasks, q, n}, DType::f64);
-  {
-    const std::vector<int64_t> sl = batch.support_labels.to_i64_vector(),
-                               ql = batch.query_labels.to_i64_vector();
-    double* y = target.data<double>();
-    double* w = weight.data<double>();
-    for (int64_t t = 0; t < tasks; ++t) {
-      int64_t positives = 0;
-      for (int64_t i = 0; i < q; ++i)
-        for (int64_t j = 0; j < n; ++j) {
-          const bool same =
-              ql[static_cast<size_t>(t * q + i)] == sl[static_cast<size_t>(t * n + j)];
-          y[(t * q + i) * n + j] = same ? 1.0 : 0.0;
-          positives += same;
-        }
-      const int64_t negatives = q * n - positives;
-      const double wp =
-          positives == 0 ? 0.0 : (negatives == 0 ? 1.0 : 0.5) / static_cast<double>(positives);
-      const double wn =
-          negatives == 0 ? 0.0 : (positives == 0 ? 1.0 : 0.5) / static_cast<double>(negatives);
-      for (int64_t k = 0; k < q * n; ++k) w[t * q * n + k] = y[t * q * n + k] > 0 ? wp : wn;
-    }
-  }
+  const Device device = z.device();
+  auto constant = [&](double v) { return Tensor::full({}, v, DType::f64, device); };
+  const Tensor target = binary(BinaryOp::eq, batch.query_labels.to(DType::f64).unsqueeze(2),
+                               batch.support_labels.to(DType::f64).unsqueeze(1));  // [T, Q, N]
+  const Tensor positives = sum(target, {1, 2}, true);                              // [T, 1, 1]
+  const Tensor negatives = affine(positives, -1.0, static_cast<double>(q * n));
+  // One side's weight per pair: its share (1 when the other side is empty, else 1/2) over its count.
+  auto per_pair = [&](const Tensor& count, const Tensor& other) {
+    const Tensor share = where(binary(BinaryOp::eq, other, constant(0)), constant(1), constant(0.5));
+    return where(binary(BinaryOp::eq, count, constant(0)), constant(0), binary(BinaryOp::div, share, count));
+  };
+  const Tensor weight = where(target, per_pair(positives, negatives), per_pair(negatives, positives));
   // Binary cross-entropy with logits, stably: max(z, 0) - z*y + log(1 + exp(-|z|)).
   const Var y(target.to(z.dtype())), w(weight.to(z.dtype()));
   const Var bce = relu(z) - z * y + log(1.0 + exp(-abs(z)));

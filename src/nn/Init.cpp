@@ -60,34 +60,34 @@ Tensor init_tensor(const Init& init, const Shape& shape, uint64_t seed, DType dt
   Tensor t;
   switch (init.kind) {
     case Init::zeros:
-      t = Tensor::zeros(shape, dtype);
+      t = Tensor::zeros(shape, dtype, device);
       break;
     case Init::ones:
-      t = Tensor::ones(shape, dtype);
+      t = Tensor::ones(shape, dtype, device);
       break;
     case Init::constant:
-      t = Tensor::full(shape, init.a, dtype);
+      t = Tensor::full(shape, init.a, dtype, device);
       break;
     case Init::uniform:
       if (!(init.a <= init.b))
         throw std::invalid_argument("init_tensor: uniform needs low <= high, got " +
                                     std::to_string(init.a) + ", " + std::to_string(init.b));
-      t = Tensor::uniform(shape, init.a, init.b, seed, 0, dtype);
+      t = Tensor::uniform(shape, init.a, init.b, seed, 0, dtype, device);
       break;
     case Init::normal:
       if (init.b < 0)
         throw std::invalid_argument("init_tensor: normal needs stddev >= 0, got " +
                                     std::to_string(init.b));
-      t = Tensor::normal(shape, init.a, init.b, seed, 0, dtype);
+      t = Tensor::normal(shape, init.a, init.b, seed, 0, dtype, device);
       break;
     case Init::kaiming_uniform:
     case Init::xavier_uniform: {
       const double bound = init_bound(init, shape);
-      t = Tensor::uniform(shape, -bound, bound, seed, 0, dtype);
+      t = Tensor::uniform(shape, -bound, bound, seed, 0, dtype, device);
       break;
     }
   }
-  return device.is_cpu() ? t : t.to(device);
+  return t;
 }
 
 }  // namespace cz::nn

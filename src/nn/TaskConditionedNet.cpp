@@ -13,6 +13,7 @@
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/Linear.hpp"
 #include "cezanne/nn/Model.hpp"
+#include "cezanne/tensor/Ops.hpp"
 
 namespace cz::nn {
 
@@ -210,9 +211,8 @@ Var TaskConditionedNet::forward(const ParamList& p, const Var& x, const Tensor& 
     if (spec_.descriptor > 0) {
       z = gather_rows(p.back());
     } else {
-      Tensor one_hot = Tensor::zeros({rows, spec_.num_tasks}, DType::f64);
-      for (int64_t t = 0; t < rows; ++t) one_hot.data<double>()[t * spec_.num_tasks + ids[t]] = 1;
-      z = Var(one_hot.to(dtype).to(x.device()));
+      const Tensor all = Tensor::arange(spec_.num_tasks, DType::f64, x.device());
+      z = Var(cz::binary(BinaryOp::eq, tasks.to(DType::f64).unsqueeze(1), all).to(dtype));
     }
   }
   const int64_t zdim = descriptor_size();

@@ -614,11 +614,44 @@ MaxPoolResult max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_
   return r;
 }
 
-Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype) {
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype, Device device) {
   if (!(p >= 0.0 && p < 1.0)) throw Error("dropout: probability must be in [0, 1), got " + std::to_string(p));
-  Tensor out = Tensor::empty(shape, dtype);
+  Tensor out = Tensor::empty(shape, dtype, device);
   backend_for(out.device()).dropout_mask(p, seed, counter, out);
   return out;
+}
+
+namespace {
+
+void require_update_operands(const char* op, std::initializer_list<const Tensor*> ts) {
+  const Tensor& p = **ts.begin();
+  require_floating(op, p);
+  for (const Tensor* t : ts) {
+    if (t->shape() != p.shape() || !t->is_contiguous())
+      throw ShapeError(std::string(op) + ": operands must be contiguous and of one shape, got " +
+                       shape_str(t->shape()) + " and " + shape_str(p.shape()));
+    require_same_dtype(op, p, *t);
+  }
+}
+
+}  // namespace
+
+void adam_update_(const AdamStep& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v) {
+  Backend& b = backend_of("adam_update", {&p, &g, &m, &v});
+  require_update_operands("adam_update", {&p, &g, &m, &v});
+  b.adam_update(s, p, g, m, v);
+}
+
+void sgd_update_(const SgdStep& s, Tensor& p, const Tensor& g, Tensor& buffer) {
+  Backend& b = backend_of("sgd_update", {&p, &g, &buffer});
+  require_update_operands("sgd_update", {&p, &g, &buffer});
+  b.sgd_update(s, p, g, buffer);
+}
+
+bool all_finite(const Tensor& x) {
+  if (x.numel() == 0) return true;
+  // x - x is 0 for a finite element and NaN for an infinite or NaN one.
+  return sum(binary(BinaryOp::sub, x, x), {}).item() == 0.0;
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {

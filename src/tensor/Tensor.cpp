@@ -32,9 +32,13 @@ Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device
 }
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) { return full(shape, 0.0, dtype, device); }
 Tensor Tensor::ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
-Tensor Tensor::scalar(double value, DType dtype) { return full({}, value, dtype); }
+Tensor Tensor::scalar(double value, DType dtype, Device device) { return full({}, value, dtype, device); }
 
-Tensor Tensor::from(const std::vector<double>& values, const Shape& shape, DType dtype) {
+void throw_not_on_host(Device device) {
+  throw DeviceError("Tensor::data: tensor on " + device.str() + ", not the host; copy it with to(Device::cpu())");
+}
+
+Tensor Tensor::from(const std::vector<double>& values, const Shape& shape, DType dtype, Device device) {
   if (static_cast<int64_t>(values.size()) != shape_numel(shape))
     throw ShapeError("Tensor::from: " + std::to_string(values.size()) + " values for shape " + shape_str(shape));
   Tensor t = empty(shape, dtype);
@@ -45,39 +49,41 @@ Tensor Tensor::from(const std::vector<double>& values, const Shape& shape, DType
       case DType::i64: t.data<int64_t>()[i] = static_cast<int64_t>(values[i]); break;
     }
   }
-  return t;
+  return t.to(device);
 }
 
-Tensor Tensor::from_f32(const std::vector<float>& values, const Shape& shape) {
+Tensor Tensor::from_f32(const std::vector<float>& values, const Shape& shape, Device device) {
   if (static_cast<int64_t>(values.size()) != shape_numel(shape))
     throw ShapeError("Tensor::from_f32: " + std::to_string(values.size()) + " values for shape " + shape_str(shape));
   Tensor t = empty(shape, DType::f32);
   std::copy(values.begin(), values.end(), t.data<float>());
-  return t;
+  return t.to(device);
 }
 
-Tensor Tensor::from_i64(const std::vector<int64_t>& values, const Shape& shape) {
+Tensor Tensor::from_i64(const std::vector<int64_t>& values, const Shape& shape, Device device) {
   if (static_cast<int64_t>(values.size()) != shape_numel(shape))
     throw ShapeError("Tensor::from_i64: " + std::to_string(values.size()) + " values for shape " + shape_str(shape));
   Tensor t = empty(shape, DType::i64);
   std::copy(values.begin(), values.end(), t.data<int64_t>());
-  return t;
+  return t.to(device);
 }
 
-Tensor Tensor::arange(int64_t n, DType dtype) {
+Tensor Tensor::arange(int64_t n, DType dtype, Device device) {
   std::vector<double> v(static_cast<size_t>(n));
   std::iota(v.begin(), v.end(), 0.0);
-  return from(v, {n}, dtype);
+  return from(v, {n}, dtype, device);
 }
 
-Tensor Tensor::uniform(const Shape& shape, double low, double high, uint64_t seed, uint64_t counter, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor Tensor::uniform(const Shape& shape, double low, double high, uint64_t seed, uint64_t counter, DType dtype,
+                       Device device) {
+  Tensor t = empty(shape, dtype, device);
   backend_for(t.device()).random(false, low, high, seed, counter, t);
   return t;
 }
 
-Tensor Tensor::normal(const Shape& shape, double mean, double stddev, uint64_t seed, uint64_t counter, DType dtype) {
-  Tensor t = empty(shape, dtype);
+Tensor Tensor::normal(const Shape& shape, double mean, double stddev, uint64_t seed, uint64_t counter, DType dtype,
+                      Device device) {
+  Tensor t = empty(shape, dtype, device);
   backend_for(t.device()).random(true, mean, stddev, seed, counter, t);
   return t;
 }

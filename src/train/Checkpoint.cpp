@@ -18,12 +18,12 @@
 #include <string_view>
 #include <system_error>
 
-#include "../data/H5.hpp"
+#include "cezanne/data/H5.hpp"
 
 namespace cz::train {
 
 namespace fs = std::filesystem;
-using data::detail::Hid;
+using data::h5::Hid;
 using Named = std::vector<std::pair<std::string, Tensor>>;
 
 namespace {
@@ -173,7 +173,7 @@ void write_tensor(hid_t f, const std::string& path, const Tensor& t, const std::
     CZ_CHECK_H5(H5Dwrite(dset, mem_type(t.dtype()), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()),
                 file, path);
   }
-  if (t.dim() == 0) data::detail::write_attr_int64(dset, "scalar", 1, file);
+  if (t.dim() == 0) data::h5::write_attr_int64(dset, "scalar", 1, file);
 }
 
 DType stored_dtype(hid_t dset, const std::string& path, const std::string& file) {
@@ -193,9 +193,9 @@ Tensor read_tensor(hid_t f, const std::string& path, const std::string& file) {
   }
   Hid dset(CZ_CHECK_H5(H5Dopen2(f, path.c_str(), H5P_DEFAULT), file, path), H5Dclose);
   const DType dtype = stored_dtype(dset, path, file);
-  const auto dims = data::detail::dataset_dims(dset, path, file);
+  const auto dims = data::h5::dataset_dims(dset, path, file);
   Shape shape(dims.begin(), dims.end());
-  if (data::detail::has_attr(dset, "scalar")) {
+  if (data::h5::has_attr(dset, "scalar")) {
     if (dims != std::vector<hsize_t>{1})
       throw data::StoreError(file + ": " + path + ": a scalar of shape " + shape_str(shape));
     shape.clear();
@@ -210,7 +210,7 @@ Tensor read_tensor(hid_t f, const std::string& path, const std::string& file) {
   Tensor t = Tensor::empty(shape, dtype);
   if (t.numel() > 0 &&
       H5Dread(dset, mem_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0) {
-    const std::string detail = data::detail::h5_error_detail();
+    const std::string detail = data::h5::error_detail();
     throw data::StoreError(file + ": " + path + ": checksum mismatch or corrupt data (" + detail +
                            ")");
   }
@@ -228,12 +228,12 @@ void write_named(hid_t f, const std::string& group, const std::string& names, co
     write_tensor(f, group + "/" + name, t, file);
     order.push_back(name);
   }
-  data::detail::write_strings(f, names, order, file);
+  data::h5::write_strings(f, names, order, file);
 }
 
 Named read_named(hid_t f, const std::string& group, const std::string& names,
                  const std::string& file) {
-  const auto order = data::detail::read_strings(f, names, -1, file);
+  const auto order = data::h5::read_strings(f, names, -1, file);
   Hid g(CZ_CHECK_H5(H5Gopen2(f, group.c_str(), H5P_DEFAULT), file, group), H5Gclose);
   H5G_info_t info;
   CZ_CHECK_H5(H5Gget_info(g, &info), file, group);
@@ -249,7 +249,7 @@ Named read_named(hid_t f, const std::string& group, const std::string& names,
 
 /// The training store's fingerprint as attributes of the group /store.
 void write_store(hid_t f, const data::StoreFingerprint& store, const std::string& file) {
-  using namespace data::detail;
+  using namespace data::h5;
   Hid g(CZ_CHECK_H5(H5Gcreate2(f, "/store", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file, "/store"),
         H5Gclose);
   write_attr_string(g, "path", store.path, file);
@@ -264,7 +264,7 @@ void write_store(hid_t f, const data::StoreFingerprint& store, const std::string
 }
 
 std::optional<data::StoreFingerprint> read_store(hid_t f, const std::string& file) {
-  using namespace data::detail;
+  using namespace data::h5;
   if (H5Lexists(f, "/store", H5P_DEFAULT) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return std::nullopt;
@@ -283,7 +283,7 @@ std::optional<data::StoreFingerprint> read_store(hid_t f, const std::string& fil
 }
 
 void write_h5(const std::string& file, const Checkpoint& c, int64_t crc) {
-  using namespace data::detail;
+  using namespace data::h5;
   Hid f(CZ_CHECK_H5(H5Fcreate(file.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), file, "/"),
         H5Fclose);
   write_attr_string(f, "format", kFormat, file);
@@ -314,7 +314,7 @@ void write_h5(const std::string& file, const Checkpoint& c, int64_t crc) {
 /// The checkpoint and its stored CRC. Throws CheckpointError when it is not one of ours,
 /// data::StoreError when it is damaged.
 std::pair<Checkpoint, int64_t> read_h5(const std::string& file) {
-  using namespace data::detail;
+  using namespace data::h5;
   if (H5Fis_hdf5(file.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     throw CheckpointError(file + ": not a cezanne checkpoint (not an HDF5 file)");
@@ -420,14 +420,14 @@ void write_checkpoint(const fs::path& path, const Checkpoint& c) {
     return cannot_write(file, detail);
   };
   try {
-    data::detail::IoThread::instance().run([&] { write_h5(tmp.string(), cpu, crc); });
+    data::h5::IoThread::instance().run([&] { write_h5(tmp.string(), cpu, crc); });
   } catch (const std::exception& e) {
     throw fail(without_file(e.what(), tmp.string()));
   }
-  if (const auto error = data::detail::fsync_error(tmp, false); !error.empty()) throw fail(error);
+  if (const auto error = data::h5::fsync_error(tmp, false); !error.empty()) throw fail(error);
   fs::rename(tmp, path, ec);
   if (ec) throw fail("cannot rename " + tmp.string() + " over it: " + ec.message());
-  if (const auto error = data::detail::fsync_error(dir, true); !error.empty())
+  if (const auto error = data::h5::fsync_error(dir, true); !error.empty())
     throw CheckpointError(file + ": written, but " + error);
 }
 
@@ -440,7 +440,7 @@ Checkpoint read_checkpoint(const fs::path& path) {
     throw damaged(file, "empty file");
   std::pair<Checkpoint, int64_t> read;
   try {
-    read = data::detail::IoThread::instance().run([&] { return read_h5(file); });
+    read = data::h5::IoThread::instance().run([&] { return read_h5(file); });
   } catch (const data::StoreError& e) {
     throw damaged(file, without_file(e.what(), file));
   }

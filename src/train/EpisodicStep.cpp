@@ -7,6 +7,7 @@
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/MetaGradient.hpp"
+#include "cezanne/train/Evaluation.hpp"
 
 namespace cz::train::detail {
 namespace {
@@ -30,7 +31,7 @@ class EpisodicStep final : public Step {
     learn::Metrics m;
     if (!mine_.empty()) {
       if (!prefetcher_) throw std::logic_error("EpisodicStep: the plan has no training episodes");
-      const data::EpisodeBatch batch = prefetcher_->next();  // step `step`'s
+      const data::EpisodeBatch batch = prefetcher_->next().to(params_.device());  // step `step`'s
       // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
       m = learn::backward_meta_loss(learner_, params_.list(), batch,
                                     tasks_per_pass(c_.tasks_per_pass, c_.model));
@@ -43,7 +44,7 @@ class EpisodicStep final : public Step {
   learn::EvalResult evaluate(const std::function<void()>& before_each) override {
     if (!eval_episodes_) throw std::logic_error("EpisodicStep: the plan has no evaluation episodes");
     // Episode i is task i of step 0 of the evaluation source.
-    return learn::evaluate(
+    return train::evaluate(
         learner_, params_.list(),
         [&](int64_t i) {
           if (before_each) before_each();

@@ -10,6 +10,7 @@
 #include "cezanne/learn/GradientSurgery.hpp"
 #include "cezanne/learn/TaskEvaluation.hpp"
 #include "cezanne/learn/TaskWeighting.hpp"
+#include "cezanne/train/Evaluation.hpp"
 #include "cezanne/util/SplitList.hpp"
 
 namespace cz::train::detail {
@@ -36,7 +37,7 @@ class MultiTaskStep final : public Step {
   }
 
   StepSums gradient(int64_t step) override {
-    const data::TaskBatch batch = source_.sample(data::Split::train, step, mine_);
+    const data::TaskBatch batch = source_.sample(data::Split::train, step, mine_).to(params_.device());
     StepSums sums;
     rows_.clear();
     if (weighting_ == learn::Weighting::pcgrad) {
@@ -67,7 +68,7 @@ class MultiTaskStep final : public Step {
 
   learn::EvalResult evaluate(const std::function<void()>& before_each) override {
     return learn::summarize_tasks(
-        learn::evaluate_tasks(objective_, params_.list(), source_, eval_split_, &comm_, before_each));
+        train::evaluate_tasks(objective_, params_.list(), source_, eval_split_, &comm_, before_each));
   }
 
   std::string describe(const learn::EvalResult& r) const override {
@@ -109,14 +110,14 @@ class MultiTaskStep final : public Step {
     const int64_t rows = static_cast<int64_t>(part.tasks.size());
     if (weighting_ == learn::Weighting::uncertainty)
       return learn::uncertainty_weighted(losses, params_.list()[objective_.log_variance_index()],
-                                         Tensor::from_i64(part.tasks, {rows}));
+                                         Tensor::from_i64(part.tasks, {rows}, params_.device()));
     if (weighting_ == learn::Weighting::uniform) return losses;
     std::vector<double> w;
     for (const int64_t t : part.tasks)
       w.push_back(weighting_ == learn::Weighting::manual
                       ? manual_[t]
                       : static_cast<double>(objective_.num_tasks()) * worst_.weights[t]);
-    return losses * Var(Tensor::from(w, {rows}, losses.dtype()));
+    return losses * Var(Tensor::from(w, {rows}, losses.dtype(), params_.device()));
   }
 
   void record(const data::TaskBatch& part, const learn::TaskLosses& out, StepSums& sums) {
@@ -141,8 +142,8 @@ class MultiTaskStep final : public Step {
       const learn::TaskLosses out = objective_.losses(params_.list(), row);
       sum(out.losses).backward();
       record(row, out, sums);
-      const float* g = params_.flat_grad().data<float>();
-      local.insert(local.end(), g, g + width);
+      const std::vector<float> g = params_.flat_grad().to_f32_vector();  // PCGrad runs on the host
+      local.insert(local.end(), g.begin(), g.end());
     }
     std::vector<size_t> counts = comm_.allgather_counts(local.size());
     std::vector<float> all(static_cast<size_t>(c_.meta_batch) * width);
@@ -159,10 +160,11 @@ class MultiTaskStep final : public Step {
       }
     const int64_t p = rows == 0 ? 0 : static_cast<int64_t>(shared_rows.size()) / rows;
     const std::vector<double> projected = learn::pcgrad(shared_rows, rows, p, c_.seed, step);
-    float* out = params_.flat_grad().data<float>();
+    std::vector<float> out(width);
     size_t j = 0;
     for (size_t k = 0; k < width; ++k)
       out[k] = static_cast<float>((shared_[k] ? projected[j++] : total[k]) / static_cast<double>(rows));
+    params_.flat_grad().copy_(Tensor::from_f32(out, {params_.numel()}, params_.device()));
   }
 
   // Every rank's (task, loss) rows in slot order, for the worst-task update.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "cezanne/backend/Backend.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
@@ -133,6 +134,7 @@ const std::vector<TrainOption>& train_options() {
     {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
+    {"device", "where parameters, activations and optimizer state live: cpu, or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
     {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
@@ -274,6 +276,11 @@ void validate(const TrainConfig& c) {
                            std::to_string(c.queries) + ") are " + std::to_string(examples) +
                            " examples per meta-step, more than " +
                            std::to_string(kMaxExamplesPerStep));
+  try {
+    backend_for(parse_device(c.device));
+  } catch (const DeviceError& e) {
+    fail("device", e.what());
+  }
   if (c.schedule != "constant" && c.schedule != "cosine")
     fail("schedule", "constant or cosine, got '" + c.schedule + "'");
   if (c.schedule == "cosine" && c.warmup >= c.steps) fail("warmup", "must be below --steps");

@@ -18,7 +18,7 @@
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/StoreFingerprint.hpp"
-#include "cezanne/dist/Failure.hpp"
+#include "cezanne/tensor/Ops.hpp"
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Params.hpp"
@@ -235,7 +235,7 @@ std::vector<nn::ParamSpec> checkpoint_specs(const Checkpoint& checkpoint) {
 void load_parameters(const Checkpoint& checkpoint, nn::Params& params) {
   for (size_t i = 0; i < params.size(); ++i) {
     Tensor data = params[i].data();
-    data.copy_(checkpoint.params[i].second);
+    data.copy_(checkpoint.params[i].second.to(data.device()));
   }
 }
 
@@ -318,11 +318,11 @@ int train(RunPlan& plan, dist::Communicator& comm) {
   const bool lead = comm.rank() == 0;
   const int64_t start = plan.resume ? plan.resume->second.step : 0;
 
-  nn::Params params(plan.specs());
+  nn::Params params(plan.specs(), DType::f32, parse_device(c.device));
   params.initialize(c.seed);
   for (const InitValue& v : plan.init) {
     Tensor data = params[v.param].data();
-    data.copy_(v.value);
+    data.copy_(v.value.to(data.device()));
   }
   const Recipe& recipe = *plan.recipe;
   optim::Adam adam(params, c.lr, 0.9, 0.999, 1e-8, 0.0, false, recipe.groups());
@@ -395,8 +395,7 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     adam.set_lr(schedule->lr_at(step));
     adam.zero_grad();
     const StepSums sums = learning->gradient(step);
-    const Tensor grad = params.flat_grad();
-    if (!dist::is_finite(grad.data<float>(), static_cast<size_t>(grad.numel())))
+    if (!all_finite(params.flat_grad()))
       throw std::runtime_error("non-finite meta-gradient at step " + std::to_string(step + 1) +
                                "; lower --lr or --inner-lr");
     adam.step();

@@ -1,6 +1,8 @@
 // Every differentiable op (and its batched / task-axis form): first derivatives against f64
-// central differences, and second derivatives through grad(create_graph) against central
-// differences of the analytic first derivative.
+// central differences, second derivatives through grad(create_graph) against central
+// differences of the analytic first derivative, and forward, first and second derivatives equal
+// on every backend (check:0 runs the CPU kernels: bit for bit; check:1 the backend interface's
+// composites where a kernel has one: to round-off).
 #include <gtest/gtest.h>
 
 #include "GradCheck.hpp"
@@ -19,7 +21,10 @@ struct OpCase {
 
 std::ostream& operator<<(std::ostream& os, const OpCase& c) { return os << c.name; }
 
-Tensor labels(const std::vector<int64_t>& v, const Shape& s) { return Tensor::from_i64(v, s); }
+/// Constant labels on the device of the case's input `like`.
+Tensor labels(const std::vector<int64_t>& v, const Shape& s, const Var& like) {
+  return Tensor::from_i64(v, s, like.data().device());
+}
 
 std::vector<OpCase> cases() {
   using V = std::vector<Var>;
@@ -43,7 +48,7 @@ std::vector<OpCase> cases() {
       {"tanh", [](const V& x) { return tanh(x[0]); }, {{2, 3}}, -2.0, 2.0},
       {"clamp", [](const V& x) { return clamp(x[0], -0.5, 0.5); }, {{9}}},
       {"where",
-       [](const V& x) { return where(Tensor::from({1, 0, 1, 0, 0, 1}, {2, 3}, DType::f64), x[0] * x[0], x[1]); },
+       [](const V& x) { return where(Tensor::from({1, 0, 1, 0, 0, 1}, {2, 3}, DType::f64, x[0].data().device()), x[0] * x[0], x[1]); },
        {{2, 3}, {3}}},
       {"affine", [](const V& x) { return 3.0 - 2.0 * x[0] / 4.0; }, {{4}}},
       {"reciprocal", [](const V& x) { return 1.0 / x[0]; }, {{4}}, 0.5, 2.0},
@@ -94,17 +99,17 @@ std::vector<OpCase> cases() {
       // softmax family and losses
       {"softmax", [](const V& x) { return softmax(x[0], 1); }, {{3, 4}}},
       {"log_softmax", [](const V& x) { return log_softmax(x[0], -1); }, {{3, 4}}},
-      {"cross_entropy", [](const V& x) { return cross_entropy(x[0], labels({0, 3, 1}, {3})); }, {{3, 4}}},
-      {"cross_entropy_tasks", [](const V& x) { return cross_entropy(x[0], labels({0, 2, 1, 1, 0, 2}, {2, 3})); },
+      {"cross_entropy", [](const V& x) { return cross_entropy(x[0], labels({0, 3, 1}, {3}, x[0])); }, {{3, 4}}},
+      {"cross_entropy_tasks", [](const V& x) { return cross_entropy(x[0], labels({0, 2, 1, 1, 0, 2}, {2, 3}, x[0])); },
        {{2, 3, 3}}},
       {"mse", [](const V& x) { return mse(x[0] * x[0], x[1]); }, {{2, 3}, {2, 3}}},
       // indexing
-      {"gather", [](const V& x) { return gather(x[0] * x[0], 1, labels({0, 2, 2, 1, 0, 0}, {2, 3})); }, {{2, 4}}},
-      {"scatter_add", [](const V& x) { return scatter_add({2, 4}, 1, labels({0, 2, 2, 1, 0, 0}, {2, 3}), x[0] * x[0]); },
+      {"gather", [](const V& x) { return gather(x[0] * x[0], 1, labels({0, 2, 2, 1, 0, 0}, {2, 3}, x[0])); }, {{2, 4}}},
+      {"scatter_add", [](const V& x) { return scatter_add({2, 4}, 1, labels({0, 2, 2, 1, 0, 0}, {2, 3}, x[0]), x[0] * x[0]); },
        {{2, 3}}},
-      {"index_select", [](const V& x) { return index_select(x[0] * x[0], 0, labels({2, 0, 2}, {3})); }, {{3, 2}}},
-      {"index_add", [](const V& x) { return index_add({3, 2}, 0, labels({2, 0, 2}, {3}), x[0] * x[0]); }, {{3, 2}}},
-      {"embedding", [](const V& x) { return embedding(x[0] * x[0], labels({1, 4, 1, 0}, {2, 2})); }, {{5, 3}}},
+      {"index_select", [](const V& x) { return index_select(x[0] * x[0], 0, labels({2, 0, 2}, {3}, x[0])); }, {{3, 2}}},
+      {"index_add", [](const V& x) { return index_add({3, 2}, 0, labels({2, 0, 2}, {3}, x[0]), x[0] * x[0]); }, {{3, 2}}},
+      {"embedding", [](const V& x) { return embedding(x[0] * x[0], labels({1, 4, 1, 0}, {2, 2}, x[0])); }, {{5, 3}}},
       // views and joins
       {"reshape", [](const V& x) { return reshape(x[0] * x[0], {4, 3}); }, {{2, 6}}},
       {"permute", [](const V& x) { return permute(x[0] * x[0], {2, 0, 1}); }, {{2, 3, 4}}},
@@ -139,6 +144,41 @@ TEST_P(OpGrad, FirstDerivativeMatchesCentralDifferences) { testing::gradcheck(Ge
 
 TEST_P(OpGrad, SecondDerivativeMatchesCentralDifferences) {
   testing::gradgradcheck(GetParam().f, inputs(), GetParam().name);
+}
+
+// The forward values, first derivatives along r and second derivatives along (r, v) of f at xs,
+// computed on `device`, as host vectors.
+std::vector<std::vector<double>> derivatives(const testing::Fn& f, const std::vector<Tensor>& xs, Device device) {
+  std::vector<Var> in;
+  for (const Tensor& x : xs) in.emplace_back(x.to(device), true);
+  const Var y = f(in);
+  std::vector<std::vector<double>> out{y.data().to_vector()};
+  const Var loss = sum(y * Var(testing::random_f64(y.shape(), 991).to(device)));
+  const std::vector<Var> g = grad({loss}, in, {}, {.create_graph = true, .retain_graph = std::nullopt, .allow_unused = true});
+  Var total;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!g[i].defined()) continue;
+    out.push_back(g[i].data().to_vector());
+    const Var term = sum(g[i] * Var(testing::random_f64(xs[i].shape(), 17 + i).to(device)));
+    total = total.defined() ? total + term : term;
+  }
+  if (!total.defined() || !total.requires_grad()) return out;
+  for (const Var& h : grad({total}, in, {}, {.create_graph = false, .retain_graph = std::nullopt, .allow_unused = true}))
+    if (h.defined()) out.push_back(h.data().to_vector());
+  return out;
+}
+
+TEST_P(OpGrad, EveryBackendComputesTheSame) {
+  const std::vector<std::vector<double>> cpu = derivatives(GetParam().f, inputs(), Device::cpu());
+  EXPECT_EQ(derivatives(GetParam().f, inputs(), Device::check(0)), cpu) << GetParam().name << " on check:0";
+  const std::vector<std::vector<double>> composite = derivatives(GetParam().f, inputs(), Device::check(1));
+  ASSERT_EQ(composite.size(), cpu.size()) << GetParam().name;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    ASSERT_EQ(composite[i].size(), cpu[i].size()) << GetParam().name;
+    for (size_t k = 0; k < cpu[i].size(); ++k)
+      EXPECT_NEAR(composite[i][k], cpu[i][k], 1e-10 * (1 + std::abs(cpu[i][k])))
+          << GetParam().name << " on check:1, result " << i << " element " << k;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, OpGrad, ::testing::ValuesIn(cases()),

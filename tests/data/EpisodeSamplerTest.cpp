@@ -17,7 +17,7 @@
 
 #include "cezanne/data/Store.hpp"
 #include "cezanne/data/StoreWriter.hpp"
-#include "cezanne/data/TaskPartition.hpp"
+#include "cezanne/dist/TaskPartition.hpp"
 
 namespace fs = std::filesystem;
 using namespace cz;

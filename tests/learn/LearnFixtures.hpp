@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
+#include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
@@ -56,6 +58,23 @@ inline data::EpisodeBatch image_batch(int64_t tasks, uint64_t seed, int64_t step
   b.query_labels = Tensor::from_i64(qy, {tasks, 2 * ways});
   b.step = step;
   return b;
+}
+
+/// A learner of `algorithm` for image_batch: Conv4(4, 1, 16, 3), 3 ways, an LSTM of 8 (MANN,
+/// with an external memory when `memory`), two inner steps with MAML++'s loss for the
+/// inner-loop learners, meta-regularization `reg` of strength 0.01.
+inline LearnerConfig image_config(const Algorithm& algorithm, MetaRegularization reg, bool memory = false) {
+  LearnerConfig c;
+  c.algorithm = algorithm.name;
+  c.model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
+  c.ways = 3;
+  c.hidden = 8;
+  c.memory = memory;
+  c.inner_steps = 2;
+  c.multi_step_loss = algorithm.inner_loop;
+  c.meta_regularization = reg;
+  c.meta_reg_scale = 0.01;
+  return c;
 }
 
 /// Copies of the parameters' data (a point to evaluate the meta-objective at).

@@ -45,16 +45,7 @@ TEST(TaskLosses, EveryMetaLearnerGivesEachTaskItsOwnLoss) {
   for (const Algorithm& a : algorithms()) {
     if (a.kind != Algorithm::Kind::episodic) continue;
     for (const MetaRegularization reg : {MetaRegularization::none, MetaRegularization::information}) {
-      LearnerConfig c;
-      c.algorithm = a.name;
-      c.model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
-      c.ways = 3;
-      c.hidden = 8;
-      c.inner_steps = 2;
-      c.multi_step_loss = a.inner_loop;
-      c.meta_regularization = reg;
-      c.meta_reg_scale = 0.01;
-      const auto learner = make_learner(c);
+      const auto learner = make_learner(testing::image_config(a, reg));
       nn::Params params(learner->specs(), DType::f64);
       params.initialize(3);
       expect_per_task(*learner, params.list(), batch,

@@ -323,7 +323,7 @@ TEST(Tensor, RandomIsAPureFunctionOfSeedAndCounter) {
   const Tensor n = Tensor::normal({20000}, 1.0, 2.0, 9, 0, DType::f64);
   const double mean = sum(n, {}).item() / 20000;
   EXPECT_NEAR(mean, 1.0, 0.05);
-  const Tensor mask = dropout_mask({10000}, 0.25, 3, 0, DType::f64);
+  const Tensor mask = dropout_mask({10000}, 0.25, 3, 0, DType::f64, Device::cpu());
   const double kept = sum(mask, {}).item() * 0.75 / 10000;
   EXPECT_NEAR(kept, 0.75, 0.02);
 }

@@ -33,6 +33,13 @@ struct Episode {
   std::vector<int64_t> classes;  ///< store class index of label 0..ways-1
   std::vector<int> rotations;    ///< k (rotation by k*90 degrees) of each label's class; 0 when off
   int64_t task_index = 0;
+
+  /// The same task with its tensors on `device` (sources build episodes on the host).
+  Episode to(Device device) const {
+    Episode e = *this;
+    for (Tensor* t : {&e.support, &e.support_labels, &e.query, &e.query_labels}) *t = t->to(device);
+    return e;
+  }
 };
 
 /// A rank's tasks of one step, stacked on a leading task axis T.
@@ -55,6 +62,13 @@ struct EpisodeBatch {
       part.task_indices.assign(task_indices.begin() + begin, task_indices.begin() + end);
     part.step = step;
     return part;
+  }
+
+  /// The same tasks with their tensors on `device` (sources build batches on the host).
+  EpisodeBatch to(Device device) const {
+    EpisodeBatch b = *this;
+    for (Tensor* t : {&b.support, &b.support_labels, &b.query, &b.query_labels}) *t = t->to(device);
+    return b;
   }
 };
 

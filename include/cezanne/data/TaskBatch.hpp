@@ -33,6 +33,14 @@ struct TaskBatch {
     part.step = step;
     return part;
   }
+
+  /// The same rows with their tensors on `device` (sources build batches on the host).
+  TaskBatch to(Device device) const {
+    TaskBatch b = *this;
+    for (Tensor* t : {&b.inputs, &b.labels, &b.class_ids, &b.example_ids})
+      if (t->defined()) *t = t->to(device);
+    return b;
+  }
 };
 
 }  // namespace cz::data

@@ -44,6 +44,15 @@ std::shared_ptr<Communicator> init(int* argc, char*** argv, InitOptions options 
 /// blocked for N s" and exits with status 1, so that the launcher ends the job.
 void finalize(double limit_seconds = 0.0);
 
+/// Ends every rank with exit status `status` (MPI_Abort on the world) when MPI is running
+/// (initialized, not finalized) with more than one rank; otherwise returns without doing
+/// anything. For an error that must not leave other ranks waiting in a collective.
+void abort_world(int status);
+
+/// The MPI library's version text (MPI_Get_library_version, which MPI allows before init, so
+/// this never starts an MPI runtime); "" when the call fails.
+std::string mpi_library_version();
+
 /// Whether this build has the NCCL backend (CEZANNE_WITH_NCCL).
 bool nccl_built();
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "cezanne/tensor/Device.hpp"
 #include "cezanne/tensor/Error.hpp"
 
 namespace cz::dist {
@@ -73,6 +74,9 @@ class Communicator {
   /// True when buffers must be device memory (NCCL); the CUDA device index is `device()`.
   virtual bool device_buffers() const { return false; }
   virtual int device() const { return -1; }
+  /// The device whose memory the tensor collectives move in place (the host, or NCCL's GPU); a
+  /// tensor elsewhere goes through a copy to it and back.
+  Device memory() const { return device_buffers() ? Device::cuda(device()) : Device::cpu(); }
 
   // ---- raw collectives (same count and type on every rank)
   /// In place: data[i] = op over ranks of data[i].

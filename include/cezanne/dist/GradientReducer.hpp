@@ -26,8 +26,10 @@ class GradientReducer {
   explicit GradientReducer(Communicator& comm, size_t bucket_bytes = kDefaultBucketBytes);
 
   /// In place: flat_grad = (sum over ranks of flat_grad) / global_meta_batch. flat_grad must be
-  /// contiguous, f32 or f64, in the memory the communicator works on (host for MPI, the
-  /// communicator's device for NCCL). The element count is checked across ranks first
+  /// contiguous, f32 or f64, on the parameters' device: the communicator moves it in place when
+  /// it works on that memory (host for MPI, its CUDA device for NCCL), else through one host copy
+  /// each way (a device tensor and MPI); NCCL with a tensor off its device is a DistError. The
+  /// element count is checked across ranks first
   /// (DistError on every rank when it differs). global_meta_batch must be >= 1.
   void reduce(const Tensor& flat_grad, int64_t global_meta_batch);
   void reduce(std::span<float> flat_grad, int64_t global_meta_batch);
@@ -50,7 +52,8 @@ class GradientReducer {
 };
 
 /// Overwrites `flat` (the flat parameter buffer) on every rank with rank 0's values, so all
-/// ranks start from the same initial parameters. Checks the element count across ranks.
+/// ranks start from the same initial parameters (memory as for GradientReducer::reduce).
+/// Checks the element count across ranks.
 void broadcast_parameters(Communicator& comm, const Tensor& flat);
 
 }  // namespace cz::dist

@@ -1,12 +1,10 @@
-// Per-task evaluation of a multi-task model: every held-out example of every task.
+// Per-task evaluation of a multi-task model: every held-out example of one task, and the summary.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "cezanne/data/MultiTaskSource.hpp"
-#include "cezanne/dist/Communicator.hpp"
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/learn/MultiTaskObjective.hpp"
 
@@ -18,17 +16,12 @@ struct TaskAccuracy {
   int64_t examples = 0;
 };
 
-/// The accuracy of every task of `source` on `split` (by-example split: unseen images of the
-/// task's own classes). Task t's examples go through the network as one row, so batch norm uses
-/// the statistics of the task's whole split (as the meta-learners use the episode's). With a
-/// communicator of P ranks, rank r evaluates owned_tasks(num_tasks, r, P) and one allreduce
-/// gives every rank every task's result, equal to the single-process one. `before_each`, when
-/// given, runs before each of this rank's tasks (eval's watchdog).
-std::vector<TaskAccuracy> evaluate_tasks(const MultiTaskObjective& objective,
-                                         const nn::ParamList& theta,
-                                         const data::MultiTaskSource& source, data::Split split,
-                                         dist::Communicator* comm = nullptr,
-                                         const std::function<void()>& before_each = {});
+/// The accuracy of task `task` of `source` on `split` (by-example split: unseen images of the
+/// task's own classes), without recording a graph. The task's examples go through the network
+/// as one row, so batch norm uses the statistics of the task's whole split (as the
+/// meta-learners use the episode's).
+TaskAccuracy task_accuracy(const MultiTaskObjective& objective, const nn::ParamList& theta,
+                           const data::MultiTaskSource& source, data::Split split, int64_t task);
 
 /// Mean over tasks of their accuracies, with ci95 = 1.96 * std / sqrt(tasks) (as summarize());
 /// episodes = the number of tasks.

@@ -109,7 +109,25 @@ struct MaxPoolResult {
 MaxPoolResult max_pool2d(const Tensor& x, int64_t kernel, int64_t stride, int64_t padding);
 
 /// Keep-mask scaled by 1/(1-p): element i is a pure function of (seed, counter + i).
-Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype);
+Tensor dropout_mask(const Shape& shape, double p, uint64_t seed, uint64_t counter, DType dtype, Device device);
+
+/// One Adam/AdamW step of a parameter range (Adam.hpp has the formula), at the parameter's
+/// step t >= 1; updates p, m (first moment) and v (second moment) in place, in double precision.
+struct AdamStep {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled;
+  int64_t t;
+};
+void adam_update_(const AdamStep& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v);
+/// One SGD step (SGD.hpp has the formula); updates p and the momentum buffer in place.
+struct SgdStep {
+  double lr, momentum, weight_decay;
+  bool nesterov;
+};
+void sgd_update_(const SgdStep& s, Tensor& p, const Tensor& g, Tensor& buffer);
+
+/// Whether every element is finite, computed on the tensor's device (one scalar comes back).
+bool all_finite(const Tensor& x);
 
 /// Largest absolute difference (tests and checks).
 double max_abs_diff(const Tensor& a, const Tensor& b);

@@ -27,18 +27,20 @@ class Tensor {
   static Tensor ones(const Shape& shape, DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32, Device device = Device::cpu());
   /// A 0-d tensor.
-  static Tensor scalar(double value, DType dtype = DType::f32);
-  /// Copies `values` (converted to `dtype`) into a new tensor of `shape`.
-  static Tensor from(const std::vector<double>& values, const Shape& shape, DType dtype = DType::f32);
-  static Tensor from_f32(const std::vector<float>& values, const Shape& shape);
-  static Tensor from_i64(const std::vector<int64_t>& values, const Shape& shape);
+  static Tensor scalar(double value, DType dtype = DType::f32, Device device = Device::cpu());
+  /// Copies host `values` (converted to `dtype`) into a new tensor of `shape` on `device`.
+  static Tensor from(const std::vector<double>& values, const Shape& shape, DType dtype = DType::f32,
+                     Device device = Device::cpu());
+  static Tensor from_f32(const std::vector<float>& values, const Shape& shape, Device device = Device::cpu());
+  static Tensor from_i64(const std::vector<int64_t>& values, const Shape& shape, Device device = Device::cpu());
   /// 0, 1, ..., n-1.
-  static Tensor arange(int64_t n, DType dtype = DType::f32);
-  /// Counter-based random tensors: element i is a pure function of (seed, counter + i).
+  static Tensor arange(int64_t n, DType dtype = DType::f32, Device device = Device::cpu());
+  /// Counter-based random tensors: element i is a pure function of (seed, counter + i), the
+  /// same numbers on every device.
   static Tensor uniform(const Shape& shape, double low, double high, uint64_t seed, uint64_t counter = 0,
-                        DType dtype = DType::f32);
+                        DType dtype = DType::f32, Device device = Device::cpu());
   static Tensor normal(const Shape& shape, double mean, double stddev, uint64_t seed, uint64_t counter = 0,
-                       DType dtype = DType::f32);
+                       DType dtype = DType::f32, Device device = Device::cpu());
 
   // ---- metadata
   bool defined() const { return storage_ != nullptr; }
@@ -55,9 +57,12 @@ class Tensor {
   const std::shared_ptr<Storage>& storage() const { return storage_; }
   bool shares_storage(const Tensor& other) const { return storage_ && storage_ == other.storage_; }
 
-  /// Typed pointer to the first element (checks the dtype; throws DTypeError).
+  /// Typed host pointer to the first element: checks the dtype (DTypeError) and that the tensor
+  /// is on the host (DeviceError; copy it with to(Device::cpu()) first).
   template <class T>
   T* data() const;
+  /// The first element's address in the device's memory: for backends and copies, never to be
+  /// dereferenced above the backend.
   void* raw_data() const;
 
   // ---- views (share storage)
@@ -87,7 +92,7 @@ class Tensor {
   void copy_(const Tensor& src);
   void fill_(double value);
 
-  // ---- element access (slow; for tests and small tensors)
+  // ---- element access: copies to the host (slow; for metrics, files, tests)
   double item() const;
   double at(std::initializer_list<int64_t> index) const;
   std::vector<double> to_vector() const;
@@ -105,10 +110,14 @@ class Tensor {
   DType dtype_ = DType::f32;
 };
 
+/// The DeviceError of data() on a tensor not on the host.
+[[noreturn]] void throw_not_on_host(Device device);
+
 template <class T>
 T* Tensor::data() const {
   if (dtype_ != dtype_of<T>()) throw DTypeError(std::string("Tensor::data: tensor is ") + dtype_name(dtype_) +
                                                 ", asked for " + dtype_name(dtype_of<T>()));
+  if (storage_ && !storage_->device().is_cpu()) throw_not_on_host(storage_->device());
   return static_cast<T*>(raw_data());
 }
 

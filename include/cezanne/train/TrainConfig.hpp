@@ -79,6 +79,7 @@ struct TrainConfig {
   std::string resume;
   int64_t stop_after = 0;
   int64_t threads = 0;
+  std::string device = "cpu";
   int64_t tasks_per_pass = 0;
   double log_seconds = 10.0;
   /// Floor of the collective watchdog's limit, in seconds (0: off); see watchdog_limit().

@@ -8,7 +8,7 @@ namespace cz {
 
 Var dropout(const Var& x, double p, uint64_t seed, uint64_t counter, bool training) {
   if (!training || p == 0.0) return x;
-  return x * Var(dropout_mask(x.shape(), p, seed, counter, x.dtype()));
+  return x * Var(dropout_mask(x.shape(), p, seed, counter, x.dtype(), x.device()));
 }
 
 }  // namespace cz

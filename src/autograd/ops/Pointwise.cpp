@@ -113,7 +113,7 @@ Var abs(const Var& x) {
 Var relu(const Var& x) {
   return record("relu", unary(UnaryOp::relu, x.data()), {x}, [](const Var& g, const SavedContext& c) {
     const Tensor& x = in(c, 0);
-    return std::vector<Var>{g * constant(binary(BinaryOp::gt, x, Tensor::zeros({}, x.dtype())))};
+    return std::vector<Var>{g * constant(binary(BinaryOp::gt, x, Tensor::zeros({}, x.dtype(), x.device())))};
   });
 }
 
@@ -139,7 +139,7 @@ Var tanh(const Var& x) {
 
 Var pow(const Var& x, double p) {
   return record("pow", pow_scalar(x.data(), p), {x}, [p](const Var& g, const SavedContext& c) {
-    if (p == 0.0) return std::vector<Var>{constant(Tensor::zeros(g.shape(), g.dtype()))};
+    if (p == 0.0) return std::vector<Var>{constant(Tensor::zeros(g.shape(), g.dtype(), g.device()))};
     if (p == 1.0) return std::vector<Var>{g};
     if (p == 2.0) return std::vector<Var>{g * affine(c.inputs[0], 2.0)};
     return std::vector<Var>{g * affine(pow(c.inputs[0], p - 1.0), p)};
@@ -155,7 +155,7 @@ Var clamp(const Var& x, double low, double high) {
 Var where(const Tensor& condition, const Var& a, const Var& b) {
   return record("where", cz::where(condition, a.data(), b.data()), {a, b},
                 [condition](const Var& g, const SavedContext& c) {
-                  const Var zero(Tensor::zeros({}, g.dtype()));
+                  const Var zero(Tensor::zeros({}, g.dtype(), g.device()));
                   return std::vector<Var>{sum_to(where(condition, g, zero), in(c, 0).shape()),
                                           sum_to(where(condition, zero, g), in(c, 1).shape())};
                 });

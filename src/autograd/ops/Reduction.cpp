@@ -76,8 +76,8 @@ Var logsumexp(const Var& x, int64_t dim, bool keepdim) {
   Tensor m = cz::max(x.data(), d, true, nullptr);
   // A non-finite maximum (all -inf, or NaN) shifts by 0 instead.
   const Tensor finite = binary(BinaryOp::lt, unary(UnaryOp::abs, m),
-                               Tensor::full({}, std::numeric_limits<double>::infinity(), m.dtype()));
-  m = cz::where(finite, m, Tensor::zeros({}, m.dtype()));
+                               Tensor::full({}, std::numeric_limits<double>::infinity(), m.dtype(), m.device()));
+  m = cz::where(finite, m, Tensor::zeros({}, m.dtype(), m.device()));
   const Var shift(m);
   Var out = log(sum(exp(x - shift), {d}, true)) + shift;
   return keepdim ? out : squeeze(out, d);

@@ -6,13 +6,16 @@
 
 namespace cz::cpu {
 
+/// 64-byte aligned host memory (the CPU's and the checking device's allocator behind the cache).
+void* host_allocate(size_t bytes);
+void host_free(void* ptr, size_t bytes);
+
 class CpuBackend final : public Backend {
  public:
   CpuBackend();
   Device device() const override { return Device::cpu(); }
-  void* allocate(size_t bytes) override;
-  void deallocate(void* ptr, size_t bytes) override;
   void memcpy(void* dst, const void* src, size_t bytes, Device dst_device, Device src_device) override;
+  void synchronize(const Stream&) override {}
 
   void copy(const Tensor& src, Tensor& out) override;
   void fill(Tensor& out, double value) override;
@@ -53,6 +56,8 @@ class CpuBackend final : public Backend {
                   Tensor& indices) override;
   void dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor& out) override;
   void random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) override;
+  void adam_update(const AdamStep& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v) override;
+  void sgd_update(const SgdStep& s, Tensor& p, const Tensor& g, Tensor& buffer) override;
 };
 
 }  // namespace cz::cpu

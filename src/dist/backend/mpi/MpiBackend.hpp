@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "cezanne/dist/Communicator.hpp"
 
@@ -14,5 +15,9 @@ bool mpi_initialize(int* argc, char*** argv);
 void mpi_finalize();
 /// An MPI communicator over a duplicate of MPI_COMM_WORLD.
 std::shared_ptr<Communicator> make_mpi_world();
+/// MPI_Abort(MPI_COMM_WORLD, status) when MPI runs with more than one rank, else nothing.
+void mpi_abort_world(int status);
+/// MPI_Get_library_version, "" on failure.
+std::string mpi_library_version();
 
 }  // namespace cz::dist::detail

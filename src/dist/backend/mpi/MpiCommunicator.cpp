@@ -88,6 +88,21 @@ void mpi_finalize() {
 
 std::shared_ptr<Communicator> make_mpi_world() { return std::make_shared<MpiCommunicator>(MPI_COMM_WORLD); }
 
+void mpi_abort_world(int status) {
+  if (mpi_world_rank() < 0) return;  // not running: nobody else to end
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size > 1) MPI_Abort(MPI_COMM_WORLD, status);
+}
+
+std::string mpi_library_version() {
+  char version[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(version, &length) != MPI_SUCCESS) return "";
+  version[MPI_MAX_LIBRARY_VERSION_STRING - 1] = '\0';
+  return version;  // up to the NUL: some MPIs count it in length
+}
+
 MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
   CZ_CHECK_MPI(MPI_Comm_dup(parent, &comm_));
   CZ_CHECK_MPI(MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN));

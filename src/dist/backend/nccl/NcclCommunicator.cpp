@@ -1,5 +1,5 @@
-// The NCCL backend: device buffers through NCCL on one stream per communicator; host buffers
-// (counts, flags) through the MPI communicator it was bootstrapped from.
+// The NCCL backend: device buffers through NCCL on the calling thread's current stream of its
+// device; host buffers (counts, flags) through the MPI communicator it was bootstrapped from.
 #include <cuda_runtime.h>
 #include <nccl.h>
 
@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "cezanne/backend/Stream.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "dist/backend/nccl/NcclBackend.hpp"
 
@@ -91,13 +92,11 @@ class NcclCommunicator final : public Communicator {
       Scope scope(*this, "ncclCommInitRank");
       CZ_CHECK_NCCL_RANK(rank, ncclCommInitRank(&comm_, mpi.size(), id, rank));
     }
-    CZ_CHECK_CUDA_RANK(rank, cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     set_watchdog_seconds(mpi.watchdog_seconds());
   }
 
   ~NcclCommunicator() override {
     stop_watchdog();
-    if (stream_ != nullptr) cudaStreamDestroy(stream_);
     if (comm_ != nullptr) ncclCommDestroy(comm_);
   }
 
@@ -112,14 +111,14 @@ class NcclCommunicator final : public Communicator {
   void allreduce(void* data, size_t count, DataType type, ReduceOp op) override {
     if (!on_device(data)) return mpi_.allreduce(data, count, type, op);
     Scope scope(*this, "allreduce");
-    CZ_CHECK_NCCL_RANK(rank(), ncclAllReduce(data, data, count, nccl_type(type), nccl_op(op), comm_, stream_));
+    CZ_CHECK_NCCL_RANK(rank(), ncclAllReduce(data, data, count, nccl_type(type), nccl_op(op), comm_, stream()));
     wait();
   }
 
   void allgather(const void* send, size_t count, void* recv, DataType type) override {
     if (!on_device(recv)) return mpi_.allgather(send, count, recv, type);
     Scope scope(*this, "allgather");
-    CZ_CHECK_NCCL_RANK(rank(), ncclAllGather(send, recv, count, nccl_type(type), comm_, stream_));
+    CZ_CHECK_NCCL_RANK(rank(), ncclAllGather(send, recv, count, nccl_type(type), comm_, stream()));
     wait();
   }
 
@@ -137,7 +136,7 @@ class NcclCommunicator final : public Communicator {
       const size_t n = counts[static_cast<size_t>(r)];
       if (n > 0)
         CZ_CHECK_NCCL_RANK(rank(), ncclBroadcast(r == rank() ? send : nullptr, out + offset * element, n,
-                                                 nccl_type(type), r, comm_, stream_));
+                                                 nccl_type(type), r, comm_, stream()));
       offset += n;
     }
     CZ_CHECK_NCCL_RANK(rank(), ncclGroupEnd());
@@ -147,19 +146,19 @@ class NcclCommunicator final : public Communicator {
   void broadcast(void* data, size_t count, DataType type, int root) override {
     if (!on_device(data)) return mpi_.broadcast(data, count, type, root);
     Scope scope(*this, "broadcast");
-    CZ_CHECK_NCCL_RANK(rank(), ncclBroadcast(data, data, count, nccl_type(type), root, comm_, stream_));
+    CZ_CHECK_NCCL_RANK(rank(), ncclBroadcast(data, data, count, nccl_type(type), root, comm_, stream()));
     wait();
   }
 
   void barrier() override {
-    CZ_CHECK_CUDA_RANK(rank(), cudaStreamSynchronize(stream_));
+    CZ_CHECK_CUDA_RANK(rank(), cudaStreamSynchronize(stream()));
     mpi_.barrier();
   }
 
   void divide(void* data, size_t count, DataType type, double divisor) override {
     if (!on_device(data)) return Communicator::divide(data, count, type, divisor);
     try {
-      divide_on_device(data, count, type, divisor, stream_);
+      divide_on_device(data, count, type, divisor, stream());
     } catch (const std::exception& e) {
       throw DistError(with_rank(rank(), e.what()));
     }
@@ -174,11 +173,15 @@ class NcclCommunicator final : public Communicator {
   }
 
  private:
+  // The calling thread's current stream of the device (backend/Stream.hpp): collectives run in
+  // order with the kernels that produced their buffers, without an event between two streams.
+  cudaStream_t stream() const { return static_cast<cudaStream_t>(current_stream(Device::cuda(device_)).handle); }
+
   // Waits for the stream, surfacing NCCL's asynchronous errors (a peer that died) as they
   // happen instead of spinning forever in cudaStreamSynchronize.
   void wait() {
     for (;;) {
-      const cudaError_t q = cudaStreamQuery(stream_);
+      const cudaError_t q = cudaStreamQuery(stream());
       if (q == cudaSuccess) return;
       if (q != cudaErrorNotReady) fail(rank(), std::string("cudaStreamQuery: ") + cudaGetErrorString(q), __FILE__, __LINE__);
       ncclResult_t async = ncclSuccess;
@@ -191,7 +194,6 @@ class NcclCommunicator final : public Communicator {
 
   Communicator& mpi_;
   ncclComm_t comm_ = nullptr;
-  cudaStream_t stream_ = nullptr;
   int device_ = 0;
 };
 

@@ -6,16 +6,17 @@
 #include <vector>
 
 #include "cezanne/autograd/Ops.hpp"
-#include "cezanne/dist/Allgather.hpp"
-#include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Allgather.hpp"
 #include "cezanne/tensor/Ops.hpp"
 #include "cezanne/tensor/Random.hpp"
+#include "cezanne/train/CommunicatorCollectives.hpp"
 #include "dist/MpiTestMain.hpp"
 
-namespace cz::dist {
+namespace cz::learn {
 namespace {
 
-using test::world;
+using dist::Communicator;
+using dist::test::world;
 
 constexpr int64_t kDim = 3;
 constexpr double kTau = 0.7;
@@ -38,7 +39,8 @@ Var rank_loss(const Var& anchors, const Var& gathered, int rank, int64_t first_r
   std::vector<int64_t> labels(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = (first_row + i + 1) % total;
   const Var logits = matmul(anchors, transpose(gathered, 0, 1)) * (1.0 / kTau);  // [n, N]
-  const Var contrastive = cross_entropy(logits, Tensor::from_i64(labels, {n})) * static_cast<double>(n);
+  const Var contrastive =
+      cross_entropy(logits, Tensor::from_i64(labels, {n}, anchors.data().device())) * static_cast<double>(n);
   const double weight = (rank + 1.0) / world_size;
   return contrastive + sum(tanh(gathered) * tanh(gathered)) * weight;
 }
@@ -78,8 +80,9 @@ double max_rel_diff(const Tensor& a, const Tensor& b) {
 
 TEST(Allgather, ForwardIsTheConcatenationInRankOrder) {
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   const Var local(embeddings(c.rank()), true);
-  const Var gathered = allgather(c, local);
+  const Var gathered = allgather(ranks, local);
   std::vector<Tensor> parts;
   for (int s = 0; s < c.size(); ++s) parts.push_back(embeddings(s));
   const Tensor expected = cz::cat(parts, 0);
@@ -89,8 +92,9 @@ TEST(Allgather, ForwardIsTheConcatenationInRankOrder) {
 
 TEST(Allgather, BackwardMatchesSingleProcess) {
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   const Var local(embeddings(c.rank()), true);
-  const Var loss = rank_loss(local, allgather(c, local), c.rank(), first_row(c.rank()), c.size());
+  const Var loss = rank_loss(local, allgather(ranks, local), c.rank(), first_row(c.rank()), c.size());
   const Var g = grad({loss}, {local})[0];
 
   Reference ref = reference(c.size());
@@ -98,13 +102,27 @@ TEST(Allgather, BackwardMatchesSingleProcess) {
   ASSERT_EQ(g.shape(), g_ref.shape());
   EXPECT_LT(max_rel_diff(g.data(), g_ref.data()), 1e-12);
   // The global loss is the sum of the ranks' losses.
-  EXPECT_NEAR(c.allreduce_value(loss.item(), ReduceOp::sum), ref.total.item(), 1e-12 * std::abs(ref.total.item()));
+  EXPECT_NEAR(c.allreduce_value(loss.item(), dist::ReduceOp::sum), ref.total.item(), 1e-12 * std::abs(ref.total.item()));
+}
+
+TEST(Allgather, ADeviceTensorGoesThroughHostCopiesAndMatchesTheCpu) {
+  Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
+  auto gradient = [&](Device device) {
+    const Var local(embeddings(c.rank()).to(device), true);
+    const Var gathered = allgather(ranks, local);
+    EXPECT_EQ(gathered.data().device(), device);
+    const Var loss = rank_loss(local, gathered, c.rank(), first_row(c.rank()), c.size());
+    return grad({loss}, {local})[0].data().to_vector();
+  };
+  EXPECT_EQ(gradient(Device::check()), gradient(Device::cpu()));
 }
 
 TEST(Allgather, AccumulatesIntoLeafGradients) {
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   Var local(embeddings(c.rank()), true);
-  rank_loss(local, allgather(c, local), c.rank(), first_row(c.rank()), c.size()).backward();
+  rank_loss(local, allgather(ranks, local), c.rank(), first_row(c.rank()), c.size()).backward();
   Reference ref = reference(c.size());
   ref.total.backward();
   EXPECT_LT(max_rel_diff(local.grad(), ref.slices[static_cast<size_t>(c.rank())].grad()), 1e-12);
@@ -114,8 +132,9 @@ TEST(Allgather, GradientOfGradientMatchesSingleProcess) {
   // H = sum over ranks of |dL/dX_r|^2; its gradient needs the backward of the backward,
   // whose allreduce is itself a recorded op.
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   const Var local(embeddings(c.rank()), true);
-  const Var loss = rank_loss(local, allgather(c, local), c.rank(), first_row(c.rank()), c.size());
+  const Var loss = rank_loss(local, allgather(ranks, local), c.rank(), first_row(c.rank()), c.size());
   const Var g = grad({loss}, {local}, {}, GradOptions{.create_graph = true, .retain_graph = std::nullopt})[0];
   const Var h = sum(g * g);
   const Var dh = grad({h}, {local})[0];
@@ -130,18 +149,20 @@ TEST(Allgather, GradientOfGradientMatchesSingleProcess) {
 
 TEST(Allgather, MismatchedRowWidthIsReported) {
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   const Var local(Tensor::zeros({2, c.rank() == 0 ? 3 : 4}, DType::f64), true);
   if (c.size() == 1) {
-    EXPECT_EQ(allgather(c, local).shape(), (Shape{2, 3}));
+    EXPECT_EQ(allgather(ranks, local).shape(), (Shape{2, 3}));
     return;
   }
-  EXPECT_THROW(allgather(c, local), DistError);
+  EXPECT_THROW(allgather(ranks, local), dist::DistError);
 }
 
 TEST(Allgather, AllreduceSumForwardAndBackward) {
   Communicator& c = world();
+  train::CommunicatorCollectives ranks(c);
   const Var x(Tensor::full({2, 2}, c.rank() + 1.0, DType::f64), true);
-  const Var y = allreduce_sum(c, x);
+  const Var y = allreduce_sum(ranks, x);
   for (double v : y.data().to_vector()) EXPECT_EQ(v, c.size() * (c.size() + 1) / 2.0);
   // L = sum_r (r+1) * sum(y): dL/dx_r = sum_s (s+1) for every element.
   const Var g = grad({sum(y) * (c.rank() + 1.0)}, {x})[0];
@@ -150,6 +171,6 @@ TEST(Allgather, AllreduceSumForwardAndBackward) {
 }
 
 }  // namespace
-}  // namespace cz::dist
+}  // namespace cz::learn
 
 CZ_MPI_TEST_MAIN()

@@ -1,5 +1,5 @@
-// Internal HDF5 helpers of the data module: the I/O thread, CZ_CHECK_H5, handles, typed reads
-// and writes with Fletcher32 on. Not a public header.
+// The HDF5 helpers of the store and the checkpoints: the I/O thread, CZ_CHECK_H5, handles,
+// typed reads and writes with Fletcher32 on. The one place that includes hdf5.h.
 #pragma once
 
 #include <hdf5.h>
@@ -18,14 +18,17 @@
 
 #include "cezanne/data/StoreError.hpp"
 
-namespace cz::data::detail {
+namespace cz::data::h5 {
 
 /// Once per process: HDF5_USE_FILE_LOCKING=FALSE unless the user set it (read-only opens on
 /// file systems without locks), H5open, and no automatic error-stack printing.
-void h5_init();
+void init();
+
+/// The HDF5 library's version, "1.10.8" ("" when it cannot be read).
+std::string library_version();
 
 /// The innermost message on the current thread's HDF5 error stack ("" if none); clears it.
-std::string h5_error_detail();
+std::string error_detail();
 
 /// Throws StoreError "<file>: <object>: <call> failed: <hdf5 detail> [<src>:<line>]".
 [[noreturn]] void throw_h5(const std::string& file, const std::string& object, const char* call,
@@ -36,16 +39,16 @@ std::string h5_error_detail();
 std::string fsync_error(const std::filesystem::path& path, bool directory);
 
 /// Evaluates an HDF5 call; a negative result throws StoreError naming file, object and call.
-#define CZ_CHECK_H5(expr, file, object)                                          \
-  ([&]() {                                                                       \
-    auto cz_h5_result_ = (expr);                                                 \
-    if (cz_h5_result_ < 0)                                                       \
-      ::cz::data::detail::throw_h5((file), (object), #expr, __FILE__, __LINE__); \
-    return cz_h5_result_;                                                        \
+#define CZ_CHECK_H5(expr, file, object)                                                           \
+  ([&]() {                                                                                        \
+    auto cz_h5_result_ = (expr);                                                                  \
+    if (cz_h5_result_ < 0) ::cz::data::h5::throw_h5((file), (object), #expr, __FILE__, __LINE__); \
+    return cz_h5_result_;                                                                         \
   }())
 
-/// One thread that owns every HDF5 call of the data module (the library holds one global
-/// lock, and Debian's build is not guaranteed thread-safe everywhere). Tasks run in order.
+/// One thread that owns every HDF5 call of the process: the store's and the checkpoints' (the
+/// library holds one global lock, and Debian's build is not guaranteed thread-safe everywhere).
+/// Tasks run in order.
 class IoThread {
  public:
   static IoThread& instance();
@@ -169,4 +172,4 @@ std::vector<T> read_vector(hid_t loc, const std::string& path, int64_t expected,
 std::vector<std::string> read_strings(hid_t loc, const std::string& path, int64_t expected,
                                       const std::string& file);
 
-}  // namespace cz::data::detail
+}  // namespace cz::data::h5

@@ -1,0 +1,55 @@
+// The evaluation protocol across ranks: held-out episodes (or tasks) split by global index, one
+// allreduce of their values, the same summary on every rank.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "cezanne/data/EpisodeSource.hpp"
+#include "cezanne/data/MultiTaskSource.hpp"
+#include "cezanne/dist/Communicator.hpp"
+#include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/Evaluation.hpp"
+#include "cezanne/learn/MultiTaskObjective.hpp"
+#include "cezanne/learn/TaskEvaluation.hpp"
+
+namespace cz::train {
+
+struct EvalOptions {
+  int64_t episodes = 600;
+  /// The step the test episodes are drawn at (episode i is task i of this step).
+  int64_t step = 0;
+};
+
+/// The protocol over any per-episode value: rank r of P computes value_of(i) for i in
+/// owned_tasks(episodes, r, P), one allreduce gives every rank all values, then
+/// learn::summarize(). Throws std::invalid_argument on episodes < 1.
+learn::EvalResult evaluate_episodes(const std::function<double(int64_t)>& value_of,
+                                    int64_t episodes, dist::Communicator* comm = nullptr);
+
+/// Runs `episodes` test episodes, episode i = episode_of(i) (i is the global task index), and
+/// summarizes their metrics (learn::episode_metric). With a communicator of P ranks, rank r runs
+/// owned_tasks(episodes, r, P) and one allreduce of the per-episode values gives every rank the
+/// same result, equal to the single-process one. Throws std::invalid_argument on episodes < 1.
+learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                           const std::function<data::Episode(int64_t)>& episode_of,
+                           int64_t episodes, dist::Communicator* comm = nullptr);
+
+/// Episodes from a source (normally on Split::test: held-out classes, domains or sinusoids).
+learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                           const data::EpisodeSource& source, EvalOptions options = {},
+                           dist::Communicator* comm = nullptr);
+
+/// The accuracy of every task of `source` on `split` (learn::task_accuracy). With a
+/// communicator of P ranks, rank r evaluates owned_tasks(num_tasks, r, P) and one allreduce
+/// gives every rank every task's result, equal to the single-process one. `before_each`, when
+/// given, runs before each of this rank's tasks (eval's watchdog).
+std::vector<learn::TaskAccuracy> evaluate_tasks(const learn::MultiTaskObjective& objective,
+                                                const nn::ParamList& theta,
+                                                const data::MultiTaskSource& source,
+                                                data::Split split,
+                                                dist::Communicator* comm = nullptr,
+                                                const std::function<void()>& before_each = {});
+
+}  // namespace cz::train

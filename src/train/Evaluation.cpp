@@ -1,0 +1,64 @@
+// The evaluation protocol: per-episode (per-task) values spread over ranks, summarized
+// identically everywhere.
+#include "cezanne/train/Evaluation.hpp"
+
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "cezanne/dist/TaskPartition.hpp"
+
+namespace cz::train {
+
+learn::EvalResult evaluate_episodes(const std::function<double(int64_t)>& value_of,
+                                    int64_t episodes, dist::Communicator* comm) {
+  if (episodes < 1)
+    throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
+  std::vector<double> values(static_cast<size_t>(episodes), 0.0);
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
+  for (int64_t i : owned_tasks(episodes, rank, world)) values[static_cast<size_t>(i)] = value_of(i);
+  // Every value is written by exactly one rank and zero elsewhere, so the sum is exact.
+  if (comm && world > 1)
+    comm->allreduce(values.data(), values.size(), dist::DataType::f64, dist::ReduceOp::sum);
+  return learn::summarize(values);
+}
+
+learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                           const std::function<data::Episode(int64_t)>& episode_of,
+                           int64_t episodes, dist::Communicator* comm) {
+  return evaluate_episodes(
+      [&](int64_t i) { return learn::episode_metric(learner, theta, episode_of(i)); }, episodes,
+      comm);
+}
+
+learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                           const data::EpisodeSource& source, EvalOptions options,
+                           dist::Communicator* comm) {
+  return evaluate(
+      learner, theta, [&](int64_t i) { return source.sample(options.step, i); }, options.episodes,
+      comm);
+}
+
+std::vector<learn::TaskAccuracy> evaluate_tasks(const learn::MultiTaskObjective& objective,
+                                                const nn::ParamList& theta,
+                                                const data::MultiTaskSource& source,
+                                                data::Split split, dist::Communicator* comm,
+                                                const std::function<void()>& before_each) {
+  const int64_t tasks = source.num_tasks();
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
+  // Two values per task (accuracy, examples), zero for the tasks of other ranks: one sum.
+  std::vector<double> values(static_cast<size_t>(2 * tasks), 0.0);
+  for (const int64_t t : owned_tasks(tasks, rank, world)) {
+    if (before_each) before_each();
+    const learn::TaskAccuracy a = learn::task_accuracy(objective, theta, source, split, t);
+    values[2 * t] = a.accuracy;
+    values[2 * t + 1] = static_cast<double>(a.examples);
+  }
+  if (comm) comm->allreduce_sum(std::span<double>(values));
+  std::vector<learn::TaskAccuracy> result(static_cast<size_t>(tasks));
+  for (int64_t t = 0; t < tasks; ++t)
+    result[t] = {values[2 * t], static_cast<int64_t>(values[2 * t + 1])};
+  return result;
+}
+
+}  // namespace cz::train
