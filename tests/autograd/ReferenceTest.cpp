@@ -1,13 +1,23 @@
-// Differentiable ops against naive reference loops: conv2d (with bias, stride, padding and the
-// task axis) and its two gradients, and batch_norm (its fused backward against its formula) (batch statistics, task axis, running statistics).
+// Differentiable ops against naive reference loops on every backend (the CPU, check:0 and
+// check:1, whose convolution and batch norm are the backend interface's composites): conv2d
+// (with bias, stride, padding and the task axis) and its two gradients, and batch_norm (batch
+// statistics, task axis, running statistics; its fused backward against its formula).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "GradCheck.hpp"
 
 namespace cz {
 namespace {
+
+// The backend under test; inputs are made on the host and moved to it, results come back.
+class Reference : public ::testing::TestWithParam<Device> {
+ protected:
+  static Tensor on(const Tensor& t) { return t.to(GetParam()); }
+  static Tensor host(const Tensor& t) { return t.to(Device::cpu()); }
+};
 
 double conv_ref(const Tensor& x, const Tensor& w, const Tensor& b, int n, int f, int oh, int ow, int stride, int pad) {
   const int64_t C = x.size(1), H = x.size(2), W = x.size(3), k = w.size(2);
@@ -21,12 +31,12 @@ double conv_ref(const Tensor& x, const Tensor& w, const Tensor& b, int n, int f,
   return s;
 }
 
-TEST(Reference, Conv2dMatchesNaiveLoops) {
+TEST_P(Reference, Conv2dMatchesNaiveLoops) {
   const Tensor x = testing::random_f64({2, 3, 7, 6}, 1), w = testing::random_f64({4, 3, 3, 3}, 2),
                b = testing::random_f64({4}, 3);
   for (int stride : {1, 2})
     for (int pad : {0, 1}) {
-      const Tensor y = conv2d(Var(x), Var(w), Var(b), stride, pad).data();
+      const Tensor y = host(conv2d(Var(on(x)), Var(on(w)), Var(on(b)), stride, pad).data());
       ASSERT_EQ(y.shape(), (Shape{2, 4, (7 + 2 * pad - 3) / stride + 1, (6 + 2 * pad - 3) / stride + 1}));
       for (int n = 0; n < 2; ++n)
         for (int f = 0; f < 4; ++f)
@@ -36,10 +46,10 @@ TEST(Reference, Conv2dMatchesNaiveLoops) {
     }
 }
 
-TEST(Reference, Conv2dTaskAxisIsAGroupedConvolution) {
+TEST_P(Reference, Conv2dTaskAxisIsAGroupedConvolution) {
   const Tensor x = testing::random_f64({3, 2, 2, 5, 5}, 4), w = testing::random_f64({3, 4, 2, 3, 3}, 5),
                b = testing::random_f64({3, 4}, 6);
-  const Tensor y = conv2d(Var(x), Var(w), Var(b), 1, 1).data();
+  const Tensor y = host(conv2d(Var(on(x)), Var(on(w)), Var(on(b)), 1, 1).data());
   ASSERT_EQ(y.shape(), (Shape{3, 2, 4, 5, 5}));
   for (int t = 0; t < 3; ++t)
     for (int n = 0; n < 2; ++n)
@@ -52,7 +62,7 @@ TEST(Reference, Conv2dTaskAxisIsAGroupedConvolution) {
 
 // Many images, so that the kernels run on every thread and take images one at a time (large
 // outputs) or in groups (small ones): both gradients against scatter loops.
-TEST(Reference, Conv2dGradientsMatchNaiveLoops) {
+TEST_P(Reference, Conv2dGradientsMatchNaiveLoops) {
   const int64_t F = 5, k = 3, pad = 1;
   for (const Shape& xs : {Shape{6, 3, 18, 17}, Shape{40, 4, 6, 6}})
     for (int64_t stride : {1, 2}) {
@@ -60,7 +70,8 @@ TEST(Reference, Conv2dGradientsMatchNaiveLoops) {
       const int64_t Ho = (H + 2 * pad - k) / stride + 1, Wo = (W + 2 * pad - k) / stride + 1;
       const Tensor x = testing::random_f64(xs, 7), w = testing::random_f64({F, C, k, k}, 8),
                    g = testing::random_f64({N, F, Ho, Wo}, 9);
-      const Tensor dx = conv2d_input_grad(g, w, xs, stride, pad), dw = conv2d_weight_grad(x, g, k, k, stride, pad);
+      const Tensor dx = host(conv2d_input_grad(on(g), on(w), xs, stride, pad)),
+                   dw = host(conv2d_weight_grad(on(x), on(g), k, k, stride, pad));
       Tensor dx_ref = Tensor::zeros(xs, DType::f64), dw_ref = Tensor::zeros({F, C, k, k}, DType::f64);
       double* dxp = dx_ref.data<double>();
       double* dwp = dw_ref.data<double>();
@@ -102,29 +113,29 @@ void batch_norm_ref(const Tensor& x, const Tensor& gamma, const Tensor& beta, do
   }
 }
 
-TEST(Reference, BatchNormMatchesNaiveLoops) {
+TEST_P(Reference, BatchNormMatchesNaiveLoops) {
   const Tensor x = testing::random_f64({5, 3, 2, 4}, 7), g = testing::random_f64({3}, 8), b = testing::random_f64({3}, 9);
-  batch_norm_ref(x, g, b, 1e-5, batch_norm(Var(x), Var(g), Var(b), 1e-5).data());
+  batch_norm_ref(x, g, b, 1e-5, host(batch_norm(Var(on(x)), Var(on(g)), Var(on(b)), 1e-5).data()));
 }
 
-TEST(Reference, BatchNormTaskAxisKeepsPerTaskStatistics) {
+TEST_P(Reference, BatchNormTaskAxisKeepsPerTaskStatistics) {
   const Tensor x = testing::random_f64({2, 4, 3, 2, 2}, 10), g = testing::random_f64({2, 3}, 11),
                b = testing::random_f64({2, 3}, 12);
-  const Tensor y = batch_norm(Var(x), Var(g), Var(b), 1e-5, true).data();
+  const Tensor y = host(batch_norm(Var(on(x)), Var(on(g)), Var(on(b)), 1e-5, true).data());
   for (int t = 0; t < 2; ++t) batch_norm_ref(x.select(0, t), g.select(0, t), b.select(0, t), 1e-5, y.select(0, t));
 }
 
 // The fused first-order backward kernel and the differentiable formula used under create_graph
 // give the same gradients (with and without gamma/beta, with the task axis).
-TEST(Reference, BatchNormFusedBackwardEqualsItsDifferentiableFormula) {
+TEST_P(Reference, BatchNormFusedBackwardEqualsItsDifferentiableFormula) {
   for (bool task_axis : {false, true})
     for (bool affine : {false, true}) {
       const Shape xs = task_axis ? Shape{2, 5, 3, 2, 3} : Shape{5, 3, 4, 2};
       const Shape ps = task_axis ? Shape{2, 3} : Shape{3};
-      const Var x(testing::random_f64(xs, 20), true);
-      const Var gamma = affine ? Var(testing::random_f64(ps, 21), true) : Var();
-      const Var beta = affine ? Var(testing::random_f64(ps, 22), true) : Var();
-      const Var seed(testing::random_f64(xs, 23));
+      const Var x(on(testing::random_f64(xs, 20)), true);
+      const Var gamma = affine ? Var(on(testing::random_f64(ps, 21)), true) : Var();
+      const Var beta = affine ? Var(on(testing::random_f64(ps, 22)), true) : Var();
+      const Var seed(on(testing::random_f64(xs, 23)));
       std::vector<Var> inputs = {x};
       if (affine) inputs.insert(inputs.end(), {gamma, beta});
       const std::vector<Var> fused = grad({batch_norm(x, gamma, beta, 1e-5, task_axis)}, inputs, {seed});
@@ -138,10 +149,10 @@ TEST(Reference, BatchNormFusedBackwardEqualsItsDifferentiableFormula) {
     }
 }
 
-TEST(Reference, BatchNormRunningStatistics) {
+TEST_P(Reference, BatchNormRunningStatistics) {
   const Tensor x = testing::random_f64({6, 2, 3, 3}, 13);
-  RunningStats running{Tensor::zeros({2}, DType::f64), Tensor::ones({2}, DType::f64), 0.1};
-  batch_norm(Var(x), Var(), Var(), 1e-5, false, &running, true);
+  RunningStats running{Tensor::zeros({2}, DType::f64, GetParam()), Tensor::ones({2}, DType::f64, GetParam()), 0.1};
+  batch_norm(Var(on(x)), Var(), Var(), 1e-5, false, &running, true);
   // Running mean moves 10% towards the batch mean; running var towards the unbiased batch var.
   for (int64_t c = 0; c < 2; ++c) {
     const std::vector<double> v = x.select(1, c).contiguous().to_vector();
@@ -154,10 +165,17 @@ TEST(Reference, BatchNormRunningStatistics) {
     EXPECT_NEAR(running.var.at({c}), 0.9 + 0.1 * var, 1e-12);
   }
   // In evaluation, the running statistics normalize.
-  const Tensor y = batch_norm(Var(x), Var(), Var(), 1e-5, false, &running, false).data();
+  const Tensor y = host(batch_norm(Var(on(x)), Var(), Var(), 1e-5, false, &running, false).data());
   EXPECT_NEAR(y.at({0, 1, 0, 0}), (x.at({0, 1, 0, 0}) - running.mean.at({1})) / std::sqrt(running.var.at({1}) + 1e-5),
               1e-12);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Reference, ::testing::Values(Device::cpu(), Device::check(0), Device::check(1)),
+                         [](const ::testing::TestParamInfo<Device>& info) {
+                           std::string name = info.param.str();
+                           std::replace(name.begin(), name.end(), ':', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace cz
