@@ -98,6 +98,32 @@ EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
   return s;
 }
 
+// A checkpoint of an objective on unlabelled examples (--algo vae): --episodes examples of
+// --split, evenly spaced, with --iwae-samples samples of the k-sample bound.
+EvalSetup unlabelled_setup(EvalSetup s, const po::variables_map& vm) {
+  for (const char* episodic : {"ways", "shots", "test-inner-steps"})
+    if (vm.count(episodic) != 0)
+      throw UsageError(std::string("--") + episodic + ": not for a " + s.plan.config.algo +
+                       " checkpoint (it has examples, not episodes)");
+  train::RunPlan& plan = s.plan;
+  if (vm.count("store") != 0) plan.config.store = vm["store"].as<std::string>();
+  plan.config.val_episodes = vm["episodes"].as<int64_t>();
+  plan.config.iwae_samples = vm["iwae-samples"].as<int64_t>();
+  plan.config.seed = vm["seed"].as<uint64_t>();
+  plan.eval_split = split_option(vm);
+  plan.store = data::Store::open(plan.config.store);
+  plan.image = plan.store->shape();
+  check_store(s, *plan.store);
+  try {
+    train::plan_unlabelled(plan);
+    learn::check_loadable(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint),
+                          plan.algorithm(), plan.specs());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
+  }
+  return s;
+}
+
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
@@ -135,6 +161,21 @@ std::string multitask_line(const EvalSetup& s, const learn::EvalResult& r, int r
   return line.str();
 }
 
+// One JSON line: the ELBO and the k-sample bound in nats per example (log-likelihood bounds:
+// higher is better), each mean with its 95% interval over the examples.
+std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalResult>& r, int ranks) {
+  const train::RunPlan& plan = s.plan;
+  std::ostringstream line;
+  line.precision(6);
+  line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":" << json_string(s.checkpoint.algorithm)
+       << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
+       << "\",\"model\":" << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes
+       << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
+       << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
+       << "},\"ranks\":" << ranks << "}";
+  return line.str();
+}
+
 // Everything is loaded and checked here, before MPI starts: bad input fails on every rank alike.
 EvalSetup setup_from(const po::variables_map& vm) {
   EvalSetup s;
@@ -159,6 +200,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
     }
     head_ways = config.ways;
     if (train::is_multitask(config)) return multitask_setup(std::move(s), vm);
+    if (train::is_unlabelled(config)) return unlabelled_setup(std::move(s), vm);
   }
   if (vm.count("store") != 0) config.store = vm["store"].as<std::string>();
   if (vm.count("ways") != 0) config.ways = vm["ways"].as<int64_t>();
@@ -234,6 +276,13 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
   } else {
     nn::Params params(plan.specs(), DType::f32, parse_device(config.device));
     train::load_parameters(s.checkpoint, params);
+    if (plan.unlabelled) {
+      const std::vector<learn::EvalResult> bounds =
+          train::evaluate_examples(*plan.unlabelled, params.list(), *plan.eval_examples, config.val_episodes,
+                                   config.seed, &comm, [&] { watchdog.tick(); });
+      dist::log(comm, unlabelled_line(s, bounds, comm.size()));
+      return 0;
+    }
     const std::unique_ptr<train::Step> step = train::make_step(plan, params, comm, 0);
     r = step->evaluate([&] { watchdog.tick(); });
     accuracy = step->has_accuracy();
@@ -287,7 +336,8 @@ int eval_command(int argc, char** argv) {
     ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
     ("shuffle-labels", po::value<bool>()->default_value(true, "true")->implicit_value(true, "true"), "fresh class->label assignment per episode (false: the fixed one of training without shuffling)")
     ("test-inner-steps", bounded<int64_t>(*train::option_bounds("test-inner-steps")), "MAML family: adaptation steps (default: the run's)")
-    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes")
+    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae: examples of --split, evenly spaced; all of them when it has fewer)")
+    ("iwae-samples", bounded<int64_t>(*train::option_bounds("iwae-samples"))->default_value(5000), "vae: samples k of the importance-weighted bound")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
     ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")

@@ -40,6 +40,23 @@ UnlabelledSource::UnlabelledSource(std::shared_ptr<Store> store, Split split, in
                                 std::to_string(examples_) + " per row");
 }
 
+std::pair<size_t, int64_t> UnlabelledSource::locate(int64_t index) const {
+  // Its class is the first whose running count exceeds it.
+  const auto k = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), index) -
+                                     cumulative_.begin());
+  return {k, index - (k == 0 ? 0 : cumulative_[k - 1])};
+}
+
+Tensor UnlabelledSource::example(int64_t index) const {
+  if (index < 0 || index >= num_examples())
+    throw std::out_of_range("UnlabelledSource: example " + std::to_string(index) + " of split " +
+                            split_name(split_) + " outside [0, " + std::to_string(num_examples()) + ")");
+  Tensor out = Tensor::empty({1, 1, channels_, height_, width_}, DType::f32);
+  const auto [k, position] = locate(index);
+  detail::read_example(*store_, classes_[k], position, out.data<float>(), "UnlabelledSource");
+  return out;
+}
+
 TaskBatch UnlabelledSource::sample(int64_t step, const std::vector<int64_t>& slots) const {
   const auto rows = static_cast<int64_t>(slots.size());
   const int64_t b = examples_, image = channels_ * height_ * width_;
@@ -61,10 +78,7 @@ TaskBatch UnlabelledSource::sample(int64_t step, const std::vector<int64_t>& slo
                             static_cast<uint64_t>(slots[r])}));
     detail::draw_distinct(rng, num_examples(), b, picks.data(), swaps, dense);
     for (int64_t i = 0; i < b; ++i) {
-      // The split's example picks[i]: its class is the first whose running count exceeds it.
-      const auto k = static_cast<size_t>(
-          std::upper_bound(cumulative_.begin(), cumulative_.end(), picks[i]) - cumulative_.begin());
-      const int64_t position = picks[i] - (k == 0 ? 0 : cumulative_[k - 1]);
+      const auto [k, position] = locate(picks[i]);
       const int64_t c = classes_[k], j = r * b + i;
       detail::read_example(*store_, c, position, inputs + j * image, "UnlabelledSource");
       class_ids[j] = c;

@@ -2,6 +2,7 @@
 // identically everywhere.
 #include "cezanne/train/Evaluation.hpp"
 
+#include <algorithm>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -37,6 +38,32 @@ learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::Para
   return evaluate(
       learner, theta, [&](int64_t i) { return source.sample(options.step, i); }, options.episodes,
       comm);
+}
+
+std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjective& objective,
+                                                 const nn::ParamList& theta,
+                                                 const data::UnlabelledSource& source, int64_t examples,
+                                                 uint64_t seed, dist::Communicator* comm,
+                                                 const std::function<void()>& before_each) {
+  const int64_t n = source.num_examples(), count = std::min(examples, n);
+  if (count < 1)
+    throw std::invalid_argument("evaluate: examples must be >= 1, got " + std::to_string(count));
+  const auto metrics = static_cast<int64_t>(objective.metrics().size());
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
+  // Metric m of example i at m * count + i, zero for the examples of other ranks: one sum.
+  std::vector<double> values(static_cast<size_t>(metrics * count), 0.0);
+  for (const int64_t i : owned_tasks(count, rank, world)) {
+    if (before_each) before_each();
+    const int64_t index = i * n / count;
+    const std::vector<double> m =
+        objective.evaluate(theta, source.example(index).to(theta.front().device()), index, seed);
+    for (int64_t k = 0; k < metrics; ++k) values[static_cast<size_t>(k * count + i)] = m[static_cast<size_t>(k)];
+  }
+  if (comm && world > 1) comm->allreduce_sum(std::span<double>(values));
+  std::vector<learn::EvalResult> results;
+  for (int64_t k = 0; k < metrics; ++k)
+    results.push_back(learn::summarize(std::vector<double>(values.begin() + k * count, values.begin() + (k + 1) * count)));
+  return results;
 }
 
 std::vector<learn::TaskAccuracy> evaluate_tasks(const learn::MultiTaskObjective& objective,

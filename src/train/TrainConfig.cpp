@@ -77,14 +77,14 @@ const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
     {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
-    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1)", &C::model, true},
+    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1; vae: the MLP encoder and decoder)", &C::model, true},
     {"filters", "Conv4 filters per layer", &C::filters, true},
-    {"hidden", "mann: LSTM hidden size", &C::hidden, true},
+    {"hidden", "mann: LSTM hidden size; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
     {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
     {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
     {"queries", "query examples per class (mlp: query points)", &C::queries, true},
-    {"meta-batch", "episodes per meta-step, over all ranks (multitask: task rows per step)", &C::meta_batch, true},
+    {"meta-batch", "episodes per meta-step, over all ranks (multitask: task rows per step; vae: rows of --examples-per-task examples)", &C::meta_batch, true},
     {"inner-steps", "MAML family: inner SGD steps while meta-training", &C::inner_steps, true},
     {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
     {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
@@ -100,12 +100,16 @@ const std::vector<TrainOption>& train_options() {
     {"task-weights", "multitask, --weighting manual: a file of 'TASK WEIGHT' lines (unlisted tasks: 1)", &C::task_weights, true},
     {"worst-task-eta", "multitask, worst_task: step size of the exponentiated-gradient task weights", &C::worst_task_eta, true},
     {"worst-task-decay", "multitask, worst_task: weight of a step's loss in the running per-task loss estimates", &C::worst_task_decay, true},
-    {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch)", &C::examples_per_task, true},
+    {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch); vae: examples per row", &C::examples_per_task, true},
     {"task-sampling", "multitask: how a row's task is drawn: uniform, size (by train examples) or temperature (p ~ n^(1/--temperature))", &C::task_sampling, true},
     {"temperature", "multitask, --task-sampling temperature: the sampling temperature", &C::temperature, true},
     {"example-split", "multitask: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
     {"tasks", "multitask: comma-separated writing systems to learn (default: every one of --store)", &C::tasks, true},
     {"train-examples", "multitask: K labelled train examples per class, drawn by --seed from the class's train part (0: all; the K-shot targets of transfer learning)", &C::train_examples, true},
+    {"latent", "vae: size of the latent variable z", &C::latent, true},
+    {"beta", "vae: weight of the KL term in the training loss (1: the ELBO; the reported bounds always use 1)", &C::beta, true},
+    {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
+    {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -127,7 +131,7 @@ const std::vector<TrainOption>& train_options() {
     {"warmup", "linear warm-up steps of the cosine schedule", &C::warmup, true},
     {"seed", "seed of the initialization, the episodes and the noise", &C::seed, true},
     {"val-every", "validate every N meta-steps (and at the end; 0: only at the end)", &C::val_every, false},
-    {"val-episodes", "validation episodes (held-out val split)", &C::val_episodes, false},
+    {"val-episodes", "validation episodes (held-out val split; vae: examples of the val split, evenly spaced)", &C::val_episodes, false},
     {"out", "run directory: metrics.csv, metrics.jsonl, checkpoints", &C::out, false},
     {"checkpoint-every", "write a checkpoint every N meta-steps (and at the end)", &C::checkpoint_every, false},
     {"keep", "checkpoints kept (the newest)", &C::keep, false},
@@ -195,6 +199,9 @@ const Bounds* option_bounds(const std::string& name) {
     {"lr-decay", {0, 1e3, true}},
     {"unfreeze-every", {0, 1e9}},
     {"patience", {1, 1e6}},
+    {"latent", {1, 4096}},
+    {"beta", {0, 1e6}},
+    {"iwae-samples", {1, 1e6}},
   };
   // clang-format on
   for (const auto& [n, b] : bounds)
@@ -258,18 +265,20 @@ void validate(const TrainConfig& c) {
     throw std::invalid_argument("--" + option + ": " + why);
   };
   if (c.model != "conv4" && c.model != "mlp") fail("model", "conv4 or mlp, got '" + c.model + "'");
-  if (c.model == "conv4" && c.store.empty()) fail("store", "required with --model conv4");
+  if ((c.model == "conv4" || is_unlabelled(c)) && c.store.empty())
+    fail("store", is_unlabelled(c) ? "required with --algo " + c.algo : std::string("required with --model conv4"));
   if (c.out.empty()) fail("out", "required (the run directory)");
   // Every numeric option in its bounds first: the checks below multiply them.
   for (const TrainOption& o : train_options())
     if (const std::string e = bounds_error(c, o); !e.empty()) throw std::invalid_argument(e);
   const int64_t ways = is_regression(c) ? 1 : c.ways;  // at most 1e4 x 1e4 x 2e4: no overflow
-  if (is_multitask(c) && c.meta_batch * c.examples_per_task > kMaxExamplesPerStep)
+  const bool rows = is_multitask(c) || is_unlabelled(c);
+  if (rows && c.meta_batch * c.examples_per_task > kMaxExamplesPerStep)
     fail("meta-batch", std::to_string(c.meta_batch) + " rows of --examples-per-task " +
                            std::to_string(c.examples_per_task) + " are more than " +
                            std::to_string(kMaxExamplesPerStep) + " examples per step");
   if (const int64_t examples = c.meta_batch * ways * (c.shots + c.queries);
-      !is_multitask(c) && examples > kMaxExamplesPerStep)
+      !rows && examples > kMaxExamplesPerStep)
     fail("meta-batch", std::to_string(c.meta_batch) + " tasks of " +
                            (is_regression(c) ? "" : "--ways " + std::to_string(c.ways) + " x ") +
                            "(--shots " + std::to_string(c.shots) + " + --queries " +
@@ -298,6 +307,10 @@ void validate(const TrainConfig& c) {
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
     fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
+  if (is_unlabelled(c) && c.model != "mlp")
+    fail("model", "--algo " + c.algo + " has an MLP encoder and decoder: mlp, got '" + c.model + "'");
+  if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
+    fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
   if (c.train_examples > 0 && !is_multitask(c))
     fail("train-examples", "for --algo multitask (labelled task mini-batches), got '" + c.algo + "'");
   if (c.head_first && c.unfreeze_every > 0)

@@ -153,8 +153,9 @@ Checkpoint make_checkpoint(const RunPlan& plan, const nn::Params& params,
   c.seed = plan.config.seed;
   c.ranks = ranks;
   c.algorithm = plan.algorithm();
-  c.model = plan.objective ? plan.objective->description()
-                           : model_description(plan.config, plan.image);
+  c.model = plan.objective    ? plan.objective->description()
+            : plan.unlabelled ? plan.unlabelled->description()
+                              : model_description(plan.config, plan.image);
   c.version = build_info::kGitDescribe;
   c.config = to_pairs(plan.config);
   for (size_t i = 0; i < params.size(); ++i) c.params.emplace_back(params.name(i), params[i].data());
@@ -240,15 +241,18 @@ void load_parameters(const Checkpoint& checkpoint, nn::Params& params) {
 }
 
 std::vector<nn::ParamSpec> RunPlan::specs() const {
-  return objective ? objective->specs() : learner->specs();
+  return objective ? objective->specs() : unlabelled ? unlabelled->specs() : learner->specs();
 }
 
-std::string RunPlan::algorithm() const { return objective ? "multitask" : learner->name(); }
+std::string RunPlan::algorithm() const {
+  return objective ? "multitask" : unlabelled ? unlabelled->name() : learner->name();
+}
 
 std::unique_ptr<Step> make_step(const RunPlan& plan, nn::Params& params, dist::Communicator& comm,
                                 int64_t start) {
-  return plan.objective ? detail::make_multitask_step(plan, params, comm)
-                        : detail::make_episodic_step(plan, params, comm, start);
+  if (plan.objective) return detail::make_multitask_step(plan, params, comm);
+  if (plan.unlabelled) return detail::make_unlabelled_step(plan, params, comm);
+  return detail::make_episodic_step(plan, params, comm, start);
 }
 
 std::shared_ptr<const data::EpisodeSource> episode_source(const TrainConfig& config,
@@ -266,10 +270,11 @@ RunPlan plan_run(const TrainConfig& config) {
   RunPlan plan;
   plan.config = config;
   plan.image = {1, 1, 1};
-  if (is_multitask(config)) {
+  if (is_multitask(config) || is_unlabelled(config)) {
     plan.store = data::Store::open(config.store);
     plan.image = plan.store->shape();
-    plan_multitask(plan);
+    if (is_multitask(config)) plan_multitask(plan);
+    else plan_unlabelled(plan);
   } else {
     if (!is_regression(config)) {
       plan.store = data::Store::open(config.store);
@@ -279,7 +284,7 @@ RunPlan plan_run(const TrainConfig& config) {
     plan.train_episodes = episode_source(config, plan.store, data::Split::train);
     plan.eval_episodes = episode_source(config, plan.store, data::Split::val);
   }
-  if (!is_multitask(config)) try {
+  if (!is_multitask(config) && !is_unlabelled(config)) try {
       plan.learner = learn::make_learner(learner_config(config, plan.image));
     } catch (const std::invalid_argument& e) {
       if (is_regression(config)) throw;

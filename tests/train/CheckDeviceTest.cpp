@@ -38,6 +38,9 @@ class CheckDevice : public ::testing::Test {
                                                              {"--device", device}};
     if (algo == "multitask") {
       options.insert(options.end(), {{"--examples-per-task", "6"}, {"--example-split", "4/1/1"}});
+    } else if (algo == "vae") {
+      options.insert(options.end(), {{"--model", "mlp"}, {"--hidden", "16"}, {"--latent", "4"},
+                                     {"--examples-per-task", "6"}, {"--iwae-samples", "5"}});
     } else {
       options.insert(options.end(), {{"--ways", "3"}, {"--shots", "1"}, {"--queries", "2"}});
     }
@@ -54,7 +57,8 @@ TEST_F(CheckDevice, EveryKindOfRunEndsBitwiseEqualToTheCpus) {
       {"protonet", ""},
       {"mann", "--memory --hidden 8"},
       {"multitask", "--weighting pcgrad --conditioning film"},
-      {"multitask", "--weighting uncertainty"}};
+      {"multitask", "--weighting uncertainty"},
+      {"vae", "--likelihood gaussian"}};
   for (size_t i = 0; i < runs.size(); ++i) {
     const auto& [algo, extra] = runs[i];
     const std::string cpu = "cpu" + std::to_string(i), check = "check" + std::to_string(i);

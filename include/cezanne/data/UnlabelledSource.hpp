@@ -31,12 +31,20 @@ class UnlabelledSource {
   /// class_ids and example_ids i64 [T, B]. `slots` may be empty (a rank with no row): T = 0.
   TaskBatch sample(int64_t step, const std::vector<int64_t>& slots) const;
 
+  /// Example `index` (0..num_examples()-1, class by class in store order) of the split alone:
+  /// f32 [1, 1, C, H, W] on the host (the evaluation of unlabelled objectives). Throws
+  /// std::out_of_range naming the index outside that range.
+  Tensor example(int64_t index) const;
+
   /// Examples of the split (over all its classes).
   int64_t num_examples() const { return cumulative_.empty() ? 0 : cumulative_.back(); }
   Split split() const { return split_; }
   int64_t examples_per_row() const { return examples_; }
 
  private:
+  // The split's example `index` as (position in classes_, position in its class).
+  std::pair<size_t, int64_t> locate(int64_t index) const;
+
   std::shared_ptr<Store> store_;
   Split split_;
   int64_t examples_;

@@ -13,7 +13,7 @@ namespace cz::learn {
 /// One algorithm `cezanne train --algo NAME` runs. Everything that needs the list of
 /// algorithms (the factory, --help, the checks of bench step) reads algorithms().
 struct Algorithm {
-  enum class Kind { episodic, multitask };
+  enum class Kind { episodic, multitask, unlabelled };
   std::string name;
   std::string summary;  ///< one line for --help
   Kind kind = Kind::episodic;
@@ -23,7 +23,8 @@ struct Algorithm {
   /// general ones every run has; `cezanne train --algo NAME --help` shows them.
   std::vector<std::string> options;
   /// Episodic algorithms: the learner of a config whose algorithm is this one. Empty for
-  /// multitask, whose objective and step the trainer builds (train::plan_multitask).
+  /// multitask and unlabelled ones, whose objective and step the trainer builds
+  /// (train::plan_multitask, train::plan_unlabelled).
   std::function<std::unique_ptr<EpisodicLearner>(const LearnerConfig&)> make;
 };
 

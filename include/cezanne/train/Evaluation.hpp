@@ -8,11 +8,12 @@
 
 #include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/MultiTaskSource.hpp"
+#include "cezanne/data/UnlabelledSource.hpp"
 #include "cezanne/dist/Communicator.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
-#include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/learn/TaskEvaluation.hpp"
+#include "cezanne/learn/UnlabelledObjective.hpp"
 
 namespace cz::train {
 
@@ -40,6 +41,17 @@ learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::Para
 learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
                            const data::EpisodeSource& source, EvalOptions options = {},
                            dist::Communicator* comm = nullptr);
+
+/// The metrics (objective.metrics()) of `examples` examples of `source`'s split, evenly spaced
+/// (example floor(i x n / examples) of its n; all n when examples >= n), each example's noise
+/// keyed by (seed, its index in the split). With a communicator of P ranks, rank r evaluates
+/// owned_tasks(count, r, P) and one allreduce gives every rank every value. One EvalResult per
+/// metric, its values in example order. `before_each` runs before each of this rank's examples.
+std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjective& objective,
+                                                 const nn::ParamList& theta,
+                                                 const data::UnlabelledSource& source, int64_t examples,
+                                                 uint64_t seed, dist::Communicator* comm,
+                                                 const std::function<void()>& before_each = {});
 
 /// The accuracy of every task of `source` on `split` (learn::task_accuracy). With a
 /// communicator of P ranks, rank r evaluates owned_tasks(num_tasks, r, P) and one allreduce

@@ -49,7 +49,8 @@ class Step {
 };
 
 /// The step of a plan: multi-task learning (labelled task mini-batches through the plan's
-/// MultiTaskObjective) when it has an objective, else meta-learning (the plan's episode sources
+/// MultiTaskObjective) when it has an objective, an objective on unlabelled examples (rows of
+/// the train split's examples through its UnlabelledObjective) when it has one, else meta-learning (the plan's episode sources
 /// through its EpisodicLearner, training episodes prefetched from step `start`).
 std::unique_ptr<Step> make_step(const RunPlan& plan, nn::Params& params, dist::Communicator& comm,
                                 int64_t start);
@@ -59,6 +60,8 @@ std::unique_ptr<Step> make_episodic_step(const RunPlan& plan, nn::Params& params
                                          dist::Communicator& comm, int64_t start);
 std::unique_ptr<Step> make_multitask_step(const RunPlan& plan, nn::Params& params,
                                           dist::Communicator& comm);
+std::unique_ptr<Step> make_unlabelled_step(const RunPlan& plan, nn::Params& params,
+                                           dist::Communicator& comm);
 }  // namespace detail
 
 }  // namespace cz::train

@@ -47,6 +47,11 @@ struct TrainConfig {
   std::string example_split = "14/2/4";
   std::string tasks;
   int64_t train_examples = 0;  ///< multitask: K labelled train examples per class (0: all)
+  // latent-variable models (--algo vae): rows of --examples-per-task unlabelled examples
+  int64_t latent = 20;
+  double beta = 1.0;
+  std::string likelihood = "bernoulli";
+  int64_t iwae_samples = 100;
   // episodes
   std::string store;
   bool within_domain = false;
@@ -143,8 +148,13 @@ void validate(const TrainConfig& config);
 /// True for multi-task learning (--algo multitask): labelled task mini-batches, not episodes.
 inline bool is_multitask(const TrainConfig& config) { return config.algo == "multitask"; }
 
-/// True for the sinusoid regression runs (--model mlp).
-inline bool is_regression(const TrainConfig& config) { return config.model == "mlp"; }
+/// True for objectives on unlabelled examples (--algo vae): rows of examples of the train split.
+inline bool is_unlabelled(const TrainConfig& config) { return config.algo == "vae"; }
+
+/// True for the sinusoid regression runs (--model mlp of an episodic algorithm).
+inline bool is_regression(const TrainConfig& config) {
+  return config.model == "mlp" && !is_unlabelled(config);
+}
 
 /// Tasks per forward/backward pass for learn::backward_meta_loss (0 there: all at once) from
 /// --tasks-per-pass `requested` (0: auto). Auto is 2 for conv4, whose graph holds about 150 MB

@@ -13,8 +13,10 @@
 #include "cezanne/data/Store.hpp"
 #include "cezanne/dist/Communicator.hpp"
 #include "cezanne/data/MultiTaskSource.hpp"
+#include "cezanne/data/UnlabelledSource.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 #include "cezanne/learn/MultiTaskObjective.hpp"
+#include "cezanne/learn/UnlabelledObjective.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/InitFrom.hpp"
@@ -62,6 +64,10 @@ struct RunPlan {
   std::shared_ptr<const data::MultiTaskSource> tasks;
   std::unique_ptr<learn::MultiTaskObjective> objective;
   std::vector<double> task_weights;
+  /// Objectives on unlabelled examples (--algo vae): the examples of the train split (null in
+  /// a plan that only evaluates), of eval_split, and the objective.
+  std::shared_ptr<const data::UnlabelledSource> train_examples, eval_examples;
+  std::unique_ptr<learn::UnlabelledObjective> unlabelled;
   /// The fine-tuning recipe: frozen parameters, per-parameter rates, schedules of unfreezing.
   std::shared_ptr<const Recipe> recipe;
   /// --init-from: checkpoint values of some parameters of a fresh run (empty when resuming).
@@ -87,6 +93,11 @@ RunPlan plan_run(const TrainConfig& config);
 /// weights. Throws std::invalid_argument with one line naming the option and value (an unknown
 /// task, a task with too few examples for the split, a conditioning that does not fit).
 void plan_multitask(RunPlan& plan);
+
+/// The unlabelled part of a plan (--algo vae): from plan.config on plan.store (open) the
+/// examples of the train split and of plan.eval_split, and the objective. Throws
+/// std::invalid_argument with one line naming the option and value.
+void plan_unlabelled(RunPlan& plan);
 
 /// The episodes of `split` a meta-learning run draws with config's seed and episode options:
 /// sinusoid tasks for --model mlp, else N-way K-shot episodes of `store`. Throws

@@ -1,0 +1,43 @@
+// UnlabelledObjective: the interface of objectives on unlabelled examples (pre-training,
+// latent-variable models), the third kind of learning the trainer's step runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cezanne/autograd/Var.hpp"
+#include "cezanne/data/TaskBatch.hpp"
+#include "cezanne/nn/ParamSpec.hpp"
+
+namespace cz::learn {
+
+/// An objective on rows of unlabelled examples (data::UnlabelledSource): a pure function of
+/// (theta, batch, seed) that holds only sizes, so one object serves every rank and thread.
+/// Randomness (reparameterization noise, augmentations) is counter-based and keyed by the seed,
+/// the batch's step and each example's global position (slot x examples per row + position in
+/// the row), so a step's losses do not depend on the number of ranks.
+class UnlabelledObjective {
+ public:
+  virtual ~UnlabelledObjective() = default;
+
+  /// The algorithm's name as the checkpoint records it ("vae").
+  virtual std::string name() const = 0;
+  /// The parameters theta, in the order losses() expects them.
+  virtual std::vector<nn::ParamSpec> specs() const = 0;
+  /// The model in words for the checkpoint ("vae mlp 784-400-20 bernoulli beta=1").
+  virtual std::string description() const = 0;
+
+  /// Row t's training loss [T], with history: the mean over its B examples.
+  virtual Var losses(const nn::ParamList& theta, const data::TaskBatch& batch, uint64_t seed) const = 0;
+
+  /// Names of the evaluation metrics, per example; metric 0 is a loss (lower is better) that
+  /// validation tracks.
+  virtual std::vector<std::string> metrics() const = 0;
+  /// The metrics of example `index` of the evaluation split (inputs [1, 1, C, H, W]), without
+  /// history; `index` keys its noise with `seed`.
+  virtual std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
+                                       uint64_t seed) const = 0;
+};
+
+}  // namespace cz::learn

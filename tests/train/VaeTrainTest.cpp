@@ -1,0 +1,124 @@
+// `cezanne train --algo vae`, `cezanne eval` of its checkpoint, resume, and the refusals of bad
+// input, end to end on a tiny glyph store.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "TrainFixtures.hpp"
+#include "cezanne/data/Png.hpp"
+
+namespace cz::train::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class VaeTrain : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new TempDir("vae-train");
+    make_store(store());
+  }
+  static void TearDownTestSuite() { delete root_; }
+  static fs::path store() { return root_->path / "store"; }
+  static fs::path dir(const std::string& name) { return root_->path / name; }
+
+  static std::string run(const std::string& name, const std::string& extra = "") {
+    return train_args({{"--algo", "vae"},
+                       {"--model", "mlp"},
+                       {"--store", store().string()},
+                       {"--out", dir(name).string()},
+                       {"--hidden", "16"},
+                       {"--latent", "4"},
+                       {"--meta-batch", "4"},
+                       {"--examples-per-task", "8"},
+                       {"--steps", "6"},
+                       {"--checkpoint-every", "3"},
+                       {"--val-every", "3"},
+                       {"--val-episodes", "10"},
+                       {"--iwae-samples", "10"},
+                       {"--lr", "0.003"},
+                       {"--threads", "1"}},
+                      extra);
+  }
+
+  // The number after "key": in a JSON line.
+  static double number(const std::string& json, const std::string& key) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(json, m, std::regex("\"" + key + "\":\\{\"mean\":([-0-9.e+]+)"))) << json;
+    return m.empty() ? 0.0 : std::stod(m[1]);
+  }
+
+  static TempDir* root_;
+};
+TempDir* VaeTrain::root_ = nullptr;
+
+TEST_F(VaeTrain, TrainsEvaluatesAndResumesBitwise) {
+  SpawnResult r = cezanne(run("whole"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("validation negative_elbo"));
+  EXPECT_EQ(metrics_rows(dir("whole")), 6);
+  const Checkpoint c = read_checkpoint(dir("whole") / "checkpoint-00000006.h5");
+  EXPECT_EQ(c.algorithm, "vae");
+  EXPECT_EQ(c.model, "vae mlp 784-16-4 bernoulli beta=1");
+
+  r = cezanne(run("parts", "--stop-after 3"));
+  ASSERT_EQ(r.status, 75) << r.output;
+  r = cezanne(run("parts", "--resume auto"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_state(dir("whole") / "checkpoint-00000006.h5", dir("parts") / "checkpoint-00000006.h5");
+
+  r = cezanne("eval --checkpoint " + (dir("whole") / "checkpoint-00000006.h5").string() +
+              " --episodes 12 --iwae-samples 50 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"algo\":\"vae\""));
+  EXPECT_THAT(r.output, HasSubstr("\"split\":\"test\""));
+  EXPECT_THAT(r.output, HasSubstr("\"examples\":12,\"iwae_samples\":50"));
+  const double elbo = number(r.output, "elbo"), iwae = number(r.output, "iwae");
+  EXPECT_LT(elbo, 0.0);
+  EXPECT_GE(iwae, elbo);
+  // The same line again: the evaluation's noise is a function of --seed and the example.
+  EXPECT_EQ(cezanne("eval --checkpoint " + (dir("whole") / "checkpoint-00000006.h5").string() +
+                    " --episodes 12 --iwae-samples 50 --threads 1")
+                .output,
+            r.output);
+
+  r = cezanne("sample --checkpoint " + (dir("whole") / "checkpoint-00000006.h5").string() + " --out " +
+              dir("grids").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  // 8 columns of 28-pixel images with 2-pixel gaps: 4 rows of samples, 4 of examples and their
+  // reconstructions, 4 latent dimensions swept.
+  for (const char* name : {"samples.png", "reconstructions.png", "traversal.png"}) {
+    const data::Image image = data::read_png(dir("grids") / name, 1);
+    EXPECT_EQ(image.width, 8 * 28 + 9 * 2) << name;
+    EXPECT_EQ(image.height, 4 * 28 + 5 * 2) << name;
+  }
+}
+
+TEST_F(VaeTrain, RefusesBadInputInOneLine) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--beta -1", "cezanne train: --beta: must be in [0, 1000000], got -1"},
+      {"--iwae-samples 0", "cezanne train: --iwae-samples: must be in [1, 1000000], got 0"},
+      {"--likelihood poisson", "cezanne train: --likelihood: bernoulli or gaussian, got 'poisson'"},
+      {"--model conv4", "cezanne train: --model: --algo vae has an MLP encoder and decoder: mlp, got 'conv4'"},
+      {"--latent 0", "cezanne train: --latent: must be in [1, 4096], got 0"}};
+  for (const auto& [extra, message] : cases) {
+    const SpawnResult r = cezanne(run("refused", extra), 60.0);
+    EXPECT_EQ(r.status, 2) << extra;
+    EXPECT_EQ(r.output, message + "\n") << extra;
+    EXPECT_FALSE(fs::exists(dir("refused"))) << extra;
+  }
+  const SpawnResult r = cezanne(run("ok", "--steps 1"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const SpawnResult e = cezanne("eval --checkpoint " + (dir("ok") / "checkpoint-00000001.h5").string() +
+                                " --iwae-samples 0", 60.0);
+  EXPECT_EQ(e.status, 2);
+  EXPECT_EQ(e.output, "cezanne eval: --iwae-samples: must be in [1, 1000000], got 0\n");
+  const SpawnResult w = cezanne("eval --checkpoint " + (dir("ok") / "checkpoint-00000001.h5").string() +
+                                " --ways 5", 60.0);
+  EXPECT_EQ(w.status, 2);
+  EXPECT_EQ(w.output, "cezanne eval: --ways: not for a vae checkpoint (it has examples, not episodes)\n");
+}
+
+}  // namespace
+}  // namespace cz::train::testing
