@@ -27,7 +27,7 @@ run() {  # STORE_NAME STORE EVAL_SPLIT SEED
     rm -rf "$dir"
     "$bin" train --algo vae --model mlp --store "$store" --out "$dir" --hidden 400 --latent 20 \
       --meta-batch "$rows" --examples-per-task "$examples" --steps "$steps" --lr 1e-3 --seed "$seed" \
-      --val-every 0 --val-episodes 20 --iwae-samples 10 --checkpoint-every "$steps" --threads 1 \
+      --val-every 0 --val-episodes 20 --val-split "$([[ $split == test ]] && echo val || echo "$split")" --iwae-samples 10 --checkpoint-every "$steps" --threads 1 \
       --log-seconds 60 > "$dir.log" 2>&1 || { echo "cezanne $name seed $seed failed (see $dir.log)"; return 1; }
     "$bin" eval --checkpoint "$dir/checkpoint-$(printf %08d "$steps").h5" --split "$split" \
       --episodes "$eval_examples" --iwae-samples "$k" --threads 1 > "$dir.json" 2>> "$dir.log"

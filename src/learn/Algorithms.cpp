@@ -62,7 +62,7 @@ const std::vector<Algorithm>& algorithms() {
         "examples-per-task", "task-sampling", "temperature", "example-split", "tasks"},
        {}},
       {"vae", "variational autoencoder on the unlabelled examples of --store's train classes (--model mlp)",
-       K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes"},
+       K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "val-split"},
        {}},
   };
   return all;

@@ -110,6 +110,7 @@ const std::vector<TrainOption>& train_options() {
     {"beta", "vae: weight of the KL term in the training loss (1: the ELBO; the reported bounds always use 1)", &C::beta, true},
     {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
     {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
+    {"val-split", "vae: the split validation's examples come from: val, or train for a store whose classes are all in train (Fashion-MNIST), or test", &C::val_split, false},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -309,6 +310,8 @@ void validate(const TrainConfig& c) {
     fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
   if (is_unlabelled(c) && c.model != "mlp")
     fail("model", "--algo " + c.algo + " has an MLP encoder and decoder: mlp, got '" + c.model + "'");
+  if (c.val_split != "train" && c.val_split != "val" && c.val_split != "test")
+    fail("val-split", "train, val or test, got '" + c.val_split + "'");
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
   if (c.train_examples > 0 && !is_multitask(c))

@@ -273,8 +273,12 @@ RunPlan plan_run(const TrainConfig& config) {
   if (is_multitask(config) || is_unlabelled(config)) {
     plan.store = data::Store::open(config.store);
     plan.image = plan.store->shape();
-    if (is_multitask(config)) plan_multitask(plan);
-    else plan_unlabelled(plan);
+    if (is_multitask(config)) {
+      plan_multitask(plan);
+    } else {
+      plan.eval_split = data::parse_split(config.val_split);
+      plan_unlabelled(plan);
+    }
   } else {
     if (!is_regression(config)) {
       plan.store = data::Store::open(config.store);

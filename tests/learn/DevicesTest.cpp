@@ -14,6 +14,7 @@
 #include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/learn/TaskWeighting.hpp"
+#include "cezanne/learn/Vae.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
 
@@ -116,6 +117,27 @@ TEST(Devices, MultiTaskObjectiveComputesTheSameOnEveryBackend) {
           return collect(weighted, {}, params);
         },
         nn::to_string(conditioning));
+  }
+}
+
+// The VAE's training losses (reparameterized noise made on the device) with their gradient, and
+// its evaluation bounds.
+TEST(Devices, VaeComputesTheSameOnEveryBackend) {
+  data::TaskBatch host;
+  host.inputs = Tensor::uniform({2, 3, 1, 4, 4}, 0, 1, 5, 0, DType::f64);
+  host.slots = {1, 2};
+  host.step = 3;
+  for (const Likelihood likelihood : {Likelihood::bernoulli, Likelihood::gaussian}) {
+    const Vae vae(VaeSpec{16, 8, 3, likelihood, 0.5, 20});
+    expect_agree(
+        [&](Device device) {
+          nn::Params params(vae.specs(), DType::f64, device);
+          params.initialize(9);
+          Results r = collect(vae.losses(params.list(), host.to(device), 4), {}, params);
+          r.push_back(vae.evaluate(params.list(), host.inputs.slice(0, 0, 1).slice(1, 0, 1).to(device), 7, 4));
+          return r;
+        },
+        likelihood_name(likelihood));
   }
 }
 
