@@ -46,3 +46,8 @@ if [[ "${1:-}" != table ]]; then
   done
 fi
 /usr/bin/python3 jobs/vae_table.py "$out"
+if [[ "${1:-}" != table ]]; then
+  "$bin" sample --checkpoint "$out/glyphs-cezanne-seed0/checkpoint-$(printf %08d "$steps").h5" --out docs/vae-glyphs > /dev/null
+  "$bin" sample --checkpoint "$out/fashion-cezanne-seed0/checkpoint-$(printf %08d "$steps").h5" --split train \
+    --out docs/vae-fashion > /dev/null
+fi

@@ -95,6 +95,24 @@ TEST_F(VaeTrain, TrainsEvaluatesAndResumesBitwise) {
   }
 }
 
+// Each rank draws its rows and their noise by global slot: 2 ranks reach the parameters of 1
+// (within round-off: the reducer sums in another order).
+TEST_F(VaeTrain, TwoRanksTrainTheSameModelAsOne) {
+  SpawnResult r = cezanne(run("one-rank", "--meta-batch 3 --steps 3"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = cezanne(run("two-ranks", "--meta-batch 3 --steps 3"), 240.0, dist::test::mpirun(2));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Checkpoint a = read_checkpoint(dir("one-rank") / "checkpoint-00000003.h5");
+  const Checkpoint b = read_checkpoint(dir("two-ranks") / "checkpoint-00000003.h5");
+  ASSERT_EQ(a.params.size(), b.params.size());
+  for (size_t i = 0; i < a.params.size(); ++i) {
+    const std::vector<double> x = a.params[i].second.to_vector(), y = b.params[i].second.to_vector();
+    ASSERT_EQ(x.size(), y.size());
+    for (size_t k = 0; k < x.size(); ++k)
+      ASSERT_NEAR(x[k], y[k], 1e-5 * (1 + std::abs(x[k]))) << a.params[i].first << " element " << k;
+  }
+}
+
 TEST_F(VaeTrain, RefusesBadInputInOneLine) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--beta -1", "cezanne train: --beta: must be in [0, 1000000], got -1"},
