@@ -105,6 +105,8 @@ Settings settings_from(const po::variables_map& vm) {
   const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
   if (algorithm == nullptr)
     throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + s.algo + "'");
+  if (algorithm->kind == learn::Algorithm::Kind::unlabelled)
+    throw UsageError("--algo " + s.algo + ": bench step measures episodic and multitask steps, not yet unlabelled ones");
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
   if (s.model == "mlp" && !algorithm->inner_loop)

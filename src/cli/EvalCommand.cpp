@@ -73,23 +73,24 @@ data::Split split_option(const po::variables_map& vm) {
   }
 }
 
-// A multi-task checkpoint: every task's examples of --split (by example, as in training) on the
-// run's store or --store, through the checkpoint's objective.
-EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
+// A checkpoint that is evaluated on examples, not episodes (multitask: every task's examples of
+// --split; vae: --episodes examples of --split): no episode option, the run's store or --store
+// checked against the training one, then `plan_kind` builds the plan's source and objective,
+// into which the checkpoint must load. `rows` says what the checkpoint has instead of episodes.
+EvalSetup example_setup(EvalSetup s, const po::variables_map& vm, const char* rows,
+                        void (*plan_kind)(train::RunPlan&)) {
   for (const char* episodic : {"ways", "shots", "test-inner-steps"})
     if (vm.count(episodic) != 0)
-      throw UsageError(std::string("--") + episodic + ": not for a multitask checkpoint (it has tasks, not episodes)");
+      throw UsageError(std::string("--") + episodic + ": not for a " + s.plan.config.algo + " checkpoint (it has " +
+                       rows + ", not episodes)");
   train::RunPlan& plan = s.plan;
   if (vm.count("store") != 0) plan.config.store = vm["store"].as<std::string>();
   plan.eval_split = split_option(vm);
-  // The weights file shaped training only; the parameters are the same without it.
-  if (plan.config.weighting == "manual") plan.config.weighting = "uniform";
-  plan.config.task_weights.clear();
   plan.store = data::Store::open(plan.config.store);
   plan.image = plan.store->shape();
   check_store(s, *plan.store);
   try {
-    train::plan_multitask(plan);
+    plan_kind(plan);
     learn::check_loadable(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint),
                           plan.algorithm(), plan.specs());
   } catch (const std::invalid_argument& e) {
@@ -98,30 +99,20 @@ EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
   return s;
 }
 
-// A checkpoint of an objective on unlabelled examples (--algo vae): --episodes examples of
-// --split, evenly spaced, with --iwae-samples samples of the k-sample bound.
+EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
+  // The weights file shaped training only; the parameters are the same without it.
+  if (s.plan.config.weighting == "manual") s.plan.config.weighting = "uniform";
+  s.plan.config.task_weights.clear();
+  return example_setup(std::move(s), vm, "tasks", train::plan_multitask);
+}
+
+// --episodes examples of --split, evenly spaced, with --iwae-samples samples of the k-sample
+// bound, their noise from --seed.
 EvalSetup unlabelled_setup(EvalSetup s, const po::variables_map& vm) {
-  for (const char* episodic : {"ways", "shots", "test-inner-steps"})
-    if (vm.count(episodic) != 0)
-      throw UsageError(std::string("--") + episodic + ": not for a " + s.plan.config.algo +
-                       " checkpoint (it has examples, not episodes)");
-  train::RunPlan& plan = s.plan;
-  if (vm.count("store") != 0) plan.config.store = vm["store"].as<std::string>();
-  plan.config.val_episodes = vm["episodes"].as<int64_t>();
-  plan.config.iwae_samples = vm["iwae-samples"].as<int64_t>();
-  plan.config.seed = vm["seed"].as<uint64_t>();
-  plan.eval_split = split_option(vm);
-  plan.store = data::Store::open(plan.config.store);
-  plan.image = plan.store->shape();
-  check_store(s, *plan.store);
-  try {
-    train::plan_unlabelled(plan);
-    learn::check_loadable(s.checkpoint.algorithm, train::checkpoint_specs(s.checkpoint),
-                          plan.algorithm(), plan.specs());
-  } catch (const std::invalid_argument& e) {
-    throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e.what());
-  }
-  return s;
+  s.plan.config.val_episodes = vm["episodes"].as<int64_t>();
+  s.plan.config.iwae_samples = vm["iwae-samples"].as<int64_t>();
+  s.plan.config.seed = vm["seed"].as<uint64_t>();
+  return example_setup(std::move(s), vm, "examples", train::plan_unlabelled);
 }
 
 std::string json_string(const std::string& text) {

@@ -61,7 +61,7 @@ const std::vector<Algorithm>& algorithms() {
        {"conditioning", "task-descriptor", "weighting", "task-weights", "worst-task-eta", "worst-task-decay",
         "examples-per-task", "task-sampling", "temperature", "example-split", "tasks"},
        {}},
-      {"vae", "variational autoencoder on the unlabelled examples of --store's train classes (--model mlp)",
+      {"vae", "variational autoencoder on the unlabelled examples of --store's train classes (--model conv4 or mlp)",
        K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "val-split"},
        {}},
   };

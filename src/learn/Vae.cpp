@@ -9,6 +9,8 @@
 
 #include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Ops.hpp"
+#include "cezanne/nn/Conv4.hpp"
+#include "cezanne/nn/Linear.hpp"
 #include "cezanne/tensor/Ops.hpp"
 #include "cezanne/tensor/Random.hpp"
 
@@ -34,6 +36,13 @@ Var softplus(const Var& l) {
   const Tensor positive = binary(BinaryOp::gt, l.data(), zeros);
   const Var above = where(positive, l, Var(zeros)), below = where(positive, Var(zeros), l);
   return where(positive, above + log(exp(-above) + 1.0), log(exp(below) + 1.0));
+}
+
+// Nearest upsampling by 2 of [M, C, H, W], composed: every pixel expanded to a 2 x 2 block.
+Var upsample2(const Var& x) {
+  const int64_t m = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  const Var blocks = expand(reshape(x, {m, c, h, 1, w, 1}), {m, c, h, 2, w, 2});
+  return reshape(contiguous(blocks), {m, c, 2 * h, 2 * w});
 }
 
 }  // namespace
@@ -64,12 +73,35 @@ Vae::Vae(VaeSpec spec)
   if (spec.latent < 1) fail("latent", "must be >= 1, got " + std::to_string(spec.latent));
   if (!(spec.beta >= 0.0) || !std::isfinite(spec.beta)) fail("beta", "must be >= 0, got " + std::to_string(spec.beta));
   if (spec.iwae_samples < 1) fail("iwae-samples", "must be >= 1, got " + std::to_string(spec.iwae_samples));
+  if (!spec.convolutional) {
+    encoder_specs_ = prefixed("encoder.", encoder_.specs());
+    decoder_specs_ = prefixed("decoder.", decoder_.specs());
+    return;
+  }
+  if (spec.filters < 1) fail("filters", "must be >= 1, got " + std::to_string(spec.filters));
+  if (spec.image < 16 || spec.image % 4 != 0)
+    throw std::invalid_argument("the convolutional VAE needs square images of a side >= 16 and a multiple of 4, got " +
+                                std::to_string(spec.image));
+  if (spec.inputs != spec.channels * spec.image * spec.image)
+    throw std::invalid_argument("VaeSpec: inputs " + std::to_string(spec.inputs) + " are not channels x image^2");
+  const int64_t f = spec.filters, side = spec.image / 16, start = spec.image / 4;
+  for (int b = 0; b < nn::Conv4::kBlocks; ++b) {
+    const std::string prefix = "block" + std::to_string(b) + ".conv";
+    encoder_specs_.push_back({prefix + ".weight", {f, b == 0 ? spec.channels : f, 3, 3}, {nn::Init::xavier_uniform}});
+    encoder_specs_.push_back({prefix + ".bias", {f}, {nn::Init::zeros}});
+  }
+  for (const nn::ParamSpec& p : nn::linear_specs("encoder.head", f * side * side, 2 * spec.latent))
+    encoder_specs_.push_back(p);
+  decoder_specs_ = nn::linear_specs("decoder.fc", spec.latent, f * start * start, true, {nn::Init::kaiming_uniform, 0.0});
+  decoder_specs_.push_back({"decoder.conv0.weight", {f, f, 3, 3}, {nn::Init::xavier_uniform}});
+  decoder_specs_.push_back({"decoder.conv0.bias", {f}, {nn::Init::zeros}});
+  decoder_specs_.push_back({"decoder.conv1.weight", {spec.channels, f, 3, 3}, {nn::Init::xavier_uniform}});
+  decoder_specs_.push_back({"decoder.conv1.bias", {spec.channels}, {nn::Init::zeros}});
 }
 
 std::vector<nn::ParamSpec> Vae::specs() const {
-  std::vector<nn::ParamSpec> all = prefixed("encoder.", encoder_.specs());
-  const std::vector<nn::ParamSpec> dec = prefixed("decoder.", decoder_.specs());
-  all.insert(all.end(), dec.begin(), dec.end());
+  std::vector<nn::ParamSpec> all = encoder_specs_;
+  all.insert(all.end(), decoder_specs_.begin(), decoder_specs_.end());
   if (spec_.likelihood == Likelihood::gaussian) all.push_back({"decoder.log_variance", {spec_.inputs}, {}});
   return all;
 }
@@ -77,29 +109,54 @@ std::vector<nn::ParamSpec> Vae::specs() const {
 std::string Vae::description() const {
   char beta[32];
   std::snprintf(beta, sizeof beta, "%g", spec_.beta);
-  return "vae mlp " + std::to_string(spec_.inputs) + "-" + std::to_string(spec_.hidden) + "-" +
-         std::to_string(spec_.latent) + " " + likelihood_name(spec_.likelihood) + " beta=" + beta;
+  const std::string model =
+      spec_.convolutional ? "conv4 filters=" + std::to_string(spec_.filters) + " channels=" + std::to_string(spec_.channels) +
+                                " image=" + std::to_string(spec_.image) + " latent=" + std::to_string(spec_.latent)
+                          : "mlp " + std::to_string(spec_.inputs) + "-" + std::to_string(spec_.hidden) + "-" +
+                                std::to_string(spec_.latent);
+  return "vae " + model + " " + likelihood_name(spec_.likelihood) + " beta=" + beta;
 }
 
 nn::ParamList Vae::encoder_params(const nn::ParamList& theta) const {
-  const size_t n = encoder_.specs().size();
+  const size_t n = encoder_specs_.size();
   return nn::ParamList(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 nn::ParamList Vae::decoder_params(const nn::ParamList& theta) const {
-  const size_t first = encoder_.specs().size(), n = decoder_.specs().size();
+  const size_t first = encoder_specs_.size(), n = decoder_specs_.size();
   return nn::ParamList(theta.begin() + static_cast<std::ptrdiff_t>(first),
                        theta.begin() + static_cast<std::ptrdiff_t>(first + n));
 }
 
+Var Vae::encode_convolutional(const nn::ParamList& p, const Var& x) const {
+  const int64_t n = x.size(0), side = spec_.image;
+  Var h = reshape(x, {n, spec_.channels, side, side});
+  for (size_t b = 0; b < nn::Conv4::kBlocks; ++b) h = max_pool2d(relu(conv2d(h, p[2 * b], p[2 * b + 1], 1, 1)), 2);
+  return nn::linear(reshape(h, {n, -1}), p[2 * nn::Conv4::kBlocks], p[2 * nn::Conv4::kBlocks + 1]);
+}
+
+Var Vae::decode_convolutional(const nn::ParamList& p, const Var& z) const {
+  Shape lead = z.shape();
+  lead.pop_back();
+  const int64_t start = spec_.image / 4;
+  Var h = relu(nn::linear(reshape(z, {-1, spec_.latent}), p[0], p[1]));
+  h = reshape(h, {h.size(0), spec_.filters, start, start});
+  h = relu(conv2d(upsample2(h), p[2], p[3], 1, 1));
+  h = conv2d(upsample2(h), p[4], p[5], 1, 1);  // [M, C, image, image]
+  lead.push_back(spec_.inputs);
+  return reshape(h, lead);
+}
+
 Vae::Posterior Vae::encode(const nn::ParamList& theta, const Var& x) const {
-  const Var h = encoder_.forward(encoder_params(theta), x);  // [N, 2L]
+  const Var h = spec_.convolutional ? encode_convolutional(encoder_params(theta), x)
+                                    : encoder_.forward(encoder_params(theta), x);  // [N, 2L]
   const int64_t last = h.dim() - 1, l = spec_.latent;
   return {slice(h, last, 0, l), slice(h, last, l, 2 * l)};
 }
 
 Var Vae::decode(const nn::ParamList& theta, const Var& z) const {
-  return decoder_.forward(decoder_params(theta), z);
+  return spec_.convolutional ? decode_convolutional(decoder_params(theta), z)
+                              : decoder_.forward(decoder_params(theta), z);
 }
 
 Var Vae::log_likelihood(const nn::ParamList& theta, const Var& x, const Var& z) const {

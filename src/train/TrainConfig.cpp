@@ -77,8 +77,8 @@ const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
     {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
-    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1; vae: the MLP encoder and decoder)", &C::model, true},
-    {"filters", "Conv4 filters per layer", &C::filters, true},
+    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1); vae: conv4 (the convolutional encoder and decoder) or mlp", &C::model, true},
+    {"filters", "Conv4 filters per layer (vae conv4: of every convolution)", &C::filters, true},
     {"hidden", "mann: LSTM hidden size; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
     {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
@@ -308,8 +308,6 @@ void validate(const TrainConfig& c) {
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
     fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
-  if (is_unlabelled(c) && c.model != "mlp")
-    fail("model", "--algo " + c.algo + " has an MLP encoder and decoder: mlp, got '" + c.model + "'");
   if (c.val_split != "train" && c.val_split != "val" && c.val_split != "test")
     fail("val-split", "train, val or test, got '" + c.val_split + "'");
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")

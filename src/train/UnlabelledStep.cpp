@@ -84,7 +84,19 @@ void plan_unlabelled(RunPlan& plan) {
   spec.likelihood = learn::parse_likelihood(c.likelihood);
   spec.beta = c.beta;
   spec.iwae_samples = c.iwae_samples;
-  plan.unlabelled = std::make_unique<learn::Vae>(spec);
+  spec.convolutional = c.model == "conv4";
+  spec.filters = c.filters;
+  spec.channels = plan.image.channels;
+  spec.image = plan.image.height;
+  if (spec.convolutional && plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + c.store + ": the convolutional VAE needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  try {
+    plan.unlabelled = std::make_unique<learn::Vae>(spec);
+  } catch (const std::invalid_argument& e) {
+    if (!spec.convolutional) throw;
+    throw std::invalid_argument("--store " + c.store + ": " + e.what());
+  }
   try {
     plan.train_examples = std::make_shared<data::UnlabelledSource>(plan.store, data::Split::train,
                                                                    c.examples_per_task, c.seed);

@@ -128,7 +128,7 @@ TEST(Devices, VaeComputesTheSameOnEveryBackend) {
   host.slots = {1, 2};
   host.step = 3;
   for (const Likelihood likelihood : {Likelihood::bernoulli, Likelihood::gaussian}) {
-    const Vae vae(VaeSpec{16, 8, 3, likelihood, 0.5, 20});
+    const Vae vae(VaeSpec{16, 8, 3, likelihood, 0.5, 20, false, 1, 1, 4});
     expect_agree(
         [&](Device device) {
           nn::Params params(vae.specs(), DType::f64, device);
@@ -139,6 +139,16 @@ TEST(Devices, VaeComputesTheSameOnEveryBackend) {
         },
         likelihood_name(likelihood));
   }
+  const Vae convolutional(VaeSpec{256, 1, 3, Likelihood::bernoulli, 1.0, 4, true, 2, 1, 16});
+  data::TaskBatch images = host;
+  images.inputs = Tensor::uniform({2, 3, 1, 16, 16}, 0, 1, 6, 0, DType::f64);
+  expect_agree(
+      [&](Device device) {
+        nn::Params params(convolutional.specs(), DType::f64, device);
+        params.initialize(9);
+        return collect(convolutional.losses(params.list(), images.to(device), 4), {}, params);
+      },
+      "convolutional");
 }
 
 TEST(Devices, HostPointersOfADeviceTensorAreRefused) {

@@ -44,6 +44,53 @@ TEST(Vae, ElboGradientMatchesFiniteDifferences) {
   }
 }
 
+VaeSpec convolutional() {
+  VaeSpec s;
+  s.convolutional = true;
+  s.filters = 2;
+  s.channels = 1;
+  s.image = 16;
+  s.inputs = 256;
+  s.latent = 2;
+  s.beta = 0.7;
+  return s;
+}
+
+TEST(Vae, ConvolutionalElboGradientMatchesFiniteDifferences) {
+  const Vae vae(convolutional());
+  nn::Params params(vae.specs(), DType::f64);
+  params.initialize(6);
+  std::vector<Tensor> theta;
+  // Biases away from zero: a unit whose inputs are all off would otherwise sit exactly at its
+  // relu's kink, where central differences see 1/2 and the gradient (rightly) a subgradient.
+  for (size_t i = 0; i < params.size(); ++i)
+    theta.push_back(params[i].shape().size() == 1
+                        ? Tensor::uniform(params[i].shape(), 0.05, 0.2, 20 + i, 0, DType::f64)
+                        : params[i].data().clone());
+  const Tensor x = Tensor::uniform({2, 256}, 0.0, 1.0, 5, 0, DType::f64);
+  const Tensor eps = Tensor::normal({2, 2, 2}, 0.0, 1.0, 7, 0, DType::f64);
+  cz::testing::gradcheck([&](const std::vector<Var>& p) { return vae.elbo(p, Var(x), eps, 0.7); }, theta,
+                         "convolutional elbo");
+}
+
+TEST(Vae, ConvolutionalEncoderHasConv4sNamesAndTheDecoderUpsamples) {
+  const Vae vae(convolutional());
+  const std::vector<nn::ParamSpec> specs = vae.specs();
+  EXPECT_EQ(specs[0].name, "block0.conv.weight");
+  EXPECT_EQ(specs[0].shape, (Shape{2, 1, 3, 3}));
+  EXPECT_EQ(specs[7].name, "block3.conv.bias");
+  EXPECT_EQ(specs[8].name, "encoder.head.weight");
+  EXPECT_EQ(specs[8].shape, (Shape{4, 2}));  // 2 filters x (16 / 16)^2 features -> mean, log-variance
+  EXPECT_EQ(specs[10].shape, (Shape{2 * 4 * 4, 2}));  // decoder.fc: z -> 2 filters x (16 / 4)^2
+  nn::Params params(vae.specs(), DType::f64);
+  params.initialize(1);
+  EXPECT_EQ(vae.decode(params.list(), Var(Tensor::zeros({3, 5, 2}, DType::f64))).shape(), (Shape{3, 5, 256}));
+  VaeSpec odd = convolutional();
+  odd.image = 18;
+  odd.inputs = 324;
+  EXPECT_THROW(Vae{odd}, std::invalid_argument);
+}
+
 TEST(Vae, AnalyticKlMatchesMonteCarlo) {
   const std::vector<double> mean{0.3, -1.2, 0.8}, log_variance{-0.5, 0.4, -1.5};
   const double kl = gaussian_kl(Var(Tensor::from(mean, {1, 3}, DType::f64)),

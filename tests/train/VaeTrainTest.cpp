@@ -113,12 +113,33 @@ TEST_F(VaeTrain, TwoRanksTrainTheSameModelAsOne) {
   }
 }
 
+// The convolutional VAE trains and evaluates, and its encoder is a source for transfer: its
+// Conv4-named convolutions load into a ProtoNets run (--init-params 'block*').
+TEST_F(VaeTrain, ConvolutionalEncoderTransfersIntoConv4) {
+  SpawnResult r = cezanne(run("conv", "--model conv4 --filters 4 --steps 2 --checkpoint-every 2 --val-every 0"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  const fs::path ckpt = dir("conv") / "checkpoint-00000002.h5";
+  EXPECT_EQ(read_checkpoint(ckpt).model, "vae conv4 filters=4 channels=1 image=28 latent=4 bernoulli beta=1");
+  r = cezanne("eval --checkpoint " + ckpt.string() + " --episodes 4 --iwae-samples 20 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"iwae\":{\"mean\":-"));
+  r = cezanne("train --algo protonet --store " + store().string() + " --out " + dir("protonet").string() +
+              " --filters 4 --ways 3 --shots 1 --queries 2 --meta-batch 2 --steps 1 --val-episodes 2 --threads 1" +
+              " --init-from " + ckpt.string() + " --init-params block*");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Checkpoint vae = read_checkpoint(ckpt);
+  const Checkpoint protonet = read_checkpoint(dir("protonet") / "checkpoint-00000001.h5");
+  EXPECT_EQ(vae.params[0].first, "block0.conv.weight");
+  EXPECT_EQ(protonet.params[0].first, "block0.conv.weight");
+  EXPECT_EQ(vae.params[0].second.shape(), protonet.params[0].second.shape());
+}
+
 TEST_F(VaeTrain, RefusesBadInputInOneLine) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--beta -1", "cezanne train: --beta: must be in [0, 1000000], got -1"},
       {"--iwae-samples 0", "cezanne train: --iwae-samples: must be in [1, 1000000], got 0"},
       {"--likelihood poisson", "cezanne train: --likelihood: bernoulli or gaussian, got 'poisson'"},
-      {"--model conv4", "cezanne train: --model: --algo vae has an MLP encoder and decoder: mlp, got 'conv4'"},
+      {"--model resnet", "cezanne train: --model: conv4 or mlp, got 'resnet'"},
       {"--latent 0", "cezanne train: --latent: must be in [1, 4096], got 0"}};
   for (const auto& [extra, message] : cases) {
     const SpawnResult r = cezanne(run("refused", extra), 60.0);

@@ -24,11 +24,15 @@ const char* likelihood_name(Likelihood likelihood);
 /// Sizes and weights of a VAE.
 struct VaeSpec {
   int64_t inputs = 784;   ///< D = C x H x W pixels of an example
-  int64_t hidden = 400;   ///< hidden units of the encoder and of the decoder
+  int64_t hidden = 400;   ///< mlp: hidden units of the encoder and of the decoder
   int64_t latent = 20;    ///< L: size of z
   Likelihood likelihood = Likelihood::bernoulli;
   double beta = 1.0;      ///< weight of the KL term in the training loss (1: the ELBO)
   int64_t iwae_samples = 5000;  ///< k of the importance-weighted bound in evaluation
+  bool convolutional = false;   ///< the convolutional encoder and decoder instead of the MLPs
+  int64_t filters = 64;   ///< convolutional: filters of every convolution
+  int64_t channels = 1;   ///< convolutional: C of the square images (inputs = C x image^2)
+  int64_t image = 28;     ///< convolutional: side of the images, a multiple of 4, >= 16
 };
 
 /// KL(N(mean, exp(log_variance)) || N(0, I)) of each row, in closed form: [..., L] -> [...],
@@ -38,7 +42,13 @@ Var gaussian_kl(const Var& mean, const Var& log_variance);
 /// The VAE (Kingma and Welling): prior p(z) = N(0, I); encoder q(z|x) = N(mean(x),
 /// diag(exp(log_variance(x)))), an MLP D-hidden-2L ("encoder.layer0.*", "encoder.head.*":
 /// mean, then log-variance); decoder p(x|z), an MLP L-hidden-D ("decoder.layer0.*",
-/// "decoder.head.*") with relu hidden layers. Training maximizes the ELBO
+/// "decoder.head.*") with relu hidden layers. Convolutional: the encoder is Conv4's body
+/// without batch norm (4 x [3x3 conv, padding 1 -> relu -> 2x2 max-pool], parameters
+/// "block{b}.conv.*" as nn::Conv4 names them, so --init-params 'block*' loads them into Conv4)
+/// and the linear "encoder.head" to 2L; the decoder is "decoder.fc" (L -> filters x (image/4)^2,
+/// relu), nearest upsampling x2, "decoder.conv0" (3x3, relu), upsampling x2, "decoder.conv1"
+/// (3x3 to C channels). Batch norm is left out so that an example's bounds do not depend on
+/// the others of its batch. Training maximizes the ELBO
 /// E_q[log p(x|z)] - beta KL(q(z|x) || p(z)), one reparameterized sample z = mean + sigma * eps
 /// per example, eps ~ N(0, I) counter-based: Tensor::normal keyed by (seed, step) at counter
 /// (global example index) x L. Evaluation: the ELBO (beta 1, analytic KL, averaged over k
@@ -80,8 +90,11 @@ class Vae final : public UnlabelledObjective {
  private:
   nn::ParamList encoder_params(const nn::ParamList& theta) const;
   nn::ParamList decoder_params(const nn::ParamList& theta) const;
+  Var encode_convolutional(const nn::ParamList& p, const Var& x) const;
+  Var decode_convolutional(const nn::ParamList& p, const Var& z) const;
   VaeSpec spec_;
-  nn::MLP encoder_, decoder_;
+  nn::MLP encoder_, decoder_;  // the MLP variant's
+  std::vector<nn::ParamSpec> encoder_specs_, decoder_specs_;  // without the log-variance
 };
 
 }  // namespace cz::learn
