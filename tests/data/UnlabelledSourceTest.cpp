@@ -81,6 +81,23 @@ TEST_F(Unlabelled, RowsHoldDistinctExamplesOfTheSplitWithTheirPixelsAndIds) {
   }
 }
 
+// Evaluation reads the split's examples by index, class after class in store order.
+TEST_F(Unlabelled, ExampleIndexWalksTheSplitClassByClass) {
+  const UnlabelledSource source(store_, Split::train, 1, 9);
+  const std::vector<std::pair<int64_t, int64_t>> expected{{0, 0}, {0, 3}, {1, 0}, {1, 5}, {2, 0}, {2, 4}};
+  for (const auto& [index, cls_position] : std::vector<std::pair<int64_t, std::pair<int64_t, int64_t>>>{
+           {0, expected[0]}, {3, expected[1]}, {4, expected[2]}, {9, expected[3]}, {10, expected[4]}, {14, expected[5]}}) {
+    const Tensor x = source.example(index);
+    ASSERT_EQ(x.shape(), (Shape{1, 1, 1, kSide, kSide}));
+    EXPECT_EQ(static_cast<int64_t>(x.data<float>()[0] * 255.0f + 0.5f), cls_position.first) << index;
+    EXPECT_EQ(static_cast<int64_t>(x.data<float>()[1] * 255.0f + 0.5f), cls_position.second) << index;
+  }
+  const UnlabelledSource test(store_, Split::test, 1, 9);
+  EXPECT_EQ(static_cast<int64_t>(test.example(6).data<float>()[0] * 255.0f + 0.5f), 4);
+  EXPECT_THROW(source.example(15), std::out_of_range);
+  EXPECT_THROW(source.example(-1), std::out_of_range);
+}
+
 TEST_F(Unlabelled, ARowIsAPureFunctionOfSeedSplitStepAndSlot) {
   const UnlabelledSource source(store_, Split::train, 5, 1);
   const TaskBatch all = source.sample(7, {0, 1, 2});
