@@ -64,7 +64,7 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
   };
   for (const Case& c : {
            Case{"--algo reptile",
-                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain, multitask; got 'reptile'"},
+                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask; got 'reptile'"},
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
            Case{"--algo multitask", "--store: required with --algo multitask (its writing systems are the tasks)"},
            Case{"--model mlp --algo protonet", "--algo must be maml, fomaml or anil"},

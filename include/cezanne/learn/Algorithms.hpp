@@ -25,6 +25,8 @@ struct Algorithm {
   /// Episodic algorithms: the learner of a config whose algorithm is this one. Empty for
   /// multitask, whose objective and step the trainer builds (train::plan_multitask).
   std::function<std::unique_ptr<EpisodicLearner>(const LearnerConfig&)> make;
+  /// Learns regression tasks only (sinusoids, --model mlp): the neural process.
+  bool regression_only = false;
 };
 
 /// Every algorithm, in --help order.
