@@ -60,10 +60,15 @@ void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpe
 
 Predictive EpisodicLearner::predict_distribution(const nn::ParamList& theta, const Tensor& support,
                                                  const Tensor& support_labels, const Tensor& query) const {
+  Predictive p;
   const Tensor out = predict(theta, support, support_labels, query);
-  if (config_.loss == Loss::mse) return {.mean = out};
+  if (config_.loss == Loss::mse) {
+    p.mean = out;
+    return p;
+  }
   NoGradGuard no_grad;
-  return {.probabilities = softmax(Var(out), 1).data()};
+  p.probabilities = softmax(Var(out), 1).data();
+  return p;
 }
 
 Var EpisodicLearner::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,

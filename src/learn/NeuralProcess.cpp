@@ -124,8 +124,10 @@ Predictive NeuralProcess::predict_distribution(const nn::ParamList& theta, const
   const Var m = mean(mu, {1});
   const Var second = mean(sigma * sigma + mu * mu, {1});
   const Var variance = clamp(second - m * m, 1e-12, 1e300);
-  return {.mean = unsqueeze(select(m, 0, 0), 1).data().contiguous(),
-          .variance = unsqueeze(select(variance, 0, 0), 1).data().contiguous()};
+  Predictive p;
+  p.mean = unsqueeze(select(m, 0, 0), 1).data().contiguous();
+  p.variance = unsqueeze(select(variance, 0, 0), 1).data().contiguous();
+  return p;
 }
 
 Tensor NeuralProcess::predict(const nn::ParamList& theta, const Tensor& support,

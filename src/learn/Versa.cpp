@@ -1,4 +1,4 @@
-// VERSA-style amortized head: class means -> a Gaussian per class head, sampled heads, the ELBO.
+// VERSA-style amortized head: class means -> a Gaussian per class prototype, sampled heads, the ELBO.
 #include "cezanne/learn/Versa.hpp"
 
 #include "LearnDetail.hpp"
@@ -17,11 +17,10 @@ Versa::Versa(LearnerConfig config) : EpisodicLearner(std::move(config)) {
 std::vector<nn::ParamSpec> Versa::specs() const {
   std::vector<nn::ParamSpec> s = detail::body_specs(*config_.model);
   const int64_t d = config_.model->feature_size();
-  // Both maps start at zero: the mean head is ProtoNets', every weight's variance e^-4.
-  for (nn::ParamSpec p : nn::linear_specs("head_mean", d, d + 1, true, {nn::Init::zeros})) s.push_back(p);
-  std::vector<nn::ParamSpec> log_var = nn::linear_specs("head_log_var", d, d + 1, true, {nn::Init::zeros});
-  log_var[1].init = {nn::Init::constant, -4.0};
-  for (const nn::ParamSpec& p : log_var) s.push_back(p);
+  // Both maps start at zero: the mean head is ProtoNets', a coordinate's variance 1 / n_c.
+  for (nn::ParamSpec p : nn::linear_specs("head_mean", d, d, true, {nn::Init::zeros})) s.push_back(p);
+  for (nn::ParamSpec p : nn::linear_specs("head_log_var", d, d, true, {nn::Init::zeros})) s.push_back(p);
+  s.push_back({"head_log_var.shots", {1}, {nn::Init::constant, -1.0}});
   return s;
 }
 
@@ -31,18 +30,18 @@ std::pair<Var, Var> Versa::posterior(const nn::ParamList& theta, const Var& embe
   const Tensor hot = detail::one_hot(labels, config_.ways, embeddings.dtype()).transpose(1, 2);  // [T, ways, N]
   const Tensor count = cz::clamp(cz::sum(hot, {2}, true), 1.0, 1e300);  // an absent label: m_c = 0
   const Var m = matmul(Var(binary(BinaryOp::div, hot, count)), embeddings);  // [T, ways, D]
-  const Var proto = cat({2.0 * m, -sum(m * m, {2}, true)}, 2);              // [T, ways, D + 1]
-  const Var mean_head = proto + nn::linear(m, theta[body], theta[body + 1]);
-  const Var std_head = exp(0.5 * nn::linear(m, theta[body + 2], theta[body + 3]));
-  return {mean_head, std_head};
+  const Var mean_head = m + nn::linear(m, theta[body], theta[body + 1]);
+  // The variance sees the class's number of examples n_c (a mean pools it away): a mean of n
+  // examples is uncertain as 1 / n, so the shots coefficient starts at -1.
+  const Var log_var =
+      nn::linear(m, theta[body + 2], theta[body + 3]) + theta[body + 4] * Var(unary(UnaryOp::log, count));
+  return {mean_head, exp(0.5 * log_var)};
 }
 
 Var head_logits(const Var& queries, const Var& heads) {
-  const int64_t tasks = heads.size(0), samples = heads.size(1), ways = heads.size(2), d = queries.size(2);
-  const Var w = reshape(slice(heads, 3, 0, d), {tasks, samples * ways, d});
-  const Var b = reshape(slice(heads, 3, d, d + 1), {tasks, 1, samples, ways});
-  const Var scores = matmul(queries, transpose(w, 1, 2));  // [T, Q, S * ways]
-  return reshape(scores, {tasks, queries.size(1), samples, ways}) + b;
+  const int64_t tasks = heads.size(0), samples = heads.size(1), ways = heads.size(2), d = heads.size(3);
+  const Var distances = pairwise_sq_dist(queries, reshape(heads, {tasks, samples * ways, d}));  // [T, Q, S * ways]
+  return -reshape(distances, {tasks, queries.size(1), samples, ways});
 }
 
 Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
@@ -56,9 +55,9 @@ Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& bat
   const auto [prior_mean, prior_std] = posterior(theta, s, batch.support_labels);  // q(. | D_tr)
   const auto [post_mean, post_std] =
       posterior(theta, cat({s, q}, 1), cz::cat(std::vector<Tensor>{batch.support_labels, batch.query_labels}, 1));
-  const Tensor noise = task_noise({config_.samples, config_.ways, d + 1}, config_.sample_seed, batch.step,
+  const Tensor noise = task_noise({config_.samples, config_.ways, d}, config_.sample_seed, batch.step,
                                   task_keys(batch.task_indices, tasks), s.dtype(), s.device());
-  const Var heads = unsqueeze(post_mean, 1) + unsqueeze(post_std, 1) * Var(noise);  // [T, S, ways, D + 1]
+  const Var heads = unsqueeze(post_mean, 1) + unsqueeze(post_std, 1) * Var(noise);  // [T, S, ways, D]
   const Var logits = reshape(head_logits(q, heads), {tasks, queries * config_.samples, config_.ways});
   const Tensor labels = batch.query_labels.unsqueeze(2)
                             .expand({tasks, queries, config_.samples})
@@ -82,11 +81,13 @@ Predictive Versa::predict_distribution(const nn::ParamList& theta, const Tensor&
   const size_t body = config_.model->head_begin();
   const auto [s, q] = detail::embed_sets(*config_.model, nn::ParamList(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(body)), one.support, one.query);
   const auto [head_mean, head_std] = posterior(theta, s, one.support_labels);
-  const Tensor noise = task_noise({config_.samples, config_.ways, s.size(2) + 1}, config_.sample_seed,
+  const Tensor noise = task_noise({config_.samples, config_.ways, s.size(2)}, config_.sample_seed,
                                   kPredictionStream, {0}, s.dtype(), s.device());
   const Var heads = unsqueeze(head_mean, 1) + unsqueeze(head_std, 1) * Var(noise);
   const Var probabilities = mean(softmax(head_logits(q, heads), 3), {2});  // [1, Q, ways]
-  return {.probabilities = select(probabilities, 0, 0).data().contiguous()};
+  Predictive p;
+  p.probabilities = select(probabilities, 0, 0).data().contiguous();
+  return p;
 }
 
 Tensor Versa::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
