@@ -19,11 +19,7 @@ namespace cz::learn {
 namespace {
 
 LearnerConfig np_config(int samples = 3) {
-  LearnerConfig c;
-  c.algorithm = "neural_process";
-  c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
-  c.loss = Loss::mse;
-  c.ways = 1;
+  LearnerConfig c = testing::sinusoid_config("neural_process");
   c.hidden = 6;
   c.samples = samples;
   c.sample_seed = 7;

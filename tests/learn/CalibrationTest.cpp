@@ -57,12 +57,7 @@ TEST(Calibration, CoverageAndGaussianNll) {
 }
 
 TEST(Calibration, EpisodeScoresOfAPointEstimateHaveNoVariance) {
-  LearnerConfig c;
-  c.algorithm = "maml";
-  c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
-  c.loss = Loss::mse;
-  c.ways = 1;
-  c.inner_lr = 0.01;
+  LearnerConfig c = testing::sinusoid_config("maml");
   const auto maml = make_learner(c);
   nn::Params params(maml->specs());
   params.initialize(5);
@@ -71,7 +66,6 @@ TEST(Calibration, EpisodeScoresOfAPointEstimateHaveNoVariance) {
   EXPECT_FALSE(s.has_variance);
   EXPECT_DOUBLE_EQ(s.metric, episode_metric(*maml, params.list(), e));
   c.algorithm = "neural_process";
-  c.hidden = 6;
   const auto np = make_learner(c);
   nn::Params np_params(np->specs());
   np_params.initialize(5);

@@ -67,15 +67,7 @@ TEST(Devices, RegressionLearnersComputeTheSameOnEveryBackend) {
   const SinusoidTasks tasks({.shots = 5, .queries = 4}, 11);
   const data::EpisodeBatch host = tasks.sample_batch(2, {0, 1, 2});
   for (const char* algorithm : {"maml", "fomaml", "anil", "pretrain", "neural_process"}) {
-    LearnerConfig c;
-    c.algorithm = algorithm;
-    c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
-    c.loss = Loss::mse;
-    c.ways = 1;
-    c.inner_lr = 0.01;
-    c.hidden = 8;
-    c.samples = 3;
-    const auto learner = make_learner(c);
+    const auto learner = make_learner(testing::sinusoid_config(algorithm));
     expect_agree(
         [&](Device device) {
           nn::Params params(learner->specs(), DType::f32, device);

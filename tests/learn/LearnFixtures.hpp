@@ -13,6 +13,8 @@
 #include "cezanne/data/Episode.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
+#include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
@@ -78,6 +80,20 @@ inline LearnerConfig image_config(const Algorithm& algorithm, MetaRegularization
   c.multi_step_loss = algorithm.inner_loop;
   c.meta_regularization = reg;
   c.meta_reg_scale = 0.01;
+  return c;
+}
+
+/// A regression learner of `algorithm` for SinusoidTasks::model() tasks: inner lr 0.01 (MAML
+/// family), width 8 and 3 latent samples (neural process).
+inline LearnerConfig sinusoid_config(const std::string& algorithm) {
+  LearnerConfig c;
+  c.algorithm = algorithm;
+  c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
+  c.loss = Loss::mse;
+  c.ways = 1;
+  c.inner_lr = 0.01;
+  c.hidden = 8;
+  c.samples = 3;
   return c;
 }
 

@@ -62,15 +62,7 @@ TEST(TaskLosses, RegressionLearnersGiveEachSinusoidItsOwnLoss) {
   batch.support_labels = batch.support_labels.to(DType::f64);
   batch.query_labels = batch.query_labels.to(DType::f64);
   for (const char* algorithm : {"maml", "fomaml", "anil", "pretrain", "neural_process"}) {
-    LearnerConfig c;
-    c.algorithm = algorithm;
-    c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
-    c.loss = Loss::mse;
-    c.ways = 1;
-    c.inner_lr = 0.01;
-    c.hidden = 8;
-    c.samples = 3;
-    const auto learner = make_learner(c);
+    const auto learner = make_learner(testing::sinusoid_config(algorithm));
     nn::Params params(learner->specs(), DType::f64);
     params.initialize(5);
     expect_per_task(*learner, params.list(), batch, algorithm);
