@@ -1,5 +1,5 @@
-// Amortized head distribution (VERSA-style): a Gaussian over each class's classifier weights,
-// inferred from the class's embeddings; queries answered by averaging over sampled heads.
+// Amortized head distribution (VERSA-style): a Gaussian over each class's prototype, which fixes
+// its classifier head, inferred from the class's embeddings; queries averaged over sampled heads.
 #pragma once
 
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -16,7 +16,7 @@ namespace cz::learn {
 /// uncertain as 1 / n): the mean head starts as ProtoNets'. **Decision:** the Gaussian is over
 /// the prototype, not independently over (w_c, b_c): a mean-field Gaussian over the linear head
 /// breaks the tie b = -||w||^2 / 4, and its bias noise shifts a class's logits for every query
-/// alike (measured: 85% instead of ProtoNets' 95% at 5-way 1-shot, ECE 0.23; docs/results.md).
+/// alike (measured: 85% instead of ProtoNets' 95% at 5-way 1-shot, ECE 0.23; docs/learn.md).
 /// Meta-training minimizes the negative ELBO of the notes per query: with heads sampled from
 /// q(. | D_tr ∪ D_ts) (reparameterized, `samples` of them),
 ///   loss = mean over samples and queries of cross-entropy + Σ_c KL(q(.|D_tr ∪ D_ts) || q(.|D_tr)) / Q.
