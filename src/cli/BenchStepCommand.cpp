@@ -109,10 +109,12 @@ Settings settings_from(const po::variables_map& vm) {
     throw UsageError("--algo " + s.algo + ": bench step measures episodic and multitask steps, not yet unlabelled ones");
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
-  if (s.model == "mlp" && !algorithm->inner_loop)
+  if (s.model == "mlp" && !algorithm->inner_loop && !algorithm->regression_only)
     throw UsageError(
-        "--model mlp is sinusoid regression: --algo must be maml, fomaml or anil, got '" + s.algo +
+        "--model mlp is sinusoid regression: --algo must be maml, fomaml, anil or neural_process, got '" + s.algo +
         "'");
+  if (s.model != "mlp" && algorithm->regression_only)
+    throw UsageError("--algo " + s.algo + " is sinusoid regression: --model must be mlp, got '" + s.model + "'");
   // Each value is in its bounds (checked while parsing); their products are checked here, in
   // int64 (at most 1e4 x 1e4 x 2e4 x 16 x 1024^2: no overflow).
   const int64_t ways = s.model == "mlp" ? 1 : s.ways;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/Evaluation.hpp"
+#include "cezanne/train/Plot.hpp"
 #include "cezanne/train/Step.hpp"
 #include "cezanne/train/Trainer.hpp"
 
@@ -35,6 +37,7 @@ struct EvalSetup {
   std::string checkpoint_path;  // empty: the nearest-pixels baseline
   train::Checkpoint checkpoint;
   std::vector<std::string> warnings;  // printed by rank 0
+  std::string reliability_png;        // --reliability: rank 0 draws the diagram there
 };
 
 // The evaluation store against the checkpoint's training store, before any episode runs:
@@ -79,7 +82,7 @@ data::Split split_option(const po::variables_map& vm) {
 // into which the checkpoint must load. `rows` says what the checkpoint has instead of episodes.
 EvalSetup example_setup(EvalSetup s, const po::variables_map& vm, const char* rows,
                         void (*plan_kind)(train::RunPlan&)) {
-  for (const char* episodic : {"ways", "shots", "test-inner-steps"})
+  for (const char* episodic : {"ways", "shots", "test-inner-steps", "reliability"})
     if (vm.count(episodic) != 0)
       throw UsageError(std::string("--") + episodic + ": not for a " + s.plan.config.algo + " checkpoint (it has " +
                        rows + ", not episodes)");
@@ -208,7 +211,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
   for (const train::TrainOption& o : train::train_options()) {
     static const std::vector<std::string> used{
         "filters",     "hidden",           "ways",     "shots",          "queries",
-        "inner-steps", "test-inner-steps", "inner-lr", "matching-scale", "meta-reg-scale"};
+        "inner-steps", "test-inner-steps", "inner-lr", "matching-scale", "meta-reg-scale", "samples"};
     if (std::find(used.begin(), used.end(), o.name) == used.end()) continue;
     if (const std::string e = train::bounds_error(config, o); !e.empty())
       throw UsageError("--checkpoint " + s.checkpoint_path + ": " + e);
@@ -227,6 +230,12 @@ EvalSetup setup_from(const po::variables_map& vm) {
     throw UsageError(e.what());
   }
   if (!baseline) load_learner(s, head_ways);
+  if (vm.count("reliability") != 0) {
+    if (baseline || train::is_regression(config))
+      throw UsageError("--reliability: for a classifier checkpoint (its class probabilities), not " +
+                       std::string(baseline ? "the baseline" : "a regression one"));
+    s.reliability_png = vm["reliability"].as<std::string>();
+  }
   return s;
 }
 
@@ -256,6 +265,7 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
   const train::TrainConfig& config = plan.config;
   EvalWatchdog watchdog(comm, watchdog_floor);
   learn::EvalResult r;
+  std::optional<train::PredictiveResult> predictive;
   bool accuracy = true;
   if (s.checkpoint_path.empty()) {
     r = train::evaluate_episodes(
@@ -274,13 +284,21 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
       dist::log(comm, unlabelled_line(s, bounds, comm.size()));
       return 0;
     }
-    const std::unique_ptr<train::Step> step = train::make_step(plan, params, comm, 0);
-    r = step->evaluate([&] { watchdog.tick(); });
-    accuracy = step->has_accuracy();
     if (plan.objective) {
-      dist::log(comm, multitask_line(s, r, comm.size()));
+      const std::unique_ptr<train::Step> step = train::make_step(plan, params, comm, 0);
+      dist::log(comm, multitask_line(s, step->evaluate([&] { watchdog.tick(); }), comm.size()));
       return 0;
     }
+    // The episodes of Step::evaluate (task i of step 0), scored with their calibration.
+    predictive = train::evaluate_predictive(
+        *plan.learner, params.list(),
+        [&](int64_t i) {
+          watchdog.tick();
+          return plan.eval_episodes->sample(0, i);
+        },
+        config.val_episodes, &comm);
+    r = predictive->metric;
+    accuracy = plan.learner->config().loss == learn::Loss::cross_entropy;
   }
   std::ostringstream line;
   line.precision(6);
@@ -307,8 +325,22 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
     return s.str();
   };
   line << ",\"metric\":\"" << (accuracy ? "accuracy" : "mse") << "\",\"mean\":" << number(r.mean)
-       << ",\"ci95\":" << number(r.ci95) << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
+       << ",\"ci95\":" << number(r.ci95);
+  // Calibration: ECE of the pooled queries (classifiers); NLL and coverage of the central 95%
+  // interval, means over episodes (regressors; null for a point estimate without a variance).
+  if (predictive && accuracy) line << ",\"ece\":" << number(predictive->bins.ece());
+  if (predictive && !accuracy) {
+    for (const auto& [name, value] : {std::pair{"nll", predictive->nll}, std::pair{"coverage95", predictive->coverage95}}) {
+      line << ",\"" << name << "\":" << (value ? number(value->mean) : "null") << ",\"" << name
+           << "_ci95\":" << (value ? number(value->ci95) : "null");
+    }
+  }
+  line << ",\"episodes\":" << r.episodes << ",\"ranks\":" << comm.size() << "}";
   dist::log(comm, line.str());
+  if (!s.reliability_png.empty() && comm.rank() == 0)
+    train::plot_reliability(predictive->bins, s.reliability_png,
+                            {.title = s.checkpoint.algorithm + ", " + data::split_name(plan.eval_split) + " split, " +
+                                      std::to_string(r.episodes) + " episodes"});
   return 0;
 }
 
@@ -330,6 +362,7 @@ int eval_command(int argc, char** argv) {
     ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae: examples of --split, evenly spaced; all of them when it has fewer)")
     ("iwae-samples", bounded<int64_t>(*train::option_bounds("iwae-samples"))->default_value(5000), "vae: samples k of the importance-weighted bound")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
+    ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
     ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");

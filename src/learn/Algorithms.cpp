@@ -6,8 +6,10 @@
 #include "cezanne/learn/BlackBox.hpp"
 #include "cezanne/learn/Maml.hpp"
 #include "cezanne/learn/MatchingNet.hpp"
+#include "cezanne/learn/NeuralProcess.hpp"
 #include "cezanne/learn/ProtoNet.hpp"
 #include "cezanne/learn/SiameseNet.hpp"
+#include "cezanne/learn/Versa.hpp"
 
 namespace cz::learn {
 namespace {
@@ -54,6 +56,10 @@ const std::vector<Algorithm>& algorithms() {
        false, join({kEpisodes, {"hidden", "memory"}, kMetaRegularization}), factory<Mann>()},
       {"set_encoder", "black-box: averaged embeddings of the support set output the classifier", K::episodic,
        false, join({kEpisodes, kMetaRegularization}), factory<SetEncoder>()},
+      {"versa", "amortized head: a Gaussian per class's classifier weights from its embeddings, averaged over samples",
+       K::episodic, false, join({kEpisodes, {"samples"}}), factory<Versa>()},
+      {"neural_process", "neural process (regression, --model mlp): deterministic and latent paths, Gaussian predictions",
+       K::episodic, false, {"shots", "queries", "val-episodes", "hidden", "samples"}, factory<NeuralProcess>(), true},
       {"pretrain", "pre-train on all tasks, fine-tune the head at test", K::episodic, false,
        join({kEpisodes, {"inner-steps", "test-inner-steps", "inner-lr"}}), factory<Maml>(Maml::Mode::pretrain)},
       {"multitask", "multi-task learning: one network for many tasks (the writing systems of --store)",

@@ -34,6 +34,8 @@ EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(confi
   if (!(config_.meta_reg_scale >= 0))
     throw std::invalid_argument(who + ": meta_reg_scale must be >= 0, got " +
                                 std::to_string(config_.meta_reg_scale));
+  if (config_.samples < 1)
+    throw std::invalid_argument(who + ": samples must be >= 1, got " + std::to_string(config_.samples));
   if (!(config_.inner_lr > 0))
     throw std::invalid_argument(who + ": inner_lr must be > 0, got " +
                                 std::to_string(config_.inner_lr));
@@ -54,6 +56,19 @@ void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpe
                                   std::to_string(i) + " is '" + specs[i].name + "' " +
                                   shape_str(specs[i].shape) + ", this learner expects '" +
                                   mine[i].name + "' " + shape_str(mine[i].shape));
+}
+
+Predictive EpisodicLearner::predict_distribution(const nn::ParamList& theta, const Tensor& support,
+                                                 const Tensor& support_labels, const Tensor& query) const {
+  Predictive p;
+  const Tensor out = predict(theta, support, support_labels, query);
+  if (config_.loss == Loss::mse) {
+    p.mean = out;
+    return p;
+  }
+  NoGradGuard no_grad;
+  p.probabilities = softmax(Var(out), 1).data();
+  return p;
 }
 
 Var EpisodicLearner::meta_loss(const nn::ParamList& theta, const data::EpisodeBatch& batch,

@@ -34,6 +34,28 @@ double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta
   return sum(binary(BinaryOp::mul, d, d), {}).item() / static_cast<double>(d.numel());
 }
 
+EpisodeScores episode_scores(const EpisodicLearner& learner, const nn::ParamList& theta,
+                             const data::Episode& host) {
+  const data::Episode episode = host.to(theta.empty() ? Device::cpu() : theta[0].data().device());
+  const Predictive p =
+      learner.predict_distribution(theta, episode.support, episode.support_labels, episode.query);
+  EpisodeScores scores;
+  if (learner.config().loss == Loss::cross_entropy) {
+    scores.metric = detail::accuracy(p.probabilities, episode.query_labels);
+    scores.bins.add(p.probabilities, episode.query_labels);
+    return scores;
+  }
+  const Tensor target = episode.query_labels.to(p.mean.dtype());
+  const Tensor d = binary(BinaryOp::sub, p.mean, target);
+  scores.metric = sum(binary(BinaryOp::mul, d, d), {}).item() / static_cast<double>(d.numel());
+  scores.has_variance = p.variance.defined();
+  if (scores.has_variance) {
+    scores.nll = gaussian_nll(p.mean, p.variance, target);
+    scores.coverage95 = coverage95(p.mean, p.variance, target);
+  }
+  return scores;
+}
+
 double nearest_pixels_accuracy(const data::Episode& episode) {
   const Tensor support = episode.support.contiguous(), query = episode.query.contiguous();
   const int64_t n = support.size(0), q = query.size(0), d = support.numel() / n;

@@ -66,6 +66,46 @@ std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjectiv
   return results;
 }
 
+PredictiveResult evaluate_predictive(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                                     const std::function<data::Episode(int64_t)>& episode_of,
+                                     int64_t episodes, dist::Communicator* comm) {
+  if (episodes < 1)
+    throw std::invalid_argument("evaluate: episodes must be >= 1, got " + std::to_string(episodes));
+  // Per episode: metric, has_variance, nll, coverage95, then the flat reliability bins.
+  constexpr size_t kFixed = 4, kWidth = kFixed + 3 * learn::ReliabilityBins::kBins;
+  std::vector<double> values(static_cast<size_t>(episodes) * kWidth, 0.0);
+  const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
+  for (int64_t i : owned_tasks(episodes, rank, world)) {
+    const learn::EpisodeScores s = learn::episode_scores(learner, theta, episode_of(i));
+    double* row = values.data() + static_cast<size_t>(i) * kWidth;
+    row[0] = s.metric;
+    row[1] = s.has_variance ? 1.0 : 0.0;
+    row[2] = s.nll;
+    row[3] = s.coverage95;
+    const std::vector<double> bins = s.bins.flat();
+    std::copy(bins.begin(), bins.end(), row + kFixed);
+  }
+  // Every value is written by exactly one rank and zero elsewhere, so the sum is exact.
+  if (comm && world > 1) comm->allreduce_sum(std::span<double>(values));
+  std::vector<double> metric, nll, coverage;
+  PredictiveResult r;
+  bool variance = true;
+  for (int64_t i = 0; i < episodes; ++i) {
+    const double* row = values.data() + static_cast<size_t>(i) * kWidth;
+    metric.push_back(row[0]);
+    variance = variance && row[1] > 0;
+    nll.push_back(row[2]);
+    coverage.push_back(row[3]);
+    r.bins.add(learn::ReliabilityBins::from_flat(row + kFixed));
+  }
+  r.metric = learn::summarize(metric);
+  if (variance) {
+    r.nll = learn::summarize(nll);
+    r.coverage95 = learn::summarize(coverage);
+  }
+  return r;
+}
+
 std::vector<learn::TaskAccuracy> evaluate_tasks(const learn::MultiTaskObjective& objective,
                                                 const nn::ParamList& theta,
                                                 const data::MultiTaskSource& source,

@@ -448,7 +448,34 @@ std::string tasks_script(const std::vector<TaskResult>& a, const std::vector<Tas
   return out.str();
 }
 
+// The reliability diagram: accuracy per confidence bin as bars at the bin's centre, the mean
+// confidence of the bin as points, and the diagonal.
+std::string reliability_script(const learn::ReliabilityBins& bins, const fs::path& output,
+                               const PlotOptions& options) {
+  const int n = learn::ReliabilityBins::kBins;
+  std::ostringstream out;
+  out << "$bins << EOD\n";
+  for (int b = 0; b < n; ++b)
+    if (bins.count[b] > 0)
+      out << value((b + 0.5) / n) << " " << value(bins.correct[b] / bins.count[b]) << " "
+          << value(bins.confidence[b] / bins.count[b]) << " " << value(bins.count[b]) << "\n";
+  out << "EOD\n"
+      << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,10'\n"
+      << "set output " << gnuplot_string(output.string()) << "\n"
+      << "set title " << gnuplot_string(clean_title(options.title)) << " font ',13'\n"
+      << "set xrange [0:1]\nset yrange [0:1]\nset size square\nset grid\nset key top left\n"
+      << "set xlabel 'confidence (15 equal-width bins)'\nset ylabel 'accuracy'\n"
+      << "set style fill solid 0.6 border -1\nset boxwidth " << value(1.0 / n) << "\n"
+      << "plot $bins using 1:2 with boxes title " << gnuplot_string("accuracy (ECE " + value(std::round(1e4 * bins.ece()) / 1e4) + ")")
+      << ", $bins using 1:3 with points pt 7 title 'mean confidence', x with lines dt 2 lc 'black' title 'perfect calibration'\n";
+  return out.str();
+}
+
 }  // namespace
+
+void plot_reliability(const learn::ReliabilityBins& bins, const fs::path& png, const PlotOptions& options) {
+  render(png, options, [&](const fs::path& partial) { return reliability_script(bins, partial, options); });
+}
 
 void plot_metrics(const fs::path& csv, const fs::path& png, const PlotOptions& options) {
   if (options.width < 1 || options.height < 1) {

@@ -79,7 +79,7 @@ const std::vector<TrainOption>& train_options() {
     {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
     {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1); vae: conv4 (the convolutional encoder and decoder) or mlp", &C::model, true},
     {"filters", "Conv4 filters per layer (vae conv4: of every convolution)", &C::filters, true},
-    {"hidden", "mann: LSTM hidden size; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
+    {"hidden", "mann: LSTM hidden size; neural_process: width of its encoders, decoder and latent; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
     {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
     {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
@@ -91,6 +91,7 @@ const std::vector<TrainOption>& train_options() {
     {"multi-step-loss", "MAML family: meta-loss = mean of the query losses after every inner step (MAML++)", &C::multi_step_loss, true},
     {"zero-head", "MAML family: start every inner loop with the head at zero (the zeroing trick)", &C::zero_head, true},
     {"matching-scale", "matching: softmax scale of the cosine attention", &C::matching_scale, true},
+    {"samples", "neural_process, versa: sampled task latents (z, or classifier heads) per task, in the ELBO and in the predictive distribution", &C::samples, true},
     {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
     {"meta-reg-params", "meta-regularized parameters: all, body (before the model's head) or head (the model's head; a black-box learner's own parameters)", &C::meta_reg_params, true},
     {"meta-reg-scale", "meta-regularization strength (noise std or penalty weight)", &C::meta_reg_scale, true},
@@ -158,6 +159,7 @@ const std::vector<TrainOption>& train_options() {
 //   hidden 4096: the MANN's LSTM, 4 x 4096 x (4096 + input) weights (about 80 M for 28x28).
 //   ways, shots, queries, meta-batch 10000: Omniglot with rotations has 6492 classes; a
 //     sinusoid task of 10000 + 10000 points is still small.
+//   samples 10000: sampled latents (heads) per task, each a full decoder (head) pass.
 //   inner-steps, test-inner-steps 1000: MAML keeps every inner step's graph (memory x steps).
 //   steps, warmup, val-every, checkpoint-every, stop-after 1e9: meta-steps; 1e9 x meta-batch
 //     task indices stay far below 2^63.
@@ -178,6 +180,7 @@ const Bounds* option_bounds(const std::string& name) {
     {"test-inner-steps", {0, 1000}},
     {"inner-lr", {0, 1000, true}},
     {"matching-scale", {0, 1e6, true}},
+    {"samples", {1, 10000}},
     {"meta-reg-scale", {0, 1e6}},
     {"steps", {1, 1e9}},
     {"lr", {0, 1000, true}},
@@ -302,6 +305,8 @@ void validate(const TrainConfig& c) {
   if (algorithm == nullptr) fail("algo", "one of " + learn::algorithm_names() + "; got '" + c.algo + "'");
   if (c.zero_head && !algorithm->inner_loop)
     fail("zero-head", "for --algo maml, fomaml or anil, got '" + c.algo + "'");
+  if (algorithm->regression_only && !is_regression(c))
+    fail("model", "--algo " + c.algo + " is sinusoid regression: mlp, got '" + c.model + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
   if (is_multitask(c) && c.model != "conv4") fail("model", "--algo multitask needs conv4, got '" + c.model + "'");
   if (c.weighting == "manual" && c.task_weights.empty())
@@ -332,6 +337,8 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
   l.zero_head = c.zero_head;
   l.matching_scale = c.matching_scale;
   l.hidden = c.hidden;
+  l.samples = static_cast<int>(c.samples);
+  l.sample_seed = c.seed;
   l.memory = c.memory;
   l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise
                           : c.meta_reg == "information" ? learn::MetaRegularization::information

@@ -64,11 +64,12 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
   };
   for (const Case& c : {
            Case{"--algo reptile",
-                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain, multitask, vae; got 'reptile'"},
+                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae; got 'reptile'"},
            Case{"--algo vae", "--algo vae: bench step measures episodic and multitask steps, not yet unlabelled ones"},
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
            Case{"--algo multitask", "--store: required with --algo multitask (its writing systems are the tasks)"},
-           Case{"--model mlp --algo protonet", "--algo must be maml, fomaml or anil"},
+           Case{"--model mlp --algo protonet", "--algo must be maml, fomaml, anil or neural_process"},
+           Case{"--model conv4 --algo neural_process", "--algo neural_process is sinusoid regression: --model must be mlp, got 'conv4'"},
            Case{"--image 8", "Conv4: image 8 is too small for 4 pooling layers (needs >= 16)"},
            Case{"--meta-batch 0", "--meta-batch: must be in [1, 10000], got 0"},
            Case{"--iters 0", "--iters: must be in [1, 1000000], got 0"},

@@ -151,34 +151,12 @@ TEST(Mann, QueriesAreIndependentAndEveryLabelIsRead) {
   }
 }
 
-void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
-  nn::Params params(learner.specs(), DType::f64);
-  params.initialize(3);
-  std::vector<Tensor> base;
-  for (const Var& v : params.list()) base.push_back(v.data().clone());
-  const nn::ParamList theta = testing::leaves_of(base);
-  const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
-  const double eps = 1e-6;
-  std::vector<Tensor> up, down;
-  double predicted = 0;
-  for (size_t i = 0; i < base.size(); ++i) {
-    const Tensor d = Tensor::uniform(base[i].shape(), -1, 1, 500 + i, 0, DType::f64);
-    up.push_back(binary(BinaryOp::add, base[i], affine(d, eps, 0)));
-    down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
-    predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
-  }
-  const double numeric = (learner.meta_loss(testing::leaves_of(up), batch).item() -
-                          learner.meta_loss(testing::leaves_of(down), batch).item()) /
-                         (2 * eps);
-  EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric)) << learner.name();
-}
-
 TEST(BlackBox, GradientsEqualFiniteDifferences) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
   const data::EpisodeBatch batch = testing::vector_batch(2, 3, 4, 1, DType::f64);
   for (const Kind& k : kKinds) {
     SCOPED_TRACE(k.label());
-    check_gradient(*make(k, mlp, 3, 5), batch);
+    testing::check_gradient(*make(k, mlp, 3, 5), batch);
   }
 }
 

@@ -47,7 +47,7 @@ void expect_agree(const std::function<Results(Device)>& run, const std::string& 
 TEST(Devices, EveryMetaLearnerComputesTheSameOnEveryBackend) {
   const data::EpisodeBatch host = testing::image_batch(2, 41, 7);
   for (const Algorithm& a : algorithms()) {
-    if (a.kind != Algorithm::Kind::episodic) continue;
+    if (a.kind != Algorithm::Kind::episodic || a.regression_only) continue;
     for (const MetaRegularization reg :
          {MetaRegularization::none, MetaRegularization::weight_noise}) {
       const auto learner = make_learner(testing::image_config(a, reg, a.name == "mann"));
@@ -67,14 +67,8 @@ TEST(Devices, EveryMetaLearnerComputesTheSameOnEveryBackend) {
 TEST(Devices, RegressionLearnersComputeTheSameOnEveryBackend) {
   const SinusoidTasks tasks({.shots = 5, .queries = 4}, 11);
   const data::EpisodeBatch host = tasks.sample_batch(2, {0, 1, 2});
-  for (const char* algorithm : {"maml", "fomaml", "anil", "pretrain"}) {
-    LearnerConfig c;
-    c.algorithm = algorithm;
-    c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
-    c.loss = Loss::mse;
-    c.ways = 1;
-    c.inner_lr = 0.01;
-    const auto learner = make_learner(c);
+  for (const char* algorithm : {"maml", "fomaml", "anil", "pretrain", "neural_process"}) {
+    const auto learner = make_learner(testing::sinusoid_config(algorithm));
     expect_agree(
         [&](Device device) {
           nn::Params params(learner->specs(), DType::f32, device);

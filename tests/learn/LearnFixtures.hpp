@@ -3,14 +3,18 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "cezanne/autograd/Ops.hpp"
 #include "cezanne/data/Episode.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/learn/SinusoidTasks.hpp"
+#include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
@@ -56,6 +60,7 @@ inline data::EpisodeBatch image_batch(int64_t tasks, uint64_t seed, int64_t step
   }
   b.support_labels = Tensor::from_i64(sy, {tasks, ways});
   b.query_labels = Tensor::from_i64(qy, {tasks, 2 * ways});
+  for (int64_t t = 0; t < tasks; ++t) b.task_indices.push_back(t);
   b.step = step;
   return b;
 }
@@ -69,11 +74,26 @@ inline LearnerConfig image_config(const Algorithm& algorithm, MetaRegularization
   c.model = std::make_shared<nn::Conv4>(4, 1, 16, 3);
   c.ways = 3;
   c.hidden = 8;
+  c.samples = 3;
   c.memory = memory;
   c.inner_steps = 2;
   c.multi_step_loss = algorithm.inner_loop;
   c.meta_regularization = reg;
   c.meta_reg_scale = 0.01;
+  return c;
+}
+
+/// A regression learner of `algorithm` for SinusoidTasks::model() tasks: inner lr 0.01 (MAML
+/// family), width 8 and 3 latent samples (neural process).
+inline LearnerConfig sinusoid_config(const std::string& algorithm) {
+  LearnerConfig c;
+  c.algorithm = algorithm;
+  c.model = std::make_shared<nn::MLP>(SinusoidTasks::model());
+  c.loss = Loss::mse;
+  c.ways = 1;
+  c.inner_lr = 0.01;
+  c.hidden = 8;
+  c.samples = 3;
   return c;
 }
 
@@ -98,6 +118,32 @@ inline void expect_invalid_argument(const std::function<void()>& fn, const std::
     ADD_FAILURE() << "expected std::invalid_argument: " << message;
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
+/// The meta-loss gradient (f64, parameters initialized with seed 3) against central differences
+/// along two random directions.
+inline void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
+  nn::Params params(learner.specs(), DType::f64);
+  params.initialize(3);
+  const std::vector<Tensor> base = testing::data_of(params.list());
+  const nn::ParamList theta = testing::leaves_of(base);
+  const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
+  const double eps = 1e-6;
+  for (uint64_t dir = 0; dir < 2; ++dir) {
+    std::vector<Tensor> up, down;
+    double predicted = 0;
+    for (size_t i = 0; i < base.size(); ++i) {
+      const Tensor d = Tensor::uniform(base[i].shape(), -1, 1, 500 + 10 * dir + i, 0, DType::f64);
+      up.push_back(binary(BinaryOp::add, base[i], affine(d, eps, 0)));
+      down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
+      predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
+    }
+    const double numeric = (learner.meta_loss(testing::leaves_of(up), batch).item() -
+                            learner.meta_loss(testing::leaves_of(down), batch).item()) /
+                           (2 * eps);
+    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric))
+        << learner.name() << " direction " << dir;
   }
 }
 

@@ -130,35 +130,11 @@ TEST(SiameseNet, TestTimeIsNearestNeighbourUnderThePairScore) {
   }
 }
 
-void check_gradient(const EpisodicLearner& learner, const data::EpisodeBatch& batch) {
-  nn::Params params(learner.specs(), DType::f64);
-  params.initialize(3);
-  const std::vector<Tensor> base = testing::data_of(params.list());
-  const nn::ParamList theta = testing::leaves_of(base);
-  const std::vector<Var> analytic = grad({learner.meta_loss(theta, batch)}, theta);
-  const double eps = 1e-6;
-  for (uint64_t dir = 0; dir < 2; ++dir) {
-    std::vector<Tensor> up, down;
-    double predicted = 0;
-    for (size_t i = 0; i < base.size(); ++i) {
-      const Tensor d = Tensor::uniform(base[i].shape(), -1, 1, 500 + 10 * dir + i, 0, DType::f64);
-      up.push_back(binary(BinaryOp::add, base[i], affine(d, eps, 0)));
-      down.push_back(binary(BinaryOp::sub, base[i], affine(d, eps, 0)));
-      predicted += sum(binary(BinaryOp::mul, analytic[i].data(), d), {}).item();
-    }
-    const double numeric = (learner.meta_loss(testing::leaves_of(up), batch).item() -
-                            learner.meta_loss(testing::leaves_of(down), batch).item()) /
-                           (2 * eps);
-    EXPECT_NEAR(predicted, numeric, 1e-6 + 1e-5 * std::abs(numeric))
-        << learner.name() << " direction " << dir;
-  }
-}
-
 TEST(MetricLearners, GradientsEqualFiniteDifferences) {
   auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
   const data::EpisodeBatch vectors = testing::vector_batch(2, 3, 4, 1, DType::f64);
   for (const char* algorithm : {"protonet", "matching", "siamese"})
-    check_gradient(*make_learner(config(algorithm, mlp, 3)), vectors);
+    testing::check_gradient(*make_learner(config(algorithm, mlp, 3)), vectors);
   // Conv4 embeddings with per-task batch norm over support + query.
   auto conv = std::make_shared<nn::Conv4>(3, 1, 16, 3);
   data::EpisodeBatch images;
@@ -167,7 +143,7 @@ TEST(MetricLearners, GradientsEqualFiniteDifferences) {
   images.support_labels = Tensor::from_i64({0, 1, 2, 0, 1, 2}, {2, 3});
   images.query_labels = Tensor::from_i64({2, 1, 0, 0, 2, 1}, {2, 3});
   for (const char* algorithm : {"protonet", "matching", "siamese"})
-    check_gradient(*make_learner(config(algorithm, conv, 3)), images);
+    testing::check_gradient(*make_learner(config(algorithm, conv, 3)), images);
 }
 
 // Embedding in batches of tasks equals one task at a time (per-task batch statistics).

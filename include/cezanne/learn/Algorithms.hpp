@@ -26,6 +26,8 @@ struct Algorithm {
   /// multitask and unlabelled ones, whose objective and step the trainer builds
   /// (train::plan_multitask, train::plan_unlabelled).
   std::function<std::unique_ptr<EpisodicLearner>(const LearnerConfig&)> make;
+  /// Learns regression tasks only (sinusoids, --model mlp): the neural process.
+  bool regression_only = false;
 };
 
 /// Every algorithm, in --help order.

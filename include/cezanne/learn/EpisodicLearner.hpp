@@ -38,7 +38,8 @@ enum class MetaRegParams : uint8_t { all, body, head };
 
 /// Everything make_learner needs. Fields an algorithm does not use are ignored.
 struct LearnerConfig {
-  /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain.
+  /// maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, pretrain,
+  /// neural_process, versa.
   std::string algorithm = "maml";
   /// The network: the whole classifier/regressor for the MAML family, the embedding (its
   /// body, parameters [0, head_begin())) for the metric learners.
@@ -63,7 +64,7 @@ struct LearnerConfig {
   bool zero_head = false;
   /// matching: attention = softmax(scale * cosine similarity) over the support set.
   double matching_scale = 10.0;
-  /// mann: hidden size of the LSTM.
+  /// mann: hidden size of the LSTM; neural_process: width of its encoders, decoder and latent z.
   int64_t hidden = 128;
   /// mann: give the LSTM controller an external memory (Santoro et al. 2016): content-based
   /// reads, least-recently-used writes (see Mann).
@@ -77,6 +78,21 @@ struct LearnerConfig {
   MetaRegParams meta_reg_params = MetaRegParams::all;
   double meta_reg_scale = 0.0;
   uint64_t meta_reg_seed = 0;
+  /// neural_process, versa: samples of the task latent (z, or the classifier head) per task,
+  /// in the ELBO while meta-training and in the predictive distribution at test. Training noise
+  /// of row t is keyed mix_key({sample_seed, batch.step, task index of row t}); predictions use
+  /// one fixed key (kPredictionStream), so they are deterministic for a seed.
+  int samples = 10;
+  uint64_t sample_seed = 0;
+};
+
+/// A predictive distribution over one task's query points: class probabilities [Q, ways] for a
+/// classifier; mean [Q, out] and, where the learner has one, variance [Q, out] for a regressor
+/// (a point estimate, e.g. MAML's, leaves variance undefined: no NLL or interval then).
+struct Predictive {
+  Tensor probabilities;
+  Tensor mean;
+  Tensor variance;
 };
 
 /// A few-shot learning algorithm, a pure function of explicit parameters theta (design §2):
@@ -112,6 +128,12 @@ class EpisodicLearner {
   virtual Tensor predict(const nn::ParamList& theta, const Tensor& support,
                          const Tensor& support_labels, const Tensor& query) const = 0;
 
+  /// The predictive distribution of predict()'s query points, without history. The default:
+  /// softmax of predict()'s logits (classifiers), or predict() as the mean without a variance
+  /// (regressors). The amortized learners return the average over `samples` sampled latents.
+  virtual Predictive predict_distribution(const nn::ParamList& theta, const Tensor& support,
+                                          const Tensor& support_labels, const Tensor& query) const;
+
   const LearnerConfig& config() const { return config_; }
   const nn::Model& model() const { return *config_.model; }
   /// Inner steps predict() uses (test_inner_steps, or inner_steps when that is 0).
@@ -140,7 +162,7 @@ void check_loadable(const std::string& algorithm, const std::vector<nn::ParamSpe
 /// message lists the known ones), a missing model, ways < 1, ways above the head's outputs
 /// (MAML family), inner_steps < 1, test_inner_steps < 0, inner_lr <= 0, meta_reg_scale < 0,
 /// regression with a metric or black-box learner, hidden < 1 (mann), zero_head without an inner
-/// loop, memory for another learner than mann.
+/// loop, memory for another learner than mann, samples < 1.
 std::unique_ptr<EpisodicLearner> make_learner(const LearnerConfig& config);
 
 }  // namespace cz::learn

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
+#include "cezanne/learn/Calibration.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
 
 namespace cz::learn {
@@ -25,6 +26,22 @@ EvalResult summarize(const std::vector<double>& values);
 /// squared error for a regressor; the episode is moved to the parameters' device first.
 double episode_metric(const EpisodicLearner& learner, const nn::ParamList& theta,
                       const data::Episode& episode);
+
+/// One episode's scores of the predictive distribution (predict_distribution): the metric of
+/// episode_metric (accuracy of the most probable class, or MSE of the mean); for a regressor with
+/// a variance the mean Gaussian NLL per query point and the fraction of query points inside the
+/// central 95% interval (has_variance; NaN otherwise); for a classifier its reliability bins.
+struct EpisodeScores {
+  double metric = 0.0;
+  bool has_variance = false;
+  double nll = 0.0;
+  double coverage95 = 0.0;
+  ReliabilityBins bins;
+};
+
+/// The scores of one episode, moved to the parameters' device first.
+EpisodeScores episode_scores(const EpisodicLearner& learner, const nn::ParamList& theta,
+                             const data::Episode& episode);
 
 /// The baseline every learner must beat: each query image gets the label of the support image
 /// nearest in pixel space (squared Euclidean distance; ties: the first). Returns the accuracy.

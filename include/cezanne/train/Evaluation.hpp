@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "cezanne/data/EpisodeSource.hpp"
@@ -52,6 +53,23 @@ std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjectiv
                                                  const data::UnlabelledSource& source, int64_t examples,
                                                  uint64_t seed, dist::Communicator* comm,
                                                  const std::function<void()>& before_each = {});
+
+/// The evaluation protocol with the calibration of the predictive distributions
+/// (learn::episode_scores): `metric` as evaluate() (the same numbers for the same episodes);
+/// for a regressor with a variance, the Gaussian NLL per point and the 95% interval coverage,
+/// each a mean over episodes with its ci95 (absent for point estimates); for a classifier, the
+/// reliability bins of every query of every episode pooled (their ECE is the protocol's).
+struct PredictiveResult {
+  learn::EvalResult metric;
+  std::optional<learn::EvalResult> nll;
+  std::optional<learn::EvalResult> coverage95;
+  learn::ReliabilityBins bins;
+};
+
+/// As evaluate(), over ranks alike (one allreduce of every episode's scores).
+PredictiveResult evaluate_predictive(const learn::EpisodicLearner& learner, const nn::ParamList& theta,
+                                     const std::function<data::Episode(int64_t)>& episode_of,
+                                     int64_t episodes, dist::Communicator* comm = nullptr);
 
 /// The accuracy of every task of `source` on `split` (learn::task_accuracy). With a
 /// communicator of P ranks, rank r evaluates owned_tasks(num_tasks, r, P) and one allreduce

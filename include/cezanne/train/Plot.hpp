@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cezanne/learn/Calibration.hpp"
 #include "cezanne/train/MetricsLog.hpp"
 
 namespace cz::train {
@@ -63,5 +64,11 @@ std::vector<TaskResult> read_task_results(const std::filesystem::path& json);
 /// plot_metrics, plus read_task_results'.
 void plot_task_accuracies(const std::filesystem::path& a, const std::filesystem::path& b,
                           const std::filesystem::path& png, const PlotOptions& options);
+
+/// Draws a classifier's reliability diagram (`cezanne eval --reliability`): for each of the 15
+/// confidence bins with predictions, a bar of its accuracy against the bin's mean confidence,
+/// the diagonal of perfect calibration, and the ECE in the key. Errors as plot_metrics.
+void plot_reliability(const learn::ReliabilityBins& bins, const std::filesystem::path& png,
+                      const PlotOptions& options);
 
 }  // namespace cz::train

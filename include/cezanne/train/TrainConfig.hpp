@@ -31,6 +31,7 @@ struct TrainConfig {
   bool multi_step_loss = false;
   bool zero_head = false;
   double matching_scale = 10.0;
+  int64_t samples = 10;
   std::string meta_reg = "none";
   std::string meta_reg_params = "all";
   double meta_reg_scale = 0.0;

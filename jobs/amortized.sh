@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Amortized inference over tasks and calibration (notes: "Latent variable models"; docs/learn.md
+# "Amortized inference and calibration"). Two comparisons, every run on 1 process, 1 thread, two
+# runs at a time on the 2 cores:
+#   sinusoids, K = 5 and 10 support points (10 query points while training): the neural process
+#     (--hidden 64, 10 latent samples, meta-batch 25, 5000 steps, Adam 1e-3) against MAML
+#     (meta-batch 25, 2 inner steps of 0.01 with the multi-step loss, 20000 steps, the same 2
+#     steps at test) — MSE, Gaussian NLL and coverage of the central 95% interval (MAML: a
+#     point estimate, n/a); seeds 0, 1, 2;
+#   glyphs (/work/main/data/glyphs or $GLYPHS), 5-way 1-shot across writing systems: the
+#     amortized head (versa, 10 sampled heads) against ProtoNets, Conv4 with 32 filters,
+#     meta-batch 8, 5 queries per class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on
+#     600 test episodes, and the reliability diagrams; seeds 0, 1, 2.
+# Then the tables of docs/results.md (jobs/amortized_table.py).
+#
+#   bash jobs/amortized.sh           every run, the tables
+#   bash jobs/amortized.sh table     the tables of the runs there are
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
+out=runs/amortized
+glyphs="${GLYPHS:-/work/main/data/glyphs}"
+mkdir -p "$out"
+
+# run NAME TRAIN-OPTIONS... -- EVAL-OPTIONS...: trains runs/amortized/NAME, evaluates its last
+# checkpoint into NAME.json.
+run() {
+  local name="$1" checkpoint
+  shift
+  local train=() eval=()
+  while [[ $# -gt 0 && "$1" != "--" ]]; do train+=("$1"); shift; done
+  shift
+  eval=("$@")
+  [[ -f "$out/$name.json" ]] && return 0
+  "$bin" train "${train[@]}" --out "$out/$name" --threads 1 --log-seconds 60 > "$out/$name.log" 2>&1 ||
+    { echo "$name: training failed (see $out/$name.log)"; return 1; }
+  checkpoint="$(ls "$out/$name"/checkpoint-*.h5 | tail -1)"
+  "$bin" eval --checkpoint "$checkpoint" --threads 1 "${eval[@]}" 2>> "$out/$name.log" | tail -1 > "$out/$name.json.tmp" &&
+    mv "$out/$name.json.tmp" "$out/$name.json"
+  echo "$name: $(cat "$out/$name.json")"
+}
+
+sinusoid() {  # sinusoid LEARNER K SEED
+  local learner="$1" k="$2" seed="$3"
+  local common=(--model mlp --shots "$k" --queries 10 --meta-batch 25 --lr 1e-3 --seed "$seed" --val-every 0 --val-episodes 50)
+  case "$learner" in
+    neural_process) run "$learner-k$k-seed$seed" --algo neural_process "${common[@]}" --hidden 64 --samples 10 \
+                      --steps 5000 --checkpoint-every 5000 -- ;;
+    maml) run "$learner-k$k-seed$seed" --algo maml "${common[@]}" --inner-lr 0.01 --inner-steps 2 --multi-step-loss \
+            --steps 20000 --checkpoint-every 20000 -- ;;
+  esac
+}
+
+glyph() {  # glyph LEARNER SEED
+  local learner="$1" seed="$2" extra=()
+  [[ "$learner" == versa ]] && extra=(--samples 10)
+  run "$learner-5w1s-seed$seed" --algo "$learner" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 5 \
+    --meta-batch 8 --lr 1e-3 --steps 500 --checkpoint-every 500 --val-every 0 --val-episodes 50 --seed "$seed" "${extra[@]}" \
+    -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png"
+}
+
+case "${1:-all}" in
+  table) ;;
+  all)
+    start=$SECONDS
+    # Two queues of about equal length (about 10 minutes each here), one per core.
+    (for seed in 0 1 2; do glyph versa "$seed"; done
+     for k in 5 10; do for seed in 0 1 2; do sinusoid neural_process "$k" "$seed"; done; done
+     sinusoid maml 10 2) &
+    (for seed in 0 1 2; do glyph protonet "$seed"; done
+     for k in 5 10; do for seed in 0 1 2; do [[ "$k-$seed" == 10-2 ]] || sinusoid maml "$k" "$seed"; done; done) &
+    wait
+    echo "wall time: $((SECONDS - start)) s" ;;
+  *) echo "usage: bash jobs/amortized.sh [table]"; exit 2 ;;
+esac
+/usr/bin/python3 jobs/amortized_table.py "$out"

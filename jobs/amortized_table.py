@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""The amortized-inference tables of docs/results.md from the eval lines jobs/amortized.sh leaves.
+
+Reads RUN_DIR/<learner>-k<K>-seed<N>.json (sinusoids: neural_process, maml) and
+RUN_DIR/<learner>-5w1s-seed<N>.json (glyphs: versa, protonet), each the JSON line `cezanne eval`
+printed, and prints two Markdown tables: sinusoid MSE, Gaussian NLL and 95% interval coverage
+per learner and K; 5-way 1-shot accuracy and ECE per learner. Every cell is the mean over seeds
+± the 95% t-interval over seeds (the number of seeds in parentheses when fewer than 3); a
+learner without a variance (MAML) has "n/a" for NLL and coverage.
+
+    python3 jobs/amortized_table.py runs/amortized
+"""
+import json
+import math
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from multitask_table import interval  # mean and 95% t-interval over seeds
+
+NAME = re.compile(r"(\w+)-(k\d+|5w1s)-seed(\d+)\.json$")
+LABELS = {"neural_process": "neural process", "maml": "MAML (point estimate)",
+          "versa": "amortized head (versa)", "protonet": "ProtoNets"}
+
+
+def cell(values, scale=1.0, digits=3):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    mean, ci = interval([scale * v for v in values])
+    text = f"{mean:.{digits}f}" + ("" if math.isnan(ci) else f" ± {ci:.{digits}f}")
+    return text + ("" if len(values) >= 3 else f" ({len(values)})")
+
+
+def main(run_dir):
+    runs = defaultdict(list)  # (learner, setting) -> eval lines over seeds
+    for path in sorted(Path(run_dir).glob("*-seed*.json")):
+        m = NAME.search(path.name)
+        if m:
+            runs[m.group(1, 2)].append(json.loads(path.read_text().strip().splitlines()[-1]))
+    print("\n**Sinusoids** (600 test tasks, 15 query points each): mean over seeds ± 95% CI over seeds\n")
+    print("| learner | K | MSE | NLL | coverage of the 95% interval (%) |")
+    print("|---|---|---|---|---|")
+    for k in ("k5", "k10"):
+        for learner in ("neural_process", "maml"):
+            lines = runs.get((learner, k), [])
+            if lines:
+                print(f"| {LABELS[learner]} | {k[1:]} | {cell([l['mean'] for l in lines])} | "
+                      f"{cell([l.get('nll') for l in lines])} | {cell([l.get('coverage95') for l in lines], 100, 1)} |")
+    print("\n**Glyphs, 5-way 1-shot across writing systems** (600 test episodes, 15 queries per class): "
+          "mean over seeds ± 95% CI over seeds\n")
+    print("| learner | accuracy (%) | ECE (%) |")
+    print("|---|---|---|")
+    for learner in ("versa", "protonet"):
+        lines = runs.get((learner, "5w1s"), [])
+        if lines:
+            print(f"| {LABELS[learner]} | {cell([l['mean'] for l in lines], 100, 2)} | "
+                  f"{cell([l.get('ece') for l in lines], 100, 2)} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "runs/amortized")

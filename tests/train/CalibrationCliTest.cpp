@@ -1,0 +1,84 @@
+// `cezanne eval` with calibration: ECE and the reliability diagram for classifiers (versa,
+// protonet), NLL and 95% coverage for regressors (neural_process; null for MAML's point
+// estimate), and the exact messages of bad input.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "TrainFixtures.hpp"
+
+namespace cz::train::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class CalibrationCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new TempDir("calibration");
+    make_store(root_->path / "store");
+  }
+  static void TearDownTestSuite() { delete root_; }
+  static fs::path path(const std::string& name) { return root_->path / name; }
+  static TempDir* root_;
+};
+TempDir* CalibrationCli::root_ = nullptr;
+
+TEST_F(CalibrationCli, ClassifiersReportEceAndDrawTheReliabilityDiagram) {
+  for (const std::string algo : {"versa", "protonet"}) {
+    const fs::path run = path(algo);
+    const SpawnResult t = cezanne("train --algo " + algo + " --store " + path("store").string() + " --out " + run.string() +
+                                  " --filters 8 --ways 3 --shots 1 --queries 2 --meta-batch 4 --steps 4 --samples 4 --threads 1");
+    ASSERT_EQ(t.status, 0) << t.output;
+    const std::string ckpt = (run / "checkpoint-00000004.h5").string();
+    const fs::path png = path(algo + ".png");
+    const SpawnResult e = cezanne("eval --checkpoint " + ckpt + " --episodes 12 --queries 2 --threads 1 --reliability " + png.string());
+    ASSERT_EQ(e.status, 0) << e.output;
+    EXPECT_THAT(e.output, HasSubstr("\"metric\":\"accuracy\",\"mean\":"));
+    EXPECT_THAT(e.output, HasSubstr(",\"ece\":"));
+    EXPECT_EQ(e.output.find("coverage95"), std::string::npos);
+    std::ifstream in(png, std::ios::binary);
+    char magic[8] = {};
+    in.read(magic, 8);
+    EXPECT_EQ(std::string(magic + 1, 3), "PNG") << algo;
+    // Sampled heads are keyed by the seed: the same figures again.
+    EXPECT_EQ(cezanne("eval --checkpoint " + ckpt + " --episodes 12 --queries 2 --threads 1").output,
+              e.output.substr(0, e.output.find('\n') + 1));
+  }
+}
+
+TEST_F(CalibrationCli, RegressorsReportNllAndCoverage) {
+  const fs::path np = path("np"), maml = path("maml");
+  SpawnResult t = cezanne("train --algo neural_process --model mlp --hidden 8 --shots 5 --queries 5 --meta-batch 4 --steps 4 --samples 3 --threads 1 --out " + np.string());
+  ASSERT_EQ(t.status, 0) << t.output;
+  SpawnResult e = cezanne("eval --checkpoint " + (np / "checkpoint-00000004.h5").string() + " --episodes 10 --threads 1");
+  ASSERT_EQ(e.status, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr("\"metric\":\"mse\",\"mean\":"));
+  EXPECT_THAT(e.output, HasSubstr(",\"nll\":"));
+  EXPECT_THAT(e.output, HasSubstr(",\"coverage95\":"));
+  EXPECT_EQ(e.output.find("\"nll\":null"), std::string::npos);
+  const SpawnResult png = cezanne("eval --checkpoint " + (np / "checkpoint-00000004.h5").string() + " --reliability " + path("r.png").string());
+  EXPECT_EQ(png.status, 2);
+  EXPECT_EQ(png.output, "cezanne eval: --reliability: for a classifier checkpoint (its class probabilities), not a regression one\n");
+  t = cezanne("train --algo maml --model mlp --shots 5 --queries 5 --meta-batch 4 --inner-lr 0.01 --steps 2 --threads 1 --out " + maml.string());
+  ASSERT_EQ(t.status, 0) << t.output;
+  e = cezanne("eval --checkpoint " + (maml / "checkpoint-00000002.h5").string() + " --episodes 10 --threads 1");
+  ASSERT_EQ(e.status, 0) << e.output;
+  EXPECT_THAT(e.output, HasSubstr(",\"nll\":null,\"nll_ci95\":null,\"coverage95\":null,\"coverage95_ci95\":null,"));
+}
+
+TEST_F(CalibrationCli, BadInputIsOneLine) {
+  SpawnResult r = cezanne("train --algo versa --store " + path("store").string() + " --out " + path("bad").string() + " --samples 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --samples: must be in [1, 10000], got 0\n");
+  r = cezanne("train --algo neural_process --store " + path("store").string() + " --out " + path("bad").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --model: --algo neural_process is sinusoid regression: mlp, got 'conv4'\n");
+  r = cezanne("eval --baseline pixels --store " + path("store").string() + " --ways 3 --queries 2 --reliability " + path("b.png").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne eval: --reliability: for a classifier checkpoint (its class probabilities), not the baseline\n");
+}
+
+}  // namespace
+}  // namespace cz::train::testing
