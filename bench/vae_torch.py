@@ -5,11 +5,12 @@ optimizer, steps and batch on the same store split, and the same evaluation exam
 Model: encoder D-H-2L (relu), decoder L-H-D (relu), Bernoulli pixels (logits); weights of hidden
 layers U(+-sqrt(2) sqrt(3 / fan_in)), of heads U(+-sqrt(3 / fan_in)), biases zero (cezanne's
 kaiming_uniform, docs/engine-nn.md); Adam(lr, 0.9, 0.999, 1e-8). A step: a batch of ROWS x
-EXAMPLES examples of --train-split drawn uniformly (each row distinct examples, as cezanne's
+EXAMPLES examples of --train-split (or of --train-ids: the train part of a cezanne run split by
+example, as `cezanne eval --list-examples` lists it) drawn uniformly (each row distinct examples, as cezanne's
 UnlabelledSource; PyTorch's own generator, so not the same batches), loss = mean over the batch
 of the negative ELBO (one reparameterized sample, analytic KL, --beta). Evaluation: example
 floor(i n / N) of --split for i < N (the split's examples class by class in store order, as
-cezanne eval), ELBO (analytic KL, averaged over k samples) and the k-sample importance-weighted
+cezanne eval; or of --eval-ids, in its order), ELBO (analytic KL, averaged over k samples) and the k-sample importance-weighted
 bound on the same k samples, in nats per example. Prints one JSON line like cezanne eval's.
 
     /usr/bin/python3 bench/vae_torch.py --store data/glyphs --steps 1000 --seed 0
@@ -24,15 +25,16 @@ import numpy as np
 import torch
 
 
-def read_split(store, split):
-    """Every example of `split` (0 train, 1 val, 2 test) as float32 [n, D] in [0, 1]."""
+def read_split(store, split=None):
+    """Every example of the classes of `split` (0 train, 1 val, 2 test; None: every class) as
+    float32 [n, D] in [0, 1], class by class in store order."""
     with h5py.File(f"{store}/manifest.h5", "r") as m:
         splits = m["classes/split"][:]
         shards = m["classes/shard"][:]
         names = [n.decode() for n in m["shards/name"][:]]
         firsts = m["shards/first_class"][:]
     parts, files = [], {}
-    for k in np.nonzero(splits == split)[0]:
+    for k in range(len(splits)) if split is None else np.nonzero(splits == split)[0]:
         s = shards[k]
         if s not in files:
             files[s] = h5py.File(f"{store}/{names[s]}", "r")
@@ -43,6 +45,14 @@ def read_split(store, split):
         f.close()
     x = np.concatenate(parts).astype(np.float32) / 255.0
     return torch.from_numpy(x.reshape(len(x), -1))
+
+
+def read_ids(store, path):
+    """The examples whose store ids (over every class, in store order) a `cezanne eval
+    --list-examples` line at `path` lists, in its order."""
+    with open(path) as f:
+        ids = json.load(f)["example_ids"]
+    return read_split(store)[torch.tensor(ids, dtype=torch.long)]
 
 
 def linear(fan_in, fan_out, gain):
@@ -94,6 +104,8 @@ def main():
     p.add_argument("--store", required=True)
     p.add_argument("--train-split", type=int, default=0)
     p.add_argument("--split", type=int, default=2, help="evaluation split: 0 train, 1 val, 2 test")
+    p.add_argument("--train-ids", help="instead of --train-split: the examples of a cezanne eval --list-examples line")
+    p.add_argument("--eval-ids", help="instead of --split: the examples of a cezanne eval --list-examples line")
     p.add_argument("--hidden", type=int, default=400)
     p.add_argument("--latent", type=int, default=20)
     p.add_argument("--rows", type=int, default=4, help="cezanne's --meta-batch")
@@ -107,8 +119,8 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
-    train = read_split(a.store, a.train_split)
-    test = read_split(a.store, a.split)
+    train = read_ids(a.store, a.train_ids) if a.train_ids else read_split(a.store, a.train_split)
+    test = read_ids(a.store, a.eval_ids) if a.eval_ids else read_split(a.store, a.split)
     model = Vae(train.shape[1], a.hidden, a.latent)
     adam = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
     start = time.time()

@@ -10,13 +10,14 @@ fewer than 3), then cezanne minus PyTorch.
 """
 import json
 import math
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 from multitask_table import interval  # mean and 95% t-interval over seeds
 
-STORES = {"glyphs": "glyph store (test classes)", "fashion": "Fashion-MNIST (train split, in-sample)"}
+STORES = {"glyphs": "glyph store (test classes)", "fashion": "Fashion-MNIST (test part of every class)"}
 
 
 def cell(values):
@@ -31,7 +32,10 @@ def main(run_dir):
     runs = defaultdict(lambda: defaultdict(list))  # (store, framework) -> metric -> values
     k = None
     for path in sorted(Path(run_dir).glob("*-seed*.json")):
-        store, framework, _ = path.stem.split("-", 2)
+        name = re.fullmatch(r"([a-z]+)-([a-z]+)-seed[0-9]+", path.stem)  # not the -ids.json lists
+        if not name:
+            continue
+        store, framework = name.groups()
         text = path.read_text().strip()
         if not text:
             continue

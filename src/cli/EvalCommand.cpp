@@ -155,6 +155,24 @@ std::string multitask_line(const EvalSetup& s, const learn::EvalResult& r, int r
   return line.str();
 }
 
+// How a vae checkpoint's examples are split: "class", or "example 14/2/4" with its parts.
+std::string split_by(const train::TrainConfig& c) {
+  return c.split_by == "example" ? "example " + c.example_split : c.split_by;
+}
+
+// --list-examples: one JSON line of the store example ids (over all classes, in store order) of
+// every example of --split, in the order eval takes them (it evaluates entry floor(i n / N) of
+// n for i < N), so another implementation can train and evaluate on the same examples.
+std::string example_list_line(const EvalSetup& s) {
+  const data::UnlabelledSource& examples = *s.plan.eval_examples;
+  std::ostringstream line;
+  line << "{\"store\":" << json_string(s.plan.config.store) << ",\"split\":\"" << data::split_name(s.plan.eval_split)
+       << "\",\"split_by\":" << json_string(split_by(s.plan.config)) << ",\"example_ids\":[";
+  for (int64_t i = 0; i < examples.num_examples(); ++i) line << (i == 0 ? "" : ",") << examples.example_id(i);
+  line << "]}";
+  return line.str();
+}
+
 // One JSON line: the ELBO and the k-sample bound in nats per example (log-likelihood bounds:
 // higher is better), each mean with its 95% interval over the examples.
 std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalResult>& r, int ranks) {
@@ -163,7 +181,8 @@ std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalRes
   line.precision(6);
   line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":" << json_string(s.checkpoint.algorithm)
        << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
-       << "\",\"model\":" << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes
+       << "\",\"split_by\":" << json_string(split_by(plan.config)) << ",\"model\":"
+       << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes
        << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
        << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
        << "},\"ranks\":" << ranks << "}";
@@ -363,13 +382,23 @@ int eval_command(int argc, char** argv) {
     ("iwae-samples", bounded<int64_t>(*train::option_bounds("iwae-samples"))->default_value(5000), "vae: samples k of the importance-weighted bound")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
     ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")
+    ("list-examples", po::bool_switch(), "vae: instead of evaluating, one JSON line of the store example ids of --split (as the checkpoint splits the store: by class or by example)")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
     ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
   po::variables_map vm;
   if (!parse_options(argc, argv, "eval", options, nullptr, vm)) return 0;
+  const bool list_examples = vm["list-examples"].as<bool>();
+  if (list_examples && vm.count("baseline") != 0)
+    throw UsageError("--list-examples: for a vae checkpoint, got --baseline");
   const EvalSetup setup = setup_from(vm);
+  if (list_examples) {
+    if (!setup.plan.eval_examples)
+      throw UsageError("--list-examples: for a vae checkpoint, got algorithm '" + setup.checkpoint.algorithm + "'");
+    std::cout << example_list_line(setup) << "\n";
+    return 0;
+  }
   set_num_threads(vm["threads"].as<int>());
   // --watchdog on the command line or in --config wins over CEZANNE_WATCHDOG_SECONDS.
   double watchdog = vm["watchdog"].as<double>();

@@ -12,9 +12,10 @@
 namespace cz::data {
 
 UnlabelledSource::UnlabelledSource(std::shared_ptr<Store> store, Split split, int64_t examples,
-                                   uint64_t seed)
+                                   uint64_t seed, std::optional<ExampleSplit> parts)
     : store_(std::move(store)), split_(split), examples_(examples), seed_(seed) {
-  const std::string where = "store " + store_->path().string() + ", split " + split_name(split);
+  const std::string where = "store " + store_->path().string() + ", split " + split_name(split) +
+                            (parts ? " of --example-split " + to_string(*parts) : std::string());
   if (examples_ < 1)
     throw std::invalid_argument(where + ": examples per row must be >= 1, got " + std::to_string(examples_));
   const ImageShape shape = store_->shape();
@@ -28,11 +29,25 @@ UnlabelledSource::UnlabelledSource(std::shared_ptr<Store> store, Split split, in
     first[c] = offset;
     offset += infos[c].num_examples;
   }
+  std::vector<int64_t> classes;
+  if (parts) {
+    for (size_t c = 0; c < infos.size(); ++c) classes.push_back(static_cast<int64_t>(c));
+  } else {
+    classes = store_->classes_in(split);
+  }
   int64_t running = 0;
-  for (const int64_t c : store_->classes_in(split)) {
+  for (const int64_t c : classes) {
+    const int64_t n = infos[static_cast<size_t>(c)].num_examples;
+    if (parts) {
+      positions_.push_back(split_examples(*parts, c, n, split));
+      if (positions_.back().empty()) {  // a class with no example in the part adds nothing
+        positions_.pop_back();
+        continue;
+      }
+    }
     classes_.push_back(c);
     first_example_.push_back(first[static_cast<size_t>(c)]);
-    running += infos[static_cast<size_t>(c)].num_examples;
+    running += parts ? static_cast<int64_t>(positions_.back().size()) : n;
     cumulative_.push_back(running);
   }
   if (running < examples_)
@@ -44,15 +59,25 @@ std::pair<size_t, int64_t> UnlabelledSource::locate(int64_t index) const {
   // Its class is the first whose running count exceeds it.
   const auto k = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), index) -
                                      cumulative_.begin());
-  return {k, index - (k == 0 ? 0 : cumulative_[k - 1])};
+  const int64_t j = index - (k == 0 ? 0 : cumulative_[k - 1]);
+  return {k, positions_.empty() ? j : positions_[k][static_cast<size_t>(j)]};
 }
 
-Tensor UnlabelledSource::example(int64_t index) const {
+std::pair<size_t, int64_t> UnlabelledSource::checked(int64_t index) const {
   if (index < 0 || index >= num_examples())
     throw std::out_of_range("UnlabelledSource: example " + std::to_string(index) + " of split " +
                             split_name(split_) + " outside [0, " + std::to_string(num_examples()) + ")");
+  return locate(index);
+}
+
+int64_t UnlabelledSource::example_id(int64_t index) const {
+  const auto [k, position] = checked(index);
+  return first_example_[k] + position;
+}
+
+Tensor UnlabelledSource::example(int64_t index) const {
   Tensor out = Tensor::empty({1, 1, channels_, height_, width_}, DType::f32);
-  const auto [k, position] = locate(index);
+  const auto [k, position] = checked(index);
   detail::read_example(*store_, classes_[k], position, out.data<float>(), "UnlabelledSource");
   return out;
 }

@@ -68,7 +68,8 @@ const std::vector<Algorithm>& algorithms() {
         "examples-per-task", "task-sampling", "temperature", "example-split", "tasks"},
        {}},
       {"vae", "variational autoencoder on the unlabelled examples of --store's train classes (--model conv4 or mlp)",
-       K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "val-split"},
+       K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "split-by",
+        "example-split"},
        {}},
   };
   return all;

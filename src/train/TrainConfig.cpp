@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/data/ExampleSplit.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
@@ -104,14 +105,14 @@ const std::vector<TrainOption>& train_options() {
     {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch); vae: examples per row", &C::examples_per_task, true},
     {"task-sampling", "multitask: how a row's task is drawn: uniform, size (by train examples) or temperature (p ~ n^(1/--temperature))", &C::task_sampling, true},
     {"temperature", "multitask, --task-sampling temperature: the sampling temperature", &C::temperature, true},
-    {"example-split", "multitask: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
+    {"example-split", "multitask, and vae with --split-by example: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
     {"tasks", "multitask: comma-separated writing systems to learn (default: every one of --store)", &C::tasks, true},
     {"train-examples", "multitask: K labelled train examples per class, drawn by --seed from the class's train part (0: all; the K-shot targets of transfer learning)", &C::train_examples, true},
     {"latent", "vae: size of the latent variable z", &C::latent, true},
     {"beta", "vae: weight of the KL term in the training loss (1: the ELBO; the reported bounds always use 1)", &C::beta, true},
     {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
     {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
-    {"val-split", "vae: the split validation's examples come from: val, or train for a store whose classes are all in train (Fashion-MNIST), or test", &C::val_split, false},
+    {"split-by", "vae: class (train on the train classes, validate and evaluate on held-out classes) or example (the --example-split parts of every class, for a store whose classes are all in train, as Fashion-MNIST)", &C::split_by, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -313,8 +314,11 @@ void validate(const TrainConfig& c) {
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
     fail("task-weights", "only with --weighting manual, got --weighting " + c.weighting);
-  if (c.val_split != "train" && c.val_split != "val" && c.val_split != "test")
-    fail("val-split", "train, val or test, got '" + c.val_split + "'");
+  if (c.split_by != "class" && c.split_by != "example")
+    fail("split-by", "class or example, got '" + c.split_by + "'");
+  if (c.split_by == "example" && !is_unlabelled(c))
+    fail("split-by", "example is for --algo vae (multitask always splits by example), got '" + c.algo + "'");
+  if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
   if (c.train_examples > 0 && !is_multitask(c))

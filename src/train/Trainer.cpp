@@ -276,7 +276,6 @@ RunPlan plan_run(const TrainConfig& config) {
     if (is_multitask(config)) {
       plan_multitask(plan);
     } else {
-      plan.eval_split = data::parse_split(config.val_split);
       plan_unlabelled(plan);
     }
   } else {

@@ -1,6 +1,7 @@
 // The step of objectives on unlabelled examples: rows of the train split's examples -> per-row
 // losses -> gradient -> reduce; evaluation: per-example metrics summed across ranks.
 #include <iomanip>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -98,9 +99,11 @@ void plan_unlabelled(RunPlan& plan) {
     throw std::invalid_argument("--store " + c.store + ": " + e.what());
   }
   try {
+    std::optional<data::ExampleSplit> parts;
+    if (c.split_by == "example") parts = data::parse_example_split(c.example_split);
     plan.train_examples = std::make_shared<data::UnlabelledSource>(plan.store, data::Split::train,
-                                                                   c.examples_per_task, c.seed);
-    plan.eval_examples = std::make_shared<data::UnlabelledSource>(plan.store, plan.eval_split, 1, c.seed);
+                                                                   c.examples_per_task, c.seed, parts);
+    plan.eval_examples = std::make_shared<data::UnlabelledSource>(plan.store, plan.eval_split, 1, c.seed, parts);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("--store " + c.store + ": " + e.what());
   }

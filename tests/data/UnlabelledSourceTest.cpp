@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -137,6 +138,52 @@ TEST_F(Unlabelled, BadSizesAreOneLineNamingStoreAndSplit) {
   } catch (const std::invalid_argument& e) {
     EXPECT_EQ(std::string(e.what()), where + "examples per row must be >= 1, got 0");
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Split by example (--split-by example): the three parts hold every example of every class of
+// the store once, each part is data::split_examples's positions, and rows draw from one part only.
+TEST_F(Unlabelled, ExampleSplitPartsAreDisjointAndCoverEveryClass) {
+  const ExampleSplit parts{2, 1, 1};
+  const std::vector<int64_t> sizes = {4, 6, 5, 3, 7}, first = {0, 4, 10, 15, 18};
+  std::map<Split, std::set<int64_t>> ids;
+  for (const Split split : {Split::train, Split::val, Split::test}) {
+    const UnlabelledSource source(store_, split, 1, 0, parts);
+    std::vector<int64_t> expected;  // class by class in store order, positions ascending
+    for (int64_t c = 0; c < 5; ++c)
+      for (const int64_t p : split_examples(parts, c, sizes[c], split)) expected.push_back(first[c] + p);
+    std::vector<int64_t> listed;
+    for (int64_t i = 0; i < source.num_examples(); ++i) {
+      listed.push_back(source.example_id(i));
+      // example() reads the pixels of the listed id: byte 0 its class, byte 1 its position.
+      const float* x = source.example(i).data<float>();
+      const int64_t c = static_cast<int64_t>(x[0] * 255.0f + 0.5f), p = static_cast<int64_t>(x[1] * 255.0f + 0.5f);
+      EXPECT_EQ(first[c] + p, listed.back());
+    }
+    EXPECT_EQ(listed, expected) << split_name(split);
+    ids[split] = std::set<int64_t>(listed.begin(), listed.end());
+    EXPECT_EQ(ids[split].size(), listed.size()) << split_name(split) << " repeats an example";
+    std::vector<int64_t> slots(20);
+    for (int64_t s = 0; s < 20; ++s) slots[s] = s;
+    for (const int64_t id : source.sample(5, slots).example_ids.to_i64_vector())
+      EXPECT_EQ(ids[split].count(id), 1u) << "a row of " << split_name(split) << " holds example " << id;
+  }
+  std::set<int64_t> all;
+  for (const auto& [split, set] : ids) all.insert(set.begin(), set.end());
+  EXPECT_EQ(all.size(), ids[Split::train].size() + ids[Split::val].size() + ids[Split::test].size())
+      << "the parts overlap";
+  EXPECT_EQ(all.size(), 25u) << "the parts miss an example";
+  EXPECT_FALSE(ids[Split::test].empty());
+  // Every class has train examples (the val and test classes of the class split too).
+  std::set<int64_t> train_classes;
+  for (const int64_t id : ids[Split::train])
+    train_classes.insert(static_cast<int64_t>(std::upper_bound(first.begin(), first.end(), id) - first.begin()) - 1);
+  EXPECT_EQ(train_classes.size(), 5u);
+  EXPECT_THROW(UnlabelledSource(store_, Split::test, 1, 0, parts).example_id(ids[Split::test].size()),
+               std::out_of_range);
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ TEST(TrainHelp, AnAlgorithmsHelpShowsItsOwnOptions) {
                       "set_encoder, versa, neural_process, pretrain, multitask, vae; got 'reptile'\n");
   r = cezanne("train --algo vae --help", 60);
   ASSERT_EQ(r.status, 0) << r.output;
-  for (const char* shown : {"--latent", "--beta", "--likelihood", "--iwae-samples", "--val-split", "--filters"})
+  for (const char* shown : {"--latent", "--beta", "--likelihood", "--iwae-samples", "--split-by", "--example-split", "--filters"})
     EXPECT_NE(r.output.find(shown), std::string::npos) << shown;
   EXPECT_EQ(r.output.find("--inner-lr"), std::string::npos);
 }

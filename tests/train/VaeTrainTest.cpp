@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
+#include <set>
+#include <sstream>
 
 #include "TrainFixtures.hpp"
 #include "cezanne/data/Png.hpp"
@@ -134,13 +137,68 @@ TEST_F(VaeTrain, ConvolutionalEncoderTransfersIntoConv4) {
   EXPECT_EQ(vae.params[0].second.shape(), protonet.params[0].second.shape());
 }
 
+// The example ids of an `eval --list-examples` line.
+std::vector<int64_t> listed_ids(const std::string& json) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(json, m, std::regex("\"example_ids\":\\[([0-9,]*)\\]"))) << json;
+  std::vector<int64_t> ids;
+  std::stringstream items(m.empty() ? "" : m[1].str());
+  for (std::string item; std::getline(items, item, ',');) ids.push_back(std::stoll(item));
+  return ids;
+}
+
+// --split-by example: trained on the 4/1/1 train part of every class (6 examples each), the
+// bounds on the test part of the same classes, which eval and sample take from the checkpoint;
+// --list-examples shows the three parts disjoint and covering every example.
+TEST_F(VaeTrain, SplitByExampleTrainsAndEvaluatesOnDisjointPartsOfEveryClass) {
+  SpawnResult r = cezanne(run("by-example", "--split-by example --example-split 4/1/1"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("validation negative_elbo"));
+  const std::string checkpoint = (dir("by-example") / "checkpoint-00000006.h5").string();
+  std::map<std::string, std::vector<int64_t>> parts;
+  for (const std::string split : {"train", "val", "test"}) {
+    r = cezanne("eval --checkpoint " + checkpoint + " --split " + split + " --list-examples");
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("\"split_by\":\"example 4/1/1\""));
+    parts[split] = listed_ids(r.output);
+  }
+  const auto classes = static_cast<int64_t>(parts["test"].size());
+  ASSERT_GT(classes, 0);
+  EXPECT_EQ(parts["val"].size(), static_cast<size_t>(classes));
+  EXPECT_EQ(parts["train"].size(), static_cast<size_t>(4 * classes));
+  std::set<int64_t> all;
+  for (const auto& [split, ids] : parts) all.insert(ids.begin(), ids.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(6 * classes)) << "the parts overlap";
+  EXPECT_EQ(*all.begin(), 0);
+  EXPECT_EQ(*all.rbegin(), 6 * classes - 1) << "the parts miss an example";
+
+  r = cezanne("eval --checkpoint " + checkpoint + " --episodes 1000 --iwae-samples 20 --threads 1");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"split\":\"test\",\"split_by\":\"example 4/1/1\""));
+  EXPECT_THAT(r.output, HasSubstr("\"examples\":" + std::to_string(classes) + ","));
+  EXPECT_GE(number(r.output, "iwae"), number(r.output, "elbo"));
+  r = cezanne("sample --checkpoint " + checkpoint + " --out " + dir("by-example-grids").string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir("by-example-grids") / "reconstructions.png"));
+  // A class-split checkpoint lists its held-out classes' examples, none of them trained on.
+  r = cezanne(run("by-class", "--steps 1"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = cezanne("eval --checkpoint " + (dir("by-class") / "checkpoint-00000001.h5").string() + " --list-examples");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"split\":\"test\",\"split_by\":\"class\""));
+  EXPECT_FALSE(listed_ids(r.output).empty());
+}
+
 TEST_F(VaeTrain, RefusesBadInputInOneLine) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--beta -1", "cezanne train: --beta: must be in [0, 1000000], got -1"},
       {"--iwae-samples 0", "cezanne train: --iwae-samples: must be in [1, 1000000], got 0"},
       {"--likelihood poisson", "cezanne train: --likelihood: bernoulli or gaussian, got 'poisson'"},
       {"--model resnet", "cezanne train: --model: conv4 or mlp, got 'resnet'"},
-      {"--latent 0", "cezanne train: --latent: must be in [1, 4096], got 0"}};
+      {"--latent 0", "cezanne train: --latent: must be in [1, 4096], got 0"},
+      {"--split-by row", "cezanne train: --split-by: class or example, got 'row'"},
+      {"--split-by example --example-split 4/1",
+       "cezanne train: --example-split: expected TRAIN/VAL/TEST parts such as 14/2/4, got '4/1'"}};
   for (const auto& [extra, message] : cases) {
     const SpawnResult r = cezanne(run("refused", extra), 60.0);
     EXPECT_EQ(r.status, 2) << extra;
@@ -157,6 +215,9 @@ TEST_F(VaeTrain, RefusesBadInputInOneLine) {
                                 " --ways 5", 60.0);
   EXPECT_EQ(w.status, 2);
   EXPECT_EQ(w.output, "cezanne eval: --ways: not for a vae checkpoint (it has examples, not episodes)\n");
+  const SpawnResult l = cezanne("eval --baseline pixels --store " + store().string() + " --list-examples", 60.0);
+  EXPECT_EQ(l.status, 2);
+  EXPECT_EQ(l.output, "cezanne eval: --list-examples: for a vae checkpoint, got --baseline\n");
 }
 
 }  // namespace

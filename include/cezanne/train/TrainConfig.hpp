@@ -53,7 +53,7 @@ struct TrainConfig {
   double beta = 1.0;
   std::string likelihood = "bernoulli";
   int64_t iwae_samples = 100;
-  std::string val_split = "val";
+  std::string split_by = "class";  ///< vae: class, or example (the --example-split parts)
   // episodes
   std::string store;
   bool within_domain = false;
