@@ -14,6 +14,7 @@
 # Then the tables of docs/results.md (jobs/amortized_table.py).
 #
 #   bash jobs/amortized.sh           every run, the tables
+#   bash jobs/amortized.sh glyphs    the glyph runs only (versa, ProtoNets), the tables
 #   bash jobs/amortized.sh table     the tables of the runs there are
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,6 +72,12 @@ case "${1:-all}" in
      for k in 5 10; do for seed in 0 1 2; do [[ "$k-$seed" == 10-2 ]] || sinusoid maml "$k" "$seed"; done; done) &
     wait
     echo "wall time: $((SECONDS - start)) s" ;;
-  *) echo "usage: bash jobs/amortized.sh [table]"; exit 2 ;;
+  glyphs)
+    start=$SECONDS
+    (for seed in 0 1 2; do glyph versa "$seed"; done) &
+    (for seed in 0 1 2; do glyph protonet "$seed"; done) &
+    wait
+    echo "wall time: $((SECONDS - start)) s" ;;
+  *) echo "usage: bash jobs/amortized.sh [glyphs|table]"; exit 2 ;;
 esac
 /usr/bin/python3 jobs/amortized_table.py "$out"

@@ -64,7 +64,17 @@ Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& bat
                             .contiguous()
                             .reshape({tasks, queries * config_.samples});
   const Var kl = sum(gaussian_kl(post_mean, post_std, prior_mean, prior_std), {1, 2});  // [T]
-  const Var losses = task_cross_entropy(logits, labels) + kl / static_cast<double>(queries);
+  // The predictive term: heads from q(. | D_tr), the distribution prediction samples from, on
+  // their own noise stream. log p̄(y | x) = logsumexp_s log_softmax(logits_s) - log S is already
+  // normalized over the ways, so the cross-entropy of logsumexp_s log_softmax (the -log S
+  // cancels in its log_softmax) is the mean over queries of -log p̄(y | x).
+  const Tensor support_noise = task_noise({config_.samples, config_.ways, d}, config_.sample_seed,
+                                          support_stream(batch.step), task_keys(batch.task_indices, tasks),
+                                          s.dtype(), s.device());
+  const Var support_heads = unsqueeze(prior_mean, 1) + unsqueeze(prior_std, 1) * Var(support_noise);
+  const Var log_predictive = logsumexp(log_softmax(head_logits(q, support_heads), 3), 2);  // [T, Q, ways] + log S
+  const Var losses = task_cross_entropy(logits, labels) + kl / static_cast<double>(queries) +
+                     task_cross_entropy(log_predictive, batch.query_labels);
   if (out) {
     const Var mean_logits = select(head_logits(q, unsqueeze(prior_mean, 1)), 2, 0);  // [T, Q, ways]
     *out = {detail::mean_value(losses.data()), detail::accuracy(mean_logits.data(), batch.query_labels)};

@@ -1,5 +1,5 @@
 // The amortized learners (neural process, VERSA-style head): the KL term against Monte Carlo,
-// gradients against finite differences, noise deterministic for a seed, predictive
+// gradients against finite differences, versa's predictive term, noise deterministic for a seed, predictive
 // distributions, learning on a fixed problem, and bad input.
 #include <gtest/gtest.h>
 
@@ -165,6 +165,29 @@ TEST(Versa, SampledHeadsAreDeterministicAndProbabilitiesAverageThem) {
   other.sample_seed = 8;
   EXPECT_NE(make_learner(other)->predict_distribution(params.list(), s, sl, q).probabilities.to_vector(),
             p.probabilities.to_vector());
+}
+
+// The predictive term of versa's loss: the cross-entropy of logsumexp over samples of
+// log_softmax is the mean over queries of -log (1/S) sum_s softmax(logits_s)[y].
+TEST(Versa, PredictiveTermIsMinusLogOfTheAveragedProbability) {
+  const int64_t tasks = 2, queries = 3, samples = 4, ways = 5;
+  const Tensor logits = Tensor::uniform({tasks, queries, samples, ways}, -30.0, 30.0, 5, 0, DType::f64);
+  const Tensor labels = Tensor::from_i64({0, 4, 2, 1, 3, 3}, {tasks, queries});
+  const Tensor loss = task_cross_entropy(logsumexp(log_softmax(Var(logits), 3), 2), labels).data();
+  for (int64_t t = 0; t < tasks; ++t) {
+    double expected = 0;
+    for (int64_t i = 0; i < queries; ++i) {
+      const int64_t y = static_cast<int64_t>(labels.at({t, i}));
+      double p = 0;
+      for (int64_t k = 0; k < samples; ++k) {
+        double z = 0;
+        for (int64_t c = 0; c < ways; ++c) z += std::exp(logits.at({t, i, k, c}));
+        p += std::exp(logits.at({t, i, k, y})) / z / samples;
+      }
+      expected -= std::log(p) / queries;
+    }
+    EXPECT_NEAR(loss.at({t}), expected, 1e-9);
+  }
 }
 
 TEST(Versa, MeanHeadStartsAsProtoNets) {

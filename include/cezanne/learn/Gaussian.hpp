@@ -32,4 +32,8 @@ std::vector<int64_t> task_keys(const std::vector<int64_t>& task_indices, int64_t
 /// prediction is task_noise(.., seed, kPredictionStream, {0}), the same for every episode.
 inline constexpr int64_t kPredictionStream = -1;
 
+/// The stream of a training step's heads sampled from q(. | D_tr) (versa's predictive term):
+/// -2 - step, apart from the step's own stream (step >= 0) and from kPredictionStream.
+constexpr int64_t support_stream(int64_t step) { return -2 - step; }
+
 }  // namespace cz::learn

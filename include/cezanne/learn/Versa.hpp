@@ -17,9 +17,14 @@ namespace cz::learn {
 /// the prototype, not independently over (w_c, b_c): a mean-field Gaussian over the linear head
 /// breaks the tie b = -||w||^2 / 4, and its bias noise shifts a class's logits for every query
 /// alike (measured: 85% instead of ProtoNets' 95% at 5-way 1-shot, ECE 0.23; docs/learn.md).
-/// Meta-training minimizes the negative ELBO of the notes per query: with heads sampled from
-/// q(. | D_tr ∪ D_ts) (reparameterized, `samples` of them),
-///   loss = mean over samples and queries of cross-entropy + Σ_c KL(q(.|D_tr ∪ D_ts) || q(.|D_tr)) / Q.
+/// Meta-training minimizes the negative ELBO of the notes per query plus VERSA's predictive
+/// term: with heads φ_s sampled from q(. | D_tr ∪ D_ts) and φ'_s from q(. | D_tr)
+/// (reparameterized, `samples` of each, on separate noise streams),
+///   loss = mean over samples and queries of cross-entropy under φ_s
+///          + Σ_c KL(q(.|D_tr ∪ D_ts) || q(.|D_tr)) / Q
+///          + mean over queries of −log (1/S) Σ_s p(y | x, φ'_s)
+/// (the last by logsumexp over samples of log-softmax): the ELBO alone never scores the heads
+/// prediction samples, from q(. | D_tr).
 /// The reported accuracy is that of the mean head of q(. | D_tr). At test the heads are sampled
 /// from q(. | D_tr) and the class probabilities are the average of their softmaxes.
 class Versa final : public EpisodicLearner {
