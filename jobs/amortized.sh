@@ -7,7 +7,7 @@
 #     (meta-batch 25, 2 inner steps of 0.01 with the multi-step loss, 20000 steps, the same 2
 #     steps at test) — MSE, Gaussian NLL and coverage of the central 95% interval (MAML: a
 #     point estimate, n/a); seeds 0, 1, 2;
-#   glyphs (/work/main/data/glyphs or $GLYPHS), 5-way 1-shot across writing systems: the
+#   glyphs (data/glyphs or $GLYPHS), 5-way 1-shot across writing systems: the
 #     amortized head (versa, 10 sampled heads) against ProtoNets, Conv4 with 32 filters,
 #     meta-batch 8, 5 queries per class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on
 #     600 test episodes, and the reliability diagrams; seeds 0, 1, 2.
@@ -20,7 +20,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bin="${CEZANNE_BUILD_DIR:-build}/cezanne"
 out=runs/amortized
-glyphs="${GLYPHS:-/work/main/data/glyphs}"
+glyphs="${GLYPHS:-data/glyphs}"
 mkdir -p "$out"
 
 # run NAME TRAIN-OPTIONS... -- EVAL-OPTIONS...: trains runs/amortized/NAME, evaluates its last
