@@ -48,6 +48,31 @@ TEST_F(CalibrationCli, ClassifiersReportEceAndDrawTheReliabilityDiagram) {
   }
 }
 
+// Sampled heads and latents are keyed by the global task index: 2 ranks train the model 1 rank
+// trains (to round-off: the reduction's order differs) and evaluate a checkpoint to the same line.
+TEST_F(CalibrationCli, TwoRanksTrainAndEvaluateAsOne) {
+  struct Run {
+    std::string algo, options, eval_options;
+  };
+  for (const auto& [algo, options, eval_options] :
+       {Run{"versa", "--store " + path("store").string() + " --filters 8 --ways 3 --shots 1 --queries 2", " --queries 2"},
+        Run{"neural_process", "--model mlp --hidden 8 --shots 5 --queries 5", ""}}) {
+    auto train = [&](const std::string& name, const std::vector<std::string>& launcher) {
+      const SpawnResult t = cezanne("train --algo " + algo + " " + options + " --meta-batch 4 --steps 3 --samples 3" +
+                                        " --val-every 0 --threads 1 --out " + path(name).string(),
+                                    240.0, launcher);
+      EXPECT_EQ(t.status, 0) << t.output;
+      return path(name) / "checkpoint-00000003.h5";
+    };
+    const fs::path one = train(algo + "-np1", {}), two = train(algo + "-np2", dist::test::mpirun(2));
+    EXPECT_LT(max_difference(one, two), 1e-5) << algo;
+    const std::string eval = "eval --checkpoint " + one.string() + " --episodes 8 --threads 1" + eval_options;
+    const std::string a = cezanne(eval).output, b = cezanne(eval, 240.0, dist::test::mpirun(2)).output;
+    EXPECT_EQ(a.substr(0, a.find("\"ranks\"")), b.substr(0, b.find("\"ranks\""))) << algo;
+    EXPECT_THAT(b, HasSubstr("\"ranks\":2")) << algo;
+  }
+}
+
 TEST_F(CalibrationCli, RegressorsReportNllAndCoverage) {
   const fs::path np = path("np"), maml = path("maml");
   SpawnResult t = cezanne("train --algo neural_process --model mlp --hidden 8 --shots 5 --queries 5 --meta-batch 4 --steps 4 --samples 3 --threads 1 --out " + np.string());

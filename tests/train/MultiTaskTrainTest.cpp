@@ -41,17 +41,6 @@ class MultiTaskTrain : public ::testing::Test {
 };
 TempDir* MultiTaskTrain::root_ = nullptr;
 
-// The largest absolute difference between two checkpoints' parameters.
-double max_difference(const fs::path& a, const fs::path& b) {
-  const Checkpoint x = read_checkpoint(a), y = read_checkpoint(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.params.size(); ++i) {
-    const std::vector<double> u = x.params[i].second.to_vector(), v = y.params[i].second.to_vector();
-    for (size_t k = 0; k < u.size(); ++k) worst = std::max(worst, std::abs(u[k] - v[k]));
-  }
-  return worst;
-}
-
 TEST_F(MultiTaskTrain, ResumedRunEndsBitwiseEqualToUninterruptedStateIncluded) {
   const std::string worst = "--weighting worst_task --conditioning film";
   SpawnResult r = cezanne(run(dir("whole"), worst));

@@ -147,6 +147,17 @@ inline std::string train_args(std::vector<std::pair<std::string, std::string>> o
   return args;
 }
 
+// The largest absolute difference between two checkpoints' parameters.
+inline double max_difference(const fs::path& a, const fs::path& b) {
+  const Checkpoint x = read_checkpoint(a), y = read_checkpoint(b);
+  double worst = 0;
+  for (size_t i = 0; i < x.params.size(); ++i) {
+    const std::vector<double> u = x.params[i].second.to_vector(), v = y.params[i].second.to_vector();
+    for (size_t k = 0; k < u.size(); ++k) worst = std::max(worst, std::abs(u[k] - v[k]));
+  }
+  return worst;
+}
+
 /// Parameters and optimizer state of two checkpoints are bitwise equal.
 inline void expect_same_state(const fs::path& a, const fs::path& b) {
   const Checkpoint x = read_checkpoint(a), y = read_checkpoint(b);
