@@ -17,6 +17,7 @@
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
+#include "nn/TinyTaskNet.hpp"
 
 namespace cz::learn {
 namespace {
@@ -91,14 +92,7 @@ TEST(Devices, MultiTaskObjectiveComputesTheSameOnEveryBackend) {
   for (const nn::Conditioning conditioning :
        {nn::Conditioning::share_nothing, nn::Conditioning::concat_input, nn::Conditioning::film,
         nn::Conditioning::multi_head}) {
-    nn::TaskNetSpec net;
-    net.filters = 2;
-    net.channels = 1;
-    net.image = 16;
-    net.num_tasks = 3;
-    net.outputs = 4;
-    net.conditioning = conditioning;
-    const MultiTaskObjective objective(net, {4, 2, 3}, true);
+    const MultiTaskObjective objective(cz::testing::tiny(conditioning), {4, 2, 3}, true);
     expect_agree(
         [&](Device device) {
           nn::Params params(objective.specs(), DType::f64, device);

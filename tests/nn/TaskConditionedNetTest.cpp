@@ -14,26 +14,18 @@
 #include "cezanne/nn/Linear.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/tensor/Ops.hpp"
+#include "nn/TinyTaskNet.hpp"
 
 namespace cz::nn {
 namespace {
+
+using testing::tiny;
 
 constexpr Conditioning kAll[] = {Conditioning::share_nothing,  Conditioning::concat_input,
                                  Conditioning::concat_features, Conditioning::additive,
                                  Conditioning::multiplicative, Conditioning::film,
                                  Conditioning::multi_head};
 
-TaskNetSpec tiny(Conditioning c, int64_t descriptor = 0) {
-  TaskNetSpec s;
-  s.filters = 2;
-  s.channels = 1;
-  s.image = 16;
-  s.num_tasks = 3;
-  s.outputs = 4;
-  s.conditioning = c;
-  s.descriptor = descriptor;
-  return s;
-}
 
 Var input(const Shape& shape, uint64_t seed, DType dtype = DType::f64) {
   return Var(Tensor::uniform(shape, -1, 1, seed, 0, dtype));
