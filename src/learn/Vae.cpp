@@ -233,4 +233,8 @@ std::vector<double> Vae::evaluate(const nn::ParamList& theta, const Tensor& inpu
   return {-elbo_value, -iwae};
 }
 
+Var Vae::embed(const nn::ParamList& theta, const Tensor& images) const {
+  return encode(theta, Var(images.to(theta.front().dtype()).reshape({images.size(0), spec_.inputs}))).mean;
+}
+
 }  // namespace cz::learn

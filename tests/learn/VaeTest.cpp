@@ -91,6 +91,20 @@ TEST(Vae, ConvolutionalEncoderHasConv4sNamesAndTheDecoderUpsamples) {
   EXPECT_THROW(Vae{odd}, std::invalid_argument);
 }
 
+TEST(Vae, TheEmbeddingIsTheEncodersMean) {
+  for (const VaeSpec& spec : {small(Likelihood::bernoulli), convolutional()}) {
+    const Vae vae(spec);
+    nn::Params params(vae.specs(), DType::f64);
+    params.initialize(2);
+    const int64_t side = spec.convolutional ? spec.image : 1;
+    const Tensor images = Tensor::uniform({3, 1, side, spec.inputs / side}, 0.0, 1.0, 4, 0, DType::f64);
+    const Var mean = vae.encode(params.list(), Var(images.reshape({3, spec.inputs}))).mean;
+    const Tensor embedding = vae.embed(params.list(), images).data();
+    ASSERT_EQ(embedding.shape(), (Shape{3, spec.latent}));
+    EXPECT_EQ(embedding.to_vector(), mean.data().to_vector());
+  }
+}
+
 TEST(Vae, AnalyticKlMatchesMonteCarlo) {
   const std::vector<double> mean{0.3, -1.2, 0.8}, log_variance{-0.5, 0.4, -1.5};
   const double kl = gaussian_kl(Var(Tensor::from(mean, {1, 3}, DType::f64)),

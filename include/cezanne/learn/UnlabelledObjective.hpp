@@ -38,6 +38,11 @@ class UnlabelledObjective {
   /// history; `index` keys its noise with `seed`.
   virtual std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
                                        uint64_t seed) const = 0;
+
+  /// The representation the objective learns, for frozen-embedding evaluation (few-shot
+  /// episodes, k-NN, a linear probe) and transfer: images [N, C, H, W] -> [N, E], deterministic
+  /// (no noise, no augmentation), with history so a probe or fine-tuning can differentiate it.
+  virtual Var embed(const nn::ParamList& theta, const Tensor& images) const = 0;
 };
 
 }  // namespace cz::learn

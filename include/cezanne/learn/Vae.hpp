@@ -68,6 +68,8 @@ class Vae final : public UnlabelledObjective {
   std::vector<std::string> metrics() const override { return {"negative_elbo", "negative_iwae"}; }
   std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
                                uint64_t seed) const override;
+  /// The encoder's mean [N, L].
+  Var embed(const nn::ParamList& theta, const Tensor& images) const override;
 
   /// q(z|x) of x [N, D]: mean and log-variance [N, L].
   struct Posterior {
