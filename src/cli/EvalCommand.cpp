@@ -173,8 +173,8 @@ std::string example_list_line(const EvalSetup& s) {
   return line.str();
 }
 
-// One JSON line: the ELBO and the k-sample bound in nats per example (log-likelihood bounds:
-// higher is better), each mean with its 95% interval over the examples.
+// One JSON line: the VAE's ELBO and k-sample bound in nats per example (log-likelihood bounds:
+// higher is better), or another objective's metrics, each mean with its 95% interval.
 std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalResult>& r, int ranks) {
   const train::RunPlan& plan = s.plan;
   std::ostringstream line;
@@ -182,7 +182,17 @@ std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalRes
   line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":" << json_string(s.checkpoint.algorithm)
        << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
        << "\",\"split_by\":" << json_string(split_by(plan.config)) << ",\"model\":"
-       << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes
+       << json_string(plan.unlabelled->description());
+  if (s.checkpoint.algorithm != "vae") {
+    // The contrastive objectives: their loss (lower is better) on rows of examples of the split.
+    line << ",\"rows\":" << r[0].episodes << ",\"examples_per_row\":" << plan.unlabelled->evaluation_examples();
+    const std::vector<std::string> names = plan.unlabelled->metrics();
+    for (size_t m = 0; m < names.size(); ++m)
+      line << "," << json_string(names[m]) << ":{\"mean\":" << r[m].mean << ",\"ci95\":" << r[m].ci95 << "}";
+    line << ",\"ranks\":" << ranks << "}";
+    return line.str();
+  }
+  line << ",\"examples\":" << r[0].episodes
        << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
        << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
        << "},\"ranks\":" << ranks << "}";
@@ -378,7 +388,7 @@ int eval_command(int argc, char** argv) {
     ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
     ("shuffle-labels", po::value<bool>()->default_value(true, "true")->implicit_value(true, "true"), "fresh class->label assignment per episode (false: the fixed one of training without shuffling)")
     ("test-inner-steps", bounded<int64_t>(*train::option_bounds("test-inner-steps")), "MAML family: adaptation steps (default: the run's)")
-    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae: examples of --split, evenly spaced; all of them when it has fewer)")
+    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae: examples of --split, evenly spaced; all of them when it has fewer; triplet, nt_xent, moco: rows of --examples-per-task examples spread over --split)")
     ("iwae-samples", bounded<int64_t>(*train::option_bounds("iwae-samples"))->default_value(5000), "vae: samples k of the importance-weighted bound")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
     ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")

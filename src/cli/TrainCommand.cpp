@@ -153,6 +153,11 @@ int train_command(int argc, char** argv) {
   set_num_threads(static_cast<int>(config.threads));
   const double phase_limit = train::kWatchdogRelaxedFactor * config.watchdog;
   auto world = dist::init(&argc, &argv, {.startup_seconds = phase_limit});
+  try {
+    train::check_ranks(config, world->size());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   const int status = dist::run_guarded(*world, [&] { return train::train(plan, *world); });
   world.reset();
   dist::finalize(phase_limit);

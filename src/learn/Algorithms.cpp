@@ -25,6 +25,7 @@ Options join(std::initializer_list<Options> parts) {
 const Options kEpisodes{"ways", "shots", "queries", "within-domain", "shuffle-labels", "rotations", "val-episodes"};
 const Options kInnerLoop{"inner-steps", "test-inner-steps", "inner-lr", "multi-step-loss", "zero-head"};
 const Options kMetaRegularization{"meta-reg", "meta-reg-params", "meta-reg-scale"};
+const Options kContrastive{"projection", "augment", "examples-per-task", "val-episodes", "split-by", "example-split"};
 
 template <class Learner, class... Extra>
 std::function<std::unique_ptr<EpisodicLearner>(const LearnerConfig&)> factory(Extra... extra) {
@@ -71,6 +72,12 @@ const std::vector<Algorithm>& algorithms() {
        K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "split-by",
         "example-split"},
        {}},
+      {"triplet", "contrastive: triplet loss with a hinge margin on two views of unlabelled examples (anchor, positive view, negative example), hard-negative mining",
+       K::unlabelled, false, join({{"margin", "mining", "negatives"}, kContrastive}), {}},
+      {"nt_xent", "contrastive: SimCLR's multi-negative softmax with a temperature on two views of unlabelled examples",
+       K::unlabelled, false, join({{"contrast-temperature", "negatives"}, kContrastive}), {}},
+      {"moco", "contrastive: momentum contrast, a momentum key encoder and a queue of keys as negatives",
+       K::unlabelled, false, join({{"contrast-temperature", "queue", "momentum"}, kContrastive}), {}},
   };
   return all;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cezanne/tensor/Ops.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 
 namespace cz::train {
@@ -45,18 +46,24 @@ std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjectiv
                                                  const data::UnlabelledSource& source, int64_t examples,
                                                  uint64_t seed, dist::Communicator* comm,
                                                  const std::function<void()>& before_each) {
-  const int64_t n = source.num_examples(), count = std::min(examples, n);
+  const int64_t n = source.num_examples(), b = objective.evaluation_examples(), count = std::min(examples, n / b);
   if (count < 1)
     throw std::invalid_argument("evaluate: examples must be >= 1, got " + std::to_string(count));
+  // One example, or a row of b spread over the split (consecutive examples share a class).
+  auto inputs = [&](int64_t i) {
+    if (b == 1) return source.example(i * n / count);
+    std::vector<Tensor> row;
+    for (int64_t j = 0; j < b; ++j) row.push_back(source.example((j * count + i) * n / (count * b)));
+    return cz::cat(row, 1);
+  };
   const auto metrics = static_cast<int64_t>(objective.metrics().size());
   const int rank = comm ? comm->rank() : 0, world = comm ? comm->size() : 1;
   // Metric m of example i at m * count + i, zero for the examples of other ranks: one sum.
   std::vector<double> values(static_cast<size_t>(metrics * count), 0.0);
   for (const int64_t i : owned_tasks(count, rank, world)) {
     if (before_each) before_each();
-    const int64_t index = i * n / count;
-    const std::vector<double> m =
-        objective.evaluate(theta, source.example(index).to(theta.front().device()), index, seed);
+    const int64_t index = b == 1 ? i * n / count : i;
+    const std::vector<double> m = objective.evaluate(theta, inputs(i).to(theta.front().device()), index, seed);
     for (int64_t k = 0; k < metrics; ++k) values[static_cast<size_t>(k * count + i)] = m[static_cast<size_t>(k)];
   }
   if (comm && world > 1) comm->allreduce_sum(std::span<double>(values));

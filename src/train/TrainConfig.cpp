@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/data/Augment.hpp"
 #include "cezanne/data/ExampleSplit.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
@@ -85,7 +86,7 @@ const std::vector<TrainOption>& train_options() {
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
     {"shots", "support examples per class (mlp: K support points)", &C::shots, true},
     {"queries", "query examples per class (mlp: query points)", &C::queries, true},
-    {"meta-batch", "episodes per meta-step, over all ranks (multitask: task rows per step; vae: rows of --examples-per-task examples)", &C::meta_batch, true},
+    {"meta-batch", "episodes per meta-step, over all ranks (multitask: task rows per step; vae, triplet, nt_xent, moco: rows of --examples-per-task examples)", &C::meta_batch, true},
     {"inner-steps", "MAML family: inner SGD steps while meta-training", &C::inner_steps, true},
     {"test-inner-steps", "MAML family: inner steps at validation and test (0: --inner-steps)", &C::test_inner_steps, true},
     {"inner-lr", "MAML family: inner learning rate", &C::inner_lr, true},
@@ -102,7 +103,7 @@ const std::vector<TrainOption>& train_options() {
     {"task-weights", "multitask, --weighting manual: a file of 'TASK WEIGHT' lines (unlisted tasks: 1)", &C::task_weights, true},
     {"worst-task-eta", "multitask, worst_task: step size of the exponentiated-gradient task weights", &C::worst_task_eta, true},
     {"worst-task-decay", "multitask, worst_task: weight of a step's loss in the running per-task loss estimates", &C::worst_task_decay, true},
-    {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch); vae: examples per row", &C::examples_per_task, true},
+    {"examples-per-task", "multitask: examples of a task per row of a step (the row's mini-batch); vae, triplet, nt_xent, moco: examples per row", &C::examples_per_task, true},
     {"task-sampling", "multitask: how a row's task is drawn: uniform, size (by train examples) or temperature (p ~ n^(1/--temperature))", &C::task_sampling, true},
     {"temperature", "multitask, --task-sampling temperature: the sampling temperature", &C::temperature, true},
     {"example-split", "multitask, and vae with --split-by example: TRAIN/VAL/TEST parts of every class's examples (split by example, not by class)", &C::example_split, true},
@@ -113,6 +114,14 @@ const std::vector<TrainOption>& train_options() {
     {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
     {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
     {"split-by", "vae: class (train on the train classes, validate and evaluate on held-out classes) or example (the --example-split parts of every class, for a store whose classes are all in train, as Fashion-MNIST)", &C::split_by, true},
+    {"projection", "triplet, nt_xent, moco: size of the projection head on Conv4's embedding (its hidden layer and its output, which the losses compare)", &C::projection, true},
+    {"margin", "triplet: the hinge margin eps of max(0, |f(x) - f(x+)|^2 - |f(x) - f(x-)|^2 + eps), on unit-length projections", &C::margin, true},
+    {"mining", "triplet: which negatives: none (every negative of the batch), hardest (the nearest) or semi-hard (the nearest farther than the positive)", &C::mining, true},
+    {"contrast-temperature", "nt_xent, moco: the temperature tau of the softmax over cosine similarities / tau", &C::contrast_temperature, true},
+    {"negatives", "triplet, nt_xent: local (the rank's own examples are the negatives) or global (every rank's: the step's whole batch, gathered)", &C::negatives, true},
+    {"queue", "moco: keys in the queue of negatives, a multiple of a step's keys (--meta-batch x --examples-per-task)", &C::queue, true},
+    {"momentum", "moco: the key encoder's momentum m (key <- m key + (1 - m) theta after every step), in [0, 1)", &C::momentum, true},
+    {"augment", "triplet, nt_xent, moco: the augmentations of the two views: default, none, or FIELD=VALUE,... over the defaults (docs/pretraining.md)", &C::augment, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -134,7 +143,7 @@ const std::vector<TrainOption>& train_options() {
     {"warmup", "linear warm-up steps of the cosine schedule", &C::warmup, true},
     {"seed", "seed of the initialization, the episodes and the noise", &C::seed, true},
     {"val-every", "validate every N meta-steps (and at the end; 0: only at the end)", &C::val_every, false},
-    {"val-episodes", "validation episodes (held-out val split; vae: examples of the val split, evenly spaced)", &C::val_episodes, false},
+    {"val-episodes", "validation episodes (held-out val split; vae: examples of the val split, evenly spaced; triplet, nt_xent, moco: rows of --examples-per-task examples spread over the val split)", &C::val_episodes, false},
     {"out", "run directory: metrics.csv, metrics.jsonl, checkpoints", &C::out, false},
     {"checkpoint-every", "write a checkpoint every N meta-steps (and at the end)", &C::checkpoint_every, false},
     {"keep", "checkpoints kept (the newest)", &C::keep, false},
@@ -207,6 +216,11 @@ const Bounds* option_bounds(const std::string& name) {
     {"latent", {1, 4096}},
     {"beta", {0, 1e6}},
     {"iwae-samples", {1, 1e6}},
+    {"projection", {1, 4096}},
+    {"margin", {0, 1e3}},
+    {"contrast-temperature", {0, 1e3, true}},
+    {"queue", {1, 1e7}},
+    {"momentum", {0, 1}},
   };
   // clang-format on
   for (const auto& [n, b] : bounds)
@@ -309,7 +323,8 @@ void validate(const TrainConfig& c) {
   if (algorithm->regression_only && !is_regression(c))
     fail("model", "--algo " + c.algo + " is sinusoid regression: mlp, got '" + c.model + "'");
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
-  if (is_multitask(c) && c.model != "conv4") fail("model", "--algo multitask needs conv4, got '" + c.model + "'");
+  if ((is_multitask(c) || is_contrastive(c)) && c.model != "conv4")
+    fail("model", "--algo " + c.algo + " needs conv4, got '" + c.model + "'");
   if (c.weighting == "manual" && c.task_weights.empty())
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
@@ -321,6 +336,22 @@ void validate(const TrainConfig& c) {
   if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
+  if (c.mining != "none" && c.mining != "hardest" && c.mining != "semi-hard")
+    fail("mining", "none, hardest or semi-hard, got '" + c.mining + "'");
+  if (c.negatives != "local" && c.negatives != "global")
+    fail("negatives", "local or global, got '" + c.negatives + "'");
+  if (c.negatives == "global" && c.algo != "triplet" && c.algo != "nt_xent")
+    fail("negatives", "global is for --algo triplet or nt_xent, got '" + c.algo + "'");
+  if (c.algo == "moco" && c.momentum >= 1) fail("momentum", "must be below 1, got " + render(c.momentum));
+  if (c.algo == "moco" && c.queue % (c.meta_batch * c.examples_per_task) != 0)
+    fail("queue", std::to_string(c.queue) + " keys are not a multiple of the global batch, --meta-batch " +
+                      std::to_string(c.meta_batch) + " x --examples-per-task " + std::to_string(c.examples_per_task) +
+                      " = " + std::to_string(c.meta_batch * c.examples_per_task) + " keys per step");
+  if (is_contrastive(c)) try {
+      data::AugmentSpec::parse(c.augment);
+    } catch (const std::invalid_argument& e) {
+      fail("augment", e.what());
+    }
   if (c.train_examples > 0 && !is_multitask(c))
     fail("train-examples", "for --algo multitask (labelled task mini-batches), got '" + c.algo + "'");
   if (c.head_first && c.unfreeze_every > 0)

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cezanne/autograd/Var.hpp"
 #include "cezanne/data/TaskBatch.hpp"
+#include "cezanne/learn/Collectives.hpp"
 #include "cezanne/nn/ParamSpec.hpp"
 
 namespace cz::learn {
@@ -19,6 +21,10 @@ namespace cz::learn {
 /// the row), so a step's losses do not depend on the number of ranks.
 class UnlabelledObjective {
  public:
+  /// Persistent state (design §2: a momentum encoder, a queue of keys): named tensors, identical
+  /// on every rank, saved in every checkpoint, changed only by update_state().
+  using State = std::vector<std::pair<std::string, Tensor>>;
+
   virtual ~UnlabelledObjective() = default;
 
   /// The algorithm's name as the checkpoint records it ("vae").
@@ -31,6 +37,21 @@ class UnlabelledObjective {
   /// Row t's training loss [T], with history: the mean over its B examples.
   virtual Var losses(const nn::ParamList& theta, const data::TaskBatch& batch, uint64_t seed) const = 0;
 
+  /// The losses of a training step as the trainer's step computes them: with the persistent
+  /// state and the ranks of the step (collective when the objective needs the other ranks, as
+  /// global contrastive negatives do: every rank calls it, with or without rows, and runs the
+  /// backward). The default is losses() alone.
+  virtual Var step_losses(const nn::ParamList& theta, const State& /*state*/, const data::TaskBatch& batch,
+                          uint64_t seed, Collectives& /*ranks*/) const {
+    return losses(theta, batch, seed);
+  }
+  /// The state before the first step, from the initial theta and the seed (the same on every rank).
+  virtual State initial_state(const nn::ParamList& /*theta*/, uint64_t /*seed*/) const { return {}; }
+  /// After the optimizer: the next state from theta (updated) and the step's batch (this rank's
+  /// rows); collective, every rank calls it. The default keeps the state.
+  virtual void update_state(State& /*state*/, const nn::ParamList& /*theta*/, const data::TaskBatch& /*batch*/,
+                            uint64_t /*seed*/, Collectives& /*ranks*/) const {}
+
   /// Names of the evaluation metrics, per example; metric 0 is a loss (lower is better) that
   /// validation tracks.
   virtual std::vector<std::string> metrics() const = 0;
@@ -38,6 +59,9 @@ class UnlabelledObjective {
   /// history; `index` keys its noise with `seed`.
   virtual std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
                                        uint64_t seed) const = 0;
+  /// Examples evaluate() takes at once (inputs [1, b, C, H, W]): 1, or more for objectives whose
+  /// loss needs other examples (contrastive negatives); the evaluation spreads them over the split.
+  virtual int64_t evaluation_examples() const { return 1; }
 
   /// The representation the objective learns, for frozen-embedding evaluation (few-shot
   /// episodes, k-NN, a linear probe) and transfer: images [N, C, H, W] -> [N, E], deterministic

@@ -45,7 +45,10 @@ learn::EvalResult evaluate(const learn::EpisodicLearner& learner, const nn::Para
 
 /// The metrics (objective.metrics()) of `examples` examples of `source`'s split, evenly spaced
 /// (example floor(i x n / examples) of its n; all n when examples >= n), each example's noise
-/// keyed by (seed, its index in the split). With a communicator of P ranks, rank r evaluates
+/// keyed by (seed, its index in the split). An objective that evaluates rows of b =
+/// objective.evaluation_examples() > 1 examples gets `examples` rows (at most n / b): row i holds
+/// examples floor((j x rows + i) x n / (rows x b)), j < b, spread over the whole split, and its
+/// noise is keyed by i. With a communicator of P ranks, rank r evaluates
 /// owned_tasks(count, r, P) and one allreduce gives every rank every value. One EvalResult per
 /// metric, its values in example order. `before_each` runs before each of this rank's examples.
 std::vector<learn::EvalResult> evaluate_examples(const learn::UnlabelledObjective& objective,

@@ -54,6 +54,15 @@ struct TrainConfig {
   std::string likelihood = "bernoulli";
   int64_t iwae_samples = 100;
   std::string split_by = "class";  ///< vae: class, or example (the --example-split parts)
+  // contrastive pre-training (--algo triplet, nt_xent, moco): two views of every example
+  int64_t projection = 64;
+  double margin = 0.2;
+  std::string mining = "semi-hard";
+  double contrast_temperature = 0.5;
+  std::string negatives = "local";
+  int64_t queue = 4096;
+  double momentum = 0.99;
+  std::string augment = "default";
   // episodes
   std::string store;
   bool within_domain = false;
@@ -150,8 +159,14 @@ void validate(const TrainConfig& config);
 /// True for multi-task learning (--algo multitask): labelled task mini-batches, not episodes.
 inline bool is_multitask(const TrainConfig& config) { return config.algo == "multitask"; }
 
-/// True for objectives on unlabelled examples (--algo vae): rows of examples of the train split.
-inline bool is_unlabelled(const TrainConfig& config) { return config.algo == "vae"; }
+/// True for the contrastive objectives (--algo triplet, nt_xent, moco).
+inline bool is_contrastive(const TrainConfig& config) {
+  return config.algo == "triplet" || config.algo == "nt_xent" || config.algo == "moco";
+}
+
+/// True for objectives on unlabelled examples (--algo vae, the contrastive ones): rows of
+/// examples of the train split.
+inline bool is_unlabelled(const TrainConfig& config) { return config.algo == "vae" || is_contrastive(config); }
 
 /// True for the sinusoid regression runs (--model mlp of an episodic algorithm).
 inline bool is_regression(const TrainConfig& config) {

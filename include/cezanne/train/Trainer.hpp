@@ -94,10 +94,16 @@ RunPlan plan_run(const TrainConfig& config);
 /// task, a task with too few examples for the split, a conditioning that does not fit).
 void plan_multitask(RunPlan& plan);
 
-/// The unlabelled part of a plan (--algo vae): from plan.config on plan.store (open) the
-/// examples of the train split and of plan.eval_split, and the objective. Throws
-/// std::invalid_argument with one line naming the option and value.
+/// The unlabelled part of a plan (--algo vae, triplet, nt_xent, moco): from plan.config on
+/// plan.store (open) the examples of the train split and of plan.eval_split, and the objective.
+/// Throws std::invalid_argument with one line naming the option and value.
 void plan_unlabelled(RunPlan& plan);
+
+/// What only the number of ranks decides (checked once MPI has started): a contrastive batch of
+/// negatives too small (local: the rank with the fewest rows needs 2 examples, an example and a
+/// negative; global: every rank needs a row, since each enters the gather). Throws
+/// std::invalid_argument "--<option>: <why>".
+void check_ranks(const TrainConfig& config, int ranks);
 
 /// The episodes of `split` a meta-learning run draws with config's seed and episode options:
 /// sinusoid tasks for --model mlp, else N-way K-shot episodes of `store`. Throws
