@@ -350,7 +350,8 @@ void validate(const TrainConfig& c) {
   if (is_contrastive(c)) try {
       data::AugmentSpec::parse(c.augment);
     } catch (const std::invalid_argument& e) {
-      fail("augment", e.what());
+      const std::string why = e.what(), prefix = "augment: ";  // data::AugmentSpec names itself
+      fail("augment", why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why);
     }
   if (c.train_examples > 0 && !is_multitask(c))
     fail("train-examples", "for --algo multitask (labelled task mini-batches), got '" + c.algo + "'");

@@ -158,7 +158,8 @@ inline double max_difference(const fs::path& a, const fs::path& b) {
   return worst;
 }
 
-/// Parameters and optimizer state of two checkpoints are bitwise equal.
+/// Parameters, optimizer state and the objective's persistent state of two checkpoints are
+/// bitwise equal.
 inline void expect_same_state(const fs::path& a, const fs::path& b) {
   const Checkpoint x = read_checkpoint(a), y = read_checkpoint(b);
   EXPECT_EQ(x.step, y.step);
@@ -173,6 +174,11 @@ inline void expect_same_state(const fs::path& a, const fs::path& b) {
     EXPECT_TRUE(bytes_of(x.optimizer_state[i].second) == bytes_of(y.optimizer_state[i].second))
         << "optimizer state " << x.optimizer_state[i].first << " differs";
   EXPECT_EQ(x.optimizer_steps, y.optimizer_steps);
+  ASSERT_EQ(x.state.size(), y.state.size());
+  for (size_t i = 0; i < x.state.size(); ++i) {
+    EXPECT_EQ(x.state[i].first, y.state[i].first);
+    EXPECT_TRUE(bytes_of(x.state[i].second) == bytes_of(y.state[i].second)) << "state " << x.state[i].first << " differs";
+  }
 }
 
 }  // namespace cz::train::testing
