@@ -183,12 +183,18 @@ TEST(TrainHelp, AnAlgorithmsHelpShowsItsOwnOptions) {
   r = cezanne("train --algo reptile --help", 60);
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.output, "cezanne train: --algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, "
-                      "set_encoder, versa, neural_process, pretrain, multitask, vae; got 'reptile'\n");
+                      "set_encoder, versa, neural_process, pretrain, multitask, vae, triplet, nt_xent, moco; got 'reptile'\n");
   r = cezanne("train --algo vae --help", 60);
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* shown : {"--latent", "--beta", "--likelihood", "--iwae-samples", "--split-by", "--example-split", "--filters"})
     EXPECT_NE(r.output.find(shown), std::string::npos) << shown;
   EXPECT_EQ(r.output.find("--inner-lr"), std::string::npos);
+  r = cezanne("train --algo moco --help", 60);
+  ASSERT_EQ(r.status, 0) << r.output;
+  for (const char* shown : {"--queue", "--momentum", "--contrast-temperature", "--projection", "--augment"})
+    EXPECT_NE(r.output.find(shown), std::string::npos) << shown;
+  for (const char* hidden : {"--margin", "--mining", "--negatives", "--latent"})
+    EXPECT_EQ(r.output.find(hidden), std::string::npos) << hidden;
 }
 
 TEST(TrainWatchdog, LimitFollowsTheLongestStep) {
