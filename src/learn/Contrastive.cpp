@@ -2,6 +2,7 @@
 // and momentum contrast's key encoder and queue.
 #include "cezanne/learn/Contrastive.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -61,6 +62,13 @@ Var features(const nn::ParamList& p, const Var& images) {
   return reshape(h, {g * n, -1});
 }
 
+// The projection head's sizes F-P-P. The constructor checks the sizes after its initializers run,
+// so sizes below 1 become 1 here only to keep the MLP constructible until then.
+std::vector<int64_t> head_sizes(const ContrastiveSpec& s) {
+  const int64_t features = s.filters * (s.image / 16) * (s.image / 16), p = std::max<int64_t>(s.projection, 1);
+  return {std::max<int64_t>(features, 1), p, p};
+}
+
 }  // namespace
 
 Contrast parse_contrast(const std::string& name) {
@@ -82,11 +90,7 @@ const char* contrast_name(Contrast contrast) {
 Contrastive::Contrastive(ContrastiveSpec spec, int64_t examples_per_row)
     : spec_(spec),
       examples_(examples_per_row),
-      head_({std::max<int64_t>(nn::Conv4(std::max<int64_t>(spec.filters, 1), std::max<int64_t>(spec.channels, 1),
-                                         std::max<int64_t>(spec.image, 16), 1)
-                                   .feature_size(),
-                               1),
-             std::max<int64_t>(spec.projection, 1), std::max<int64_t>(spec.projection, 1)}) {
+      head_(head_sizes(spec)) {
   auto fail = [](const std::string& option, const std::string& why) {
     throw std::invalid_argument("--" + option + ": " + why);
   };
