@@ -173,8 +173,9 @@ std::string example_list_line(const EvalSetup& s) {
   return line.str();
 }
 
-// One JSON line: the ELBO and the k-sample bound in nats per example (log-likelihood bounds:
-// higher is better), each mean with its 95% interval over the examples.
+// One JSON line: the VAE's ELBO and k-sample bound in nats per example (log-likelihood bounds:
+// higher is better), another objective's metrics by name, each mean with its 95% interval over
+// the examples.
 std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalResult>& r, int ranks) {
   const train::RunPlan& plan = s.plan;
   std::ostringstream line;
@@ -182,10 +183,17 @@ std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalRes
   line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":" << json_string(s.checkpoint.algorithm)
        << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
        << "\",\"split_by\":" << json_string(split_by(plan.config)) << ",\"model\":"
-       << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes
-       << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
-       << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
-       << "},\"ranks\":" << ranks << "}";
+       << json_string(plan.unlabelled->description()) << ",\"examples\":" << r[0].episodes;
+  if (plan.config.algo == "vae") {
+    line << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
+         << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
+         << "}";
+  } else {  // each metric as the objective names it (the MAE's masked_mse)
+    const std::vector<std::string> names = plan.unlabelled->metrics();
+    for (size_t i = 0; i < names.size(); ++i)
+      line << "," << json_string(names[i]) << ":{\"mean\":" << r[i].mean << ",\"ci95\":" << r[i].ci95 << "}";
+  }
+  line << ",\"ranks\":" << ranks << "}";
   return line.str();
 }
 

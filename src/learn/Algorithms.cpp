@@ -71,6 +71,11 @@ const std::vector<Algorithm>& algorithms() {
        K::unlabelled, false, {"hidden", "latent", "beta", "likelihood", "iwae-samples", "examples-per-task", "val-episodes", "split-by",
         "example-split"},
        {}},
+      {"mae", "masked autoencoder (--model vit): the encoder sees the visible patches, a light decoder predicts the masked ones' pixels",
+       K::unlabelled, false,
+       {"mask-ratio", "norm-pix", "decoder-dim", "decoder-depth", "examples-per-task", "val-episodes", "split-by",
+        "example-split"},
+       {}},
   };
   return all;
 }

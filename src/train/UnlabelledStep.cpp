@@ -9,6 +9,7 @@
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Mae.hpp"
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/train/Evaluation.hpp"
 
@@ -39,7 +40,7 @@ class UnlabelledStep final : public Step {
     return sums;
   }
 
-  // Metric 0 (a loss: the negative ELBO of the VAE) on --val-episodes examples of the split.
+  // Metric 0 (a loss: the negative ELBO of the VAE, the MAE's masked MSE) on --val-episodes examples of the split.
   learn::EvalResult evaluate(const std::function<void()>& before_each) override {
     return evaluate_examples(objective_, params_.list(), *plan_.eval_examples, c_.val_episodes, c_.seed,
                              &comm_, before_each)
@@ -48,8 +49,9 @@ class UnlabelledStep final : public Step {
 
   std::string describe(const learn::EvalResult& r) const override {
     std::ostringstream s;
-    s << std::fixed << std::setprecision(2) << objective_.metrics().front() << " " << r.mean << " nats ± "
-      << r.ci95 << " (" << r.episodes << " examples)";
+    const std::string unit = objective_.unit().empty() ? "" : " " + objective_.unit();
+    s << std::fixed << std::setprecision(objective_.unit().empty() ? 4 : 2) << objective_.metrics().front() << " "
+      << r.mean << unit << " ± " << r.ci95 << " (" << r.episodes << " examples)";
     return s.str();
   }
 
@@ -76,7 +78,22 @@ std::unique_ptr<Step> make_unlabelled_step(const RunPlan& plan, nn::Params& para
 
 namespace cz::train {
 
-void plan_unlabelled(RunPlan& plan) {
+namespace {
+
+std::unique_ptr<learn::UnlabelledObjective> make_mae(const RunPlan& plan) {
+  const TrainConfig& c = plan.config;
+  if (plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + c.store + ": the masked autoencoder needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  learn::MaeSpec spec;
+  spec.encoder = vit_spec(c, plan.image.channels, plan.image.height);
+  spec.decoder = {c.decoder_dim, c.decoder_depth, c.heads, c.mlp_ratio};
+  spec.mask_ratio = c.mask_ratio;
+  spec.norm_pix = c.norm_pix;
+  return std::make_unique<learn::Mae>(spec);
+}
+
+std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
   learn::VaeSpec spec;
   spec.inputs = plan.image.channels * plan.image.height * plan.image.width;
@@ -93,11 +110,18 @@ void plan_unlabelled(RunPlan& plan) {
     throw std::invalid_argument("--store " + c.store + ": the convolutional VAE needs square images, the store has " +
                                 std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
   try {
-    plan.unlabelled = std::make_unique<learn::Vae>(spec);
+    return std::make_unique<learn::Vae>(spec);
   } catch (const std::invalid_argument& e) {
     if (!spec.convolutional) throw;
     throw std::invalid_argument("--store " + c.store + ": " + e.what());
   }
+}
+
+}  // namespace
+
+void plan_unlabelled(RunPlan& plan) {
+  const TrainConfig& c = plan.config;
+  plan.unlabelled = c.algo == "mae" ? make_mae(plan) : make_vae(plan);
   try {
     std::optional<data::ExampleSplit> parts;
     if (c.split_by == "example") parts = data::parse_example_split(c.example_split);
