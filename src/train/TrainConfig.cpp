@@ -79,7 +79,7 @@ const std::vector<TrainOption>& train_options() {
   static const std::vector<TrainOption> options{
     {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
     {"model", "conv4 (images of --store), vit (a vision transformer on the images of --store: --patch, --dim, --depth, --heads, --mlp-ratio) or mlp (sinusoid regression, 1-40-40-1); vae: conv4 (the convolutional encoder and decoder) or mlp; autoencoder: conv4; mae: vit", &C::model, true},
-    {"filters", "Conv4 filters per layer (vae conv4: of every convolution)", &C::filters, true},
+    {"filters", "Conv4 filters per layer (vae conv4, autoencoder: of every convolution)", &C::filters, true},
     {"hidden", "mann: LSTM hidden size; neural_process: width of its encoders, decoder and latent; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
     {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},

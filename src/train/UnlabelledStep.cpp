@@ -9,6 +9,7 @@
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Autoencoder.hpp"
 #include "cezanne/learn/Mae.hpp"
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/train/Evaluation.hpp"
@@ -93,6 +94,22 @@ std::unique_ptr<learn::UnlabelledObjective> make_mae(const RunPlan& plan) {
   return std::make_unique<learn::Mae>(spec);
 }
 
+std::unique_ptr<learn::UnlabelledObjective> make_autoencoder(const RunPlan& plan) {
+  const TrainConfig& c = plan.config;
+  if (plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + c.store + ": the convolutional autoencoder needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  learn::AutoencoderSpec spec;
+  spec.coder = {plan.image.channels, plan.image.height, c.filters};
+  spec.bottleneck = c.bottleneck;
+  spec.noise = c.noise;
+  try {
+    return std::make_unique<learn::Autoencoder>(spec);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--store " + c.store + ": " + e.what());
+  }
+}
+
 std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
   learn::VaeSpec spec;
@@ -121,7 +138,9 @@ std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
 
 void plan_unlabelled(RunPlan& plan) {
   const TrainConfig& c = plan.config;
-  plan.unlabelled = c.algo == "mae" ? make_mae(plan) : make_vae(plan);
+  plan.unlabelled = c.algo == "mae"           ? make_mae(plan)
+                    : c.algo == "autoencoder" ? make_autoencoder(plan)
+                                              : make_vae(plan);
   try {
     std::optional<data::ExampleSplit> parts;
     if (c.split_by == "example") parts = data::parse_example_split(c.example_split);
