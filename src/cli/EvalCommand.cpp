@@ -174,7 +174,8 @@ std::string example_list_line(const EvalSetup& s) {
 }
 
 // One JSON line: the VAE's ELBO and k-sample bound in nats per example (log-likelihood bounds:
-// higher is better), or another objective's metrics, each mean with its 95% interval.
+// higher is better), another objective's metrics by name, each mean with its 95% interval over
+// the examples.
 std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalResult>& r, int ranks) {
   const train::RunPlan& plan = s.plan;
   std::ostringstream line;
@@ -183,19 +184,22 @@ std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalRes
        << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
        << "\",\"split_by\":" << json_string(split_by(plan.config)) << ",\"model\":"
        << json_string(plan.unlabelled->description());
-  if (s.checkpoint.algorithm != "vae") {
-    // The contrastive objectives: their loss (lower is better) on rows of examples of the split.
-    line << ",\"rows\":" << r[0].episodes << ",\"examples_per_row\":" << plan.unlabelled->evaluation_examples();
+  // Objectives evaluated on rows of examples (the contrastive ones) count rows, the others examples.
+  const int64_t per_row = plan.unlabelled->evaluation_examples();
+  if (per_row > 1)
+    line << ",\"rows\":" << r[0].episodes << ",\"examples_per_row\":" << per_row;
+  else
+    line << ",\"examples\":" << r[0].episodes;
+  if (plan.config.algo == "vae") {
+    line << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
+         << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
+         << "}";
+  } else {  // each metric as the objective names it (the MAE's masked_mse, a contrastive loss)
     const std::vector<std::string> names = plan.unlabelled->metrics();
-    for (size_t m = 0; m < names.size(); ++m)
-      line << "," << json_string(names[m]) << ":{\"mean\":" << r[m].mean << ",\"ci95\":" << r[m].ci95 << "}";
-    line << ",\"ranks\":" << ranks << "}";
-    return line.str();
+    for (size_t i = 0; i < names.size(); ++i)
+      line << "," << json_string(names[i]) << ":{\"mean\":" << r[i].mean << ",\"ci95\":" << r[i].ci95 << "}";
   }
-  line << ",\"examples\":" << r[0].episodes
-       << ",\"iwae_samples\":" << plan.config.iwae_samples << ",\"unit\":\"nats per example\",\"elbo\":{\"mean\":"
-       << -r[0].mean << ",\"ci95\":" << r[0].ci95 << "},\"iwae\":{\"mean\":" << -r[1].mean << ",\"ci95\":" << r[1].ci95
-       << "},\"ranks\":" << ranks << "}";
+  line << ",\"ranks\":" << ranks << "}";
   return line.str();
 }
 

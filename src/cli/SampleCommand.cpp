@@ -66,7 +66,7 @@ int sample_command(int argc, char** argv) {
   const train::Checkpoint checkpoint = train::read_checkpoint(path);
   train::RunPlan plan;
   plan.config = train::from_pairs(checkpoint.config);
-  if (!train::is_unlabelled(plan.config))
+  if (plan.config.algo != "vae")
     throw UsageError("--checkpoint " + path + ": not a vae checkpoint (algorithm '" + checkpoint.algorithm + "')");
   if (vm.count("store") != 0) plan.config.store = vm["store"].as<std::string>();
   try {

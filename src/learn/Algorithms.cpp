@@ -78,6 +78,14 @@ const std::vector<Algorithm>& algorithms() {
        K::unlabelled, false, join({{"contrast-temperature", "negatives"}, kContrastive}), {}},
       {"moco", "contrastive: momentum contrast, a momentum key encoder and a queue of keys as negatives",
        K::unlabelled, false, join({{"contrast-temperature", "queue", "momentum"}, kContrastive}), {}},
+      {"autoencoder", "convolutional autoencoder (--model conv4) with a --bottleneck, denoising with --noise: pixel MSE",
+       K::unlabelled, false,
+       {"bottleneck", "noise", "examples-per-task", "val-episodes", "split-by", "example-split"}, {}},
+      {"mae", "masked autoencoder (--model vit): the encoder sees the visible patches, a light decoder predicts the masked ones' pixels",
+       K::unlabelled, false,
+       {"mask-ratio", "norm-pix", "decoder-dim", "decoder-depth", "examples-per-task", "val-episodes", "split-by",
+        "example-split"},
+       {}},
   };
   return all;
 }

@@ -15,6 +15,7 @@
 #include "cezanne/learn/SiameseNet.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
+#include "cezanne/nn/Vit.hpp"
 #include "cezanne/tensor/Ops.hpp"
 #include "cezanne/tensor/Random.hpp"
 
@@ -98,11 +99,16 @@ namespace detail {
 
 namespace {
 
-// The per-example input shape the model takes, when the model tells (Conv4, MLP).
+// The per-example input shape the model takes, when the model tells (Conv4, Vit, MLP).
 bool model_input(const nn::Model& model, Shape& shape, std::string& model_name) {
   if (const auto* conv = dynamic_cast<const nn::Conv4*>(&model)) {
     shape = {conv->channels(), conv->image(), conv->image()};
     model_name = "Conv4";
+    return true;
+  }
+  if (const auto* vit = dynamic_cast<const nn::Vit*>(&model)) {
+    shape = {vit->spec().channels, vit->spec().image, vit->spec().image};
+    model_name = "Vit";
     return true;
   }
   if (const auto* mlp = dynamic_cast<const nn::MLP*>(&model)) {

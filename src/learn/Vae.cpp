@@ -38,13 +38,6 @@ Var softplus(const Var& l) {
   return where(positive, above + log(exp(-above) + 1.0), log(exp(below) + 1.0));
 }
 
-// Nearest upsampling by 2 of [M, C, H, W], composed: every pixel expanded to a 2 x 2 block.
-Var upsample2(const Var& x) {
-  const int64_t m = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-  const Var blocks = expand(reshape(x, {m, c, h, 1, w, 1}), {m, c, h, 2, w, 2});
-  return reshape(contiguous(blocks), {m, c, 2 * h, 2 * w});
-}
-
 }  // namespace
 
 Likelihood parse_likelihood(const std::string& name) {
@@ -64,6 +57,7 @@ Var gaussian_kl(const Var& mean, const Var& log_variance) {
 
 Vae::Vae(VaeSpec spec)
     : spec_(spec),
+      conv_{spec.channels, spec.image, spec.filters},
       encoder_({spec.inputs, std::max<int64_t>(spec.hidden, 1), 2 * std::max<int64_t>(spec.latent, 1)}),
       decoder_({std::max<int64_t>(spec.latent, 1), std::max<int64_t>(spec.hidden, 1), spec.inputs}) {
   auto fail = [](const std::string& option, const std::string& why) {
@@ -79,24 +73,11 @@ Vae::Vae(VaeSpec spec)
     return;
   }
   if (spec.filters < 1) fail("filters", "must be >= 1, got " + std::to_string(spec.filters));
-  if (spec.image < 16 || spec.image % 4 != 0)
-    throw std::invalid_argument("the convolutional VAE needs square images of a side >= 16 and a multiple of 4, got " +
-                                std::to_string(spec.image));
+  conv_.check("the convolutional VAE");
   if (spec.inputs != spec.channels * spec.image * spec.image)
     throw std::invalid_argument("VaeSpec: inputs " + std::to_string(spec.inputs) + " are not channels x image^2");
-  const int64_t f = spec.filters, side = spec.image / 16, start = spec.image / 4;
-  for (int b = 0; b < nn::Conv4::kBlocks; ++b) {
-    const std::string prefix = "block" + std::to_string(b) + ".conv";
-    encoder_specs_.push_back({prefix + ".weight", {f, b == 0 ? spec.channels : f, 3, 3}, {nn::Init::xavier_uniform}});
-    encoder_specs_.push_back({prefix + ".bias", {f}, {nn::Init::zeros}});
-  }
-  for (const nn::ParamSpec& p : nn::linear_specs("encoder.head", f * side * side, 2 * spec.latent))
-    encoder_specs_.push_back(p);
-  decoder_specs_ = nn::linear_specs("decoder.fc", spec.latent, f * start * start, true, {nn::Init::kaiming_uniform, 0.0});
-  decoder_specs_.push_back({"decoder.conv0.weight", {f, f, 3, 3}, {nn::Init::xavier_uniform}});
-  decoder_specs_.push_back({"decoder.conv0.bias", {f}, {nn::Init::zeros}});
-  decoder_specs_.push_back({"decoder.conv1.weight", {spec.channels, f, 3, 3}, {nn::Init::xavier_uniform}});
-  decoder_specs_.push_back({"decoder.conv1.bias", {spec.channels}, {nn::Init::zeros}});
+  encoder_specs_ = conv_.encoder_specs(2 * spec.latent);
+  decoder_specs_ = conv_.decoder_specs(spec.latent);
 }
 
 std::vector<nn::ParamSpec> Vae::specs() const {
@@ -128,34 +109,15 @@ nn::ParamList Vae::decoder_params(const nn::ParamList& theta) const {
                        theta.begin() + static_cast<std::ptrdiff_t>(first + n));
 }
 
-Var Vae::encode_convolutional(const nn::ParamList& p, const Var& x) const {
-  const int64_t n = x.size(0), side = spec_.image;
-  Var h = reshape(x, {n, spec_.channels, side, side});
-  for (size_t b = 0; b < nn::Conv4::kBlocks; ++b) h = max_pool2d(relu(conv2d(h, p[2 * b], p[2 * b + 1], 1, 1)), 2);
-  return nn::linear(reshape(h, {n, -1}), p[2 * nn::Conv4::kBlocks], p[2 * nn::Conv4::kBlocks + 1]);
-}
-
-Var Vae::decode_convolutional(const nn::ParamList& p, const Var& z) const {
-  Shape lead = z.shape();
-  lead.pop_back();
-  const int64_t start = spec_.image / 4;
-  Var h = relu(nn::linear(reshape(z, {-1, spec_.latent}), p[0], p[1]));
-  h = reshape(h, {h.size(0), spec_.filters, start, start});
-  h = relu(conv2d(upsample2(h), p[2], p[3], 1, 1));
-  h = conv2d(upsample2(h), p[4], p[5], 1, 1);  // [M, C, image, image]
-  lead.push_back(spec_.inputs);
-  return reshape(h, lead);
-}
-
 Vae::Posterior Vae::encode(const nn::ParamList& theta, const Var& x) const {
-  const Var h = spec_.convolutional ? encode_convolutional(encoder_params(theta), x)
+  const Var h = spec_.convolutional ? conv_.encode(encoder_params(theta), x)
                                     : encoder_.forward(encoder_params(theta), x);  // [N, 2L]
   const int64_t last = h.dim() - 1, l = spec_.latent;
   return {slice(h, last, 0, l), slice(h, last, l, 2 * l)};
 }
 
 Var Vae::decode(const nn::ParamList& theta, const Var& z) const {
-  return spec_.convolutional ? decode_convolutional(decoder_params(theta), z)
+  return spec_.convolutional ? conv_.decode(decoder_params(theta), z)
                               : decoder_.forward(decoder_params(theta), z);
 }
 

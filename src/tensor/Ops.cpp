@@ -43,7 +43,7 @@ void require_index(const char* op, const Tensor& index) {
 
 const char* op_name(UnaryOp op) {
   static const char* names[] = {"neg", "exp", "log", "sqrt", "rsqrt", "abs", "sign", "sigmoid", "tanh", "relu",
-                                "reciprocal", "square"};
+                                "reciprocal", "square", "erf"};
   return names[static_cast<int>(op)];
 }
 

@@ -79,8 +79,8 @@ const std::vector<TrainOption>& train_options() {
   // clang-format off
   static const std::vector<TrainOption> options{
     {"algo", "the algorithm (cezanne train --algo NAME --help lists NAME's own options)", &C::algo, true},
-    {"model", "conv4 (images of --store) or mlp (sinusoid regression, 1-40-40-1); vae: conv4 (the convolutional encoder and decoder) or mlp", &C::model, true},
-    {"filters", "Conv4 filters per layer (vae conv4: of every convolution)", &C::filters, true},
+    {"model", "conv4 (images of --store), vit (a vision transformer on the images of --store: --patch, --dim, --depth, --heads, --mlp-ratio) or mlp (sinusoid regression, 1-40-40-1); vae: conv4 (the convolutional encoder and decoder) or mlp; autoencoder: conv4; mae: vit", &C::model, true},
+    {"filters", "Conv4 filters per layer (vae conv4, autoencoder: of every convolution)", &C::filters, true},
     {"hidden", "mann: LSTM hidden size; neural_process: width of its encoders, decoder and latent; vae: hidden units of the encoder and of the decoder", &C::hidden, true},
     {"memory", "mann: an external memory for the LSTM (content-based reads, least-recently-used writes)", &C::memory, true},
     {"ways", "classes per episode (the MAML family's head has this many outputs)", &C::ways, true},
@@ -122,7 +122,18 @@ const std::vector<TrainOption>& train_options() {
     {"queue", "moco: keys in the queue of negatives, a multiple of a step's keys (--meta-batch x --examples-per-task)", &C::queue, true},
     {"momentum", "moco: the key encoder's momentum m (key <- m key + (1 - m) theta after every step), in [0, 1)", &C::momentum, true},
     {"augment", "triplet, nt_xent, moco: the augmentations of the two views: default, none, or FIELD=VALUE,... over the defaults (docs/pretraining.md)", &C::augment, true},
-    {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
+    {"patch", "vit, mae: side of the square patches the images are cut into (divides the image side)", &C::patch, true},
+    {"dim", "vit, mae: width of the tokens (the embedding size)", &C::dim, true},
+    {"depth", "vit, mae: transformer blocks of the encoder", &C::depth, true},
+    {"heads", "vit, mae: attention heads of every block (divides --dim, and --decoder-dim for mae)", &C::heads, true},
+    {"mlp-ratio", "vit, mae: hidden width of each block's MLP over --dim (and --decoder-dim)", &C::mlp_ratio, true},
+    {"mask-ratio", "mae: fraction of each image's patches masked, in (0, 1); round(ratio x patches) are masked, at least one of each kind", &C::mask_ratio, true},
+    {"norm-pix", "mae: the target of each masked patch is its pixels normalized by the patch's mean and variance", &C::norm_pix, true},
+    {"decoder-dim", "mae: width of the light decoder's tokens", &C::decoder_dim, true},
+    {"decoder-depth", "mae: transformer blocks of the decoder", &C::decoder_depth, true},
+    {"bottleneck", "autoencoder: size of the code between the encoder and the decoder", &C::bottleneck, true},
+    {"noise", "autoencoder: std of the Gaussian noise added to the inputs (a denoising autoencoder: the target stays the clean image; 0: off)", &C::noise, true},
+    {"store", "store directory (conv4, vit; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
     {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
@@ -175,6 +186,11 @@ const std::vector<TrainOption>& train_options() {
 //     task indices stay far below 2^63.
 //   val-episodes 1e6: one double per episode is allreduced.
 //   keep 10000 checkpoints; threads 1024; tasks-per-pass 10000 (the largest meta-batch).
+//   patch 1024, dim and decoder-dim 4096, depth and decoder-depth 64, heads 256, mlp-ratio 16:
+//     a block of 4096-wide tokens holds 12 x 4096^2 weights (200 M) at mlp-ratio 4; more than 64
+//     blocks is far beyond the ViTs of the literature. bottleneck 4096 as latent.
+//   mask-ratio (0, 1), checked by validate(): a masked autoencoder needs patches of each kind.
+//   noise [0, 1e6]: the std of the denoising autoencoder's input noise.
 //   lr, inner-lr (0, 1000], matching-scale (0, 1e6], meta-reg-scale [0, 1e6], log-seconds and
 //     watchdog [0, 1e6] (11 days): finite, and of the sign the learners and optimizer require.
 const Bounds* option_bounds(const std::string& name) {
@@ -221,6 +237,15 @@ const Bounds* option_bounds(const std::string& name) {
     {"contrast-temperature", {0, 1e3, true}},
     {"queue", {1, 1e7}},
     {"momentum", {0, 1}},
+    {"patch", {1, 1024}},
+    {"dim", {1, 4096}},
+    {"depth", {1, 64}},
+    {"heads", {1, 256}},
+    {"mlp-ratio", {1, 16}},
+    {"decoder-dim", {1, 4096}},
+    {"decoder-depth", {1, 64}},
+    {"bottleneck", {1, 4096}},
+    {"noise", {0, 1e6}},
   };
   // clang-format on
   for (const auto& [n, b] : bounds)
@@ -283,9 +308,10 @@ void validate(const TrainConfig& c) {
   auto fail = [](const std::string& option, const std::string& why) {
     throw std::invalid_argument("--" + option + ": " + why);
   };
-  if (c.model != "conv4" && c.model != "mlp") fail("model", "conv4 or mlp, got '" + c.model + "'");
-  if ((c.model == "conv4" || is_unlabelled(c)) && c.store.empty())
-    fail("store", is_unlabelled(c) ? "required with --algo " + c.algo : std::string("required with --model conv4"));
+  if (c.model != "conv4" && c.model != "vit" && c.model != "mlp")
+    fail("model", "conv4, vit or mlp, got '" + c.model + "'");
+  if ((c.model != "mlp" || is_unlabelled(c)) && c.store.empty())
+    fail("store", is_unlabelled(c) ? "required with --algo " + c.algo : "required with --model " + c.model);
   if (c.out.empty()) fail("out", "required (the run directory)");
   // Every numeric option in its bounds first: the checks below multiply them.
   for (const TrainOption& o : train_options())
@@ -325,6 +351,17 @@ void validate(const TrainConfig& c) {
   if (c.memory && c.algo != "mann") fail("memory", "for --algo mann, got '" + c.algo + "'");
   if ((is_multitask(c) || is_contrastive(c)) && c.model != "conv4")
     fail("model", "--algo " + c.algo + " needs conv4, got '" + c.model + "'");
+  if (c.algo == "vae" && c.model == "vit") fail("model", "--algo vae needs conv4 or mlp, got 'vit'");
+  if (c.algo == "autoencoder" && c.model != "conv4")
+    fail("model", "--algo autoencoder is convolutional: conv4, got '" + c.model + "'");
+  if (c.algo == "mae" && c.model != "vit") fail("model", "--algo mae is a vision transformer: vit, got '" + c.model + "'");
+  if (!(c.mask_ratio > 0.0 && c.mask_ratio < 1.0)) fail("mask-ratio", "must be in (0, 1), got " + render(c.mask_ratio));
+  if (c.model == "vit" || c.algo == "mae") {
+    if (c.dim % c.heads != 0)
+      fail("heads", std::to_string(c.heads) + " heads do not divide --dim " + std::to_string(c.dim));
+    if (c.algo == "mae" && c.decoder_dim % c.heads != 0)
+      fail("heads", std::to_string(c.heads) + " heads do not divide --decoder-dim " + std::to_string(c.decoder_dim));
+  }
   if (c.weighting == "manual" && c.task_weights.empty())
     fail("task-weights", "required with --weighting manual (a file of 'TASK WEIGHT' lines)");
   if (!c.task_weights.empty() && c.weighting != "manual")
@@ -332,7 +369,7 @@ void validate(const TrainConfig& c) {
   if (c.split_by != "class" && c.split_by != "example")
     fail("split-by", "class or example, got '" + c.split_by + "'");
   if (c.split_by == "example" && !is_unlabelled(c))
-    fail("split-by", "example is for --algo vae (multitask always splits by example), got '" + c.algo + "'");
+    fail("split-by", "example is for --algo vae, autoencoder or mae (multitask always splits by example), got '" + c.algo + "'");
   if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
@@ -390,10 +427,13 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
     l.ways = 1;
   } else {
     if (image.height != image.width)
-      throw std::invalid_argument("conv4 needs square images, the store has " +
+      throw std::invalid_argument(c.model + " needs square images, the store has " +
                                   std::to_string(image.height) + "x" +
                                   std::to_string(image.width));
-    l.model = std::make_shared<nn::Conv4>(c.filters, image.channels, image.height, c.ways);
+    if (c.model == "vit")
+      l.model = std::make_shared<nn::Vit>(vit_spec(c, image.channels, image.height), c.ways);
+    else
+      l.model = std::make_shared<nn::Conv4>(c.filters, image.channels, image.height, c.ways);
     l.ways = c.ways;
   }
   return l;
@@ -410,8 +450,22 @@ data::EpisodeSpec episode_spec(const TrainConfig& c) {
   return s;
 }
 
+nn::VitSpec vit_spec(const TrainConfig& c, int64_t channels, int64_t side) {
+  nn::VitSpec s;
+  s.channels = channels;
+  s.image = side;
+  s.patch = c.patch;
+  s.transformer = {c.dim, c.depth, c.heads, c.mlp_ratio};
+  return s;
+}
+
 std::string model_description(const TrainConfig& c, const data::ImageShape& image) {
   if (is_regression(c)) return "mlp 1-40-40-1";
+  if (c.model == "vit")
+    return "vit patch=" + std::to_string(c.patch) + " dim=" + std::to_string(c.dim) + " depth=" +
+           std::to_string(c.depth) + " heads=" + std::to_string(c.heads) + " mlp-ratio=" +
+           std::to_string(c.mlp_ratio) + " channels=" + std::to_string(image.channels) + " image=" +
+           std::to_string(image.height) + " ways=" + std::to_string(c.ways);
   return "conv4 filters=" + std::to_string(c.filters) + " channels=" +
          std::to_string(image.channels) + " image=" + std::to_string(image.height) +
          " ways=" + std::to_string(c.ways);

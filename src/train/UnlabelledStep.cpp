@@ -11,7 +11,9 @@
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
+#include "cezanne/learn/Autoencoder.hpp"
 #include "cezanne/learn/Contrastive.hpp"
+#include "cezanne/learn/Mae.hpp"
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/train/CommunicatorCollectives.hpp"
 #include "cezanne/train/Evaluation.hpp"
@@ -68,8 +70,8 @@ class UnlabelledStep final : public Step {
     }
   }
 
-  // Metric 0 (a loss: the negative ELBO of the VAE, a contrastive loss) on --val-episodes examples
-  // (rows) of the split.
+  // Metric 0 (a loss: the negative ELBO of the VAE, the MAE's masked MSE, a contrastive loss) on
+  // --val-episodes examples (rows) of the split.
   learn::EvalResult evaluate(const std::function<void()>& before_each) override {
     return evaluate_examples(objective_, params_.list(), *plan_.eval_examples, c_.val_episodes, c_.seed,
                              &comm_, before_each)
@@ -80,8 +82,9 @@ class UnlabelledStep final : public Step {
     std::ostringstream s;
     // The VAE's bound is in nats per example; a contrastive loss is a mean over rows.
     const bool rows = objective_.evaluation_examples() > 1;
-    s << std::fixed << std::setprecision(rows ? 4 : 2) << objective_.metrics().front() << " " << r.mean
-      << (rows ? "" : " nats") << " ± " << r.ci95 << " (" << r.episodes << (rows ? " rows)" : " examples)");
+    const std::string unit = objective_.unit().empty() ? "" : " " + objective_.unit();
+    s << std::fixed << std::setprecision(unit.empty() ? 4 : 2) << objective_.metrics().front() << " " << r.mean
+      << unit << " ± " << r.ci95 << " (" << r.episodes << (rows ? " rows)" : " examples)");
     return s.str();
   }
 
@@ -118,6 +121,35 @@ namespace cz::train {
 namespace {
 
 // --algo vae's objective.
+std::unique_ptr<learn::UnlabelledObjective> make_mae(const RunPlan& plan) {
+  const TrainConfig& c = plan.config;
+  if (plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + c.store + ": the masked autoencoder needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  learn::MaeSpec spec;
+  spec.encoder = vit_spec(c, plan.image.channels, plan.image.height);
+  spec.decoder = {c.decoder_dim, c.decoder_depth, c.heads, c.mlp_ratio};
+  spec.mask_ratio = c.mask_ratio;
+  spec.norm_pix = c.norm_pix;
+  return std::make_unique<learn::Mae>(spec);
+}
+
+std::unique_ptr<learn::UnlabelledObjective> make_autoencoder(const RunPlan& plan) {
+  const TrainConfig& c = plan.config;
+  if (plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + c.store + ": the convolutional autoencoder needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  learn::AutoencoderSpec spec;
+  spec.coder = {plan.image.channels, plan.image.height, c.filters};
+  spec.bottleneck = c.bottleneck;
+  spec.noise = c.noise;
+  try {
+    return std::make_unique<learn::Autoencoder>(spec);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--store " + c.store + ": " + e.what());
+  }
+}
+
 std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
   learn::VaeSpec spec;
@@ -172,7 +204,10 @@ std::unique_ptr<learn::UnlabelledObjective> make_contrastive(const RunPlan& plan
 
 void plan_unlabelled(RunPlan& plan) {
   const TrainConfig& c = plan.config;
-  plan.unlabelled = is_contrastive(c) ? make_contrastive(plan) : make_vae(plan);
+  plan.unlabelled = is_contrastive(c)         ? make_contrastive(plan)
+                    : c.algo == "mae"           ? make_mae(plan)
+                    : c.algo == "autoencoder" ? make_autoencoder(plan)
+                                              : make_vae(plan);
   try {
     std::optional<data::ExampleSplit> parts;
     if (c.split_by == "example") parts = data::parse_example_split(c.example_split);

@@ -46,6 +46,8 @@ std::vector<OpCase> cases() {
       {"relu", [](const V& x) { return relu(x[0]); }, {{7}}},
       {"sigmoid", [](const V& x) { return sigmoid(x[0]); }, {{2, 3}}, -3.0, 3.0},
       {"tanh", [](const V& x) { return tanh(x[0]); }, {{2, 3}}, -2.0, 2.0},
+      {"erf", [](const V& x) { return erf(x[0]); }, {{2, 3}}, -2.0, 2.0},
+      {"gelu", [](const V& x) { return gelu(x[0]); }, {{3, 4}}, -3.0, 3.0},
       {"clamp", [](const V& x) { return clamp(x[0], -0.5, 0.5); }, {{9}}},
       {"where",
        [](const V& x) { return where(Tensor::from({1, 0, 1, 0, 0, 1}, {2, 3}, DType::f64, x[0].data().device()), x[0] * x[0], x[1]); },
@@ -89,6 +91,9 @@ std::vector<OpCase> cases() {
       {"max_pool2d_tasks", [](const V& x) { return max_pool2d(x[0], 2); }, {{2, 2, 1, 4, 5}}},
       {"avg_pool2d", [](const V& x) { return avg_pool2d(x[0] * x[0], 2); }, {{2, 2, 4, 4}}},
       // normalization
+      {"layer_norm", [](const V& x) { return layer_norm(x[0], x[1], x[2]); }, {{2, 3, 5}, {5}, {5}}},
+      {"layer_norm_tasks", [](const V& x) { return layer_norm(x[0], reshape(x[1], {2, 1, 4}), reshape(x[2], {2, 1, 4})); },
+       {{2, 3, 4}, {2, 4}, {2, 4}}},
       {"batch_norm", [](const V& x) { return batch_norm(x[0], x[1], x[2]); }, {{4, 3, 2, 2}, {3}, {3}}},
       {"batch_norm_tasks", [](const V& x) { return batch_norm(x[0], x[1], x[2], 1e-5, true); },
        {{2, 3, 2, 2, 2}, {2, 2}, {2, 2}}},
@@ -96,6 +101,9 @@ std::vector<OpCase> cases() {
        {{3, 2, 4, 5}, {2}, {2}}},
       {"batch_norm_max_pool2d_tasks", [](const V& x) { return batch_norm_max_pool2d(x[0], x[1], x[2], 1e-5, true); },
        {{2, 2, 2, 4, 4}, {2, 2}, {2, 2}}},
+      // attention: several heads, keys longer than queries
+      {"scaled_dot_product_attention", [](const V& x) { return scaled_dot_product_attention(x[0], x[1], x[2]); },
+       {{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}}},
       // softmax family and losses
       {"softmax", [](const V& x) { return softmax(x[0], 1); }, {{3, 4}}},
       {"log_softmax", [](const V& x) { return log_softmax(x[0], -1); }, {{3, 4}}},

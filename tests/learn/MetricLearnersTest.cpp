@@ -14,6 +14,7 @@
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/nn/Vit.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/tensor/Ops.hpp"
 
@@ -144,6 +145,19 @@ TEST(MetricLearners, GradientsEqualFiniteDifferences) {
   images.query_labels = Tensor::from_i64({2, 1, 0, 0, 2, 1}, {2, 3});
   for (const char* algorithm : {"protonet", "matching", "siamese"})
     testing::check_gradient(*make_learner(config(algorithm, conv, 3)), images);
+}
+
+// The ViT backbone (--model vit): its mean token is the embedding of every metric learner, and
+// MAML differentiates through its inner loop (second order) on the task axis.
+TEST(MetricLearners, VitBackboneGradientsEqualFiniteDifferences) {
+  auto vit = std::make_shared<nn::Vit>(nn::VitSpec{1, 16, 8, {4, 1, 2, 2}}, 3);
+  data::EpisodeBatch images;
+  images.support = Tensor::uniform({2, 3, 1, 16, 16}, 0, 1, 4, 0, DType::f64);
+  images.query = Tensor::uniform({2, 3, 1, 16, 16}, 0, 1, 5, 0, DType::f64);
+  images.support_labels = Tensor::from_i64({0, 1, 2, 0, 1, 2}, {2, 3});
+  images.query_labels = Tensor::from_i64({2, 1, 0, 0, 2, 1}, {2, 3});
+  for (const char* algorithm : {"protonet", "matching", "siamese", "maml"})
+    testing::check_gradient(*make_learner(config(algorithm, vit, 3)), images);
 }
 
 // Embedding in batches of tasks equals one task at a time (per-task batch statistics).

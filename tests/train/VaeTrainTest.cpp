@@ -194,7 +194,7 @@ TEST_F(VaeTrain, RefusesBadInputInOneLine) {
       {"--beta -1", "cezanne train: --beta: must be in [0, 1000000], got -1"},
       {"--iwae-samples 0", "cezanne train: --iwae-samples: must be in [1, 1000000], got 0"},
       {"--likelihood poisson", "cezanne train: --likelihood: bernoulli or gaussian, got 'poisson'"},
-      {"--model resnet", "cezanne train: --model: conv4 or mlp, got 'resnet'"},
+      {"--model resnet", "cezanne train: --model: conv4, vit or mlp, got 'resnet'"},
       {"--latent 0", "cezanne train: --latent: must be in [1, 4096], got 0"},
       {"--split-by row", "cezanne train: --split-by: class or example, got 'row'"},
       {"--split-by example --example-split 4/1",

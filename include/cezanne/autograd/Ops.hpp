@@ -4,6 +4,7 @@
 #include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Grad.hpp"
 #include "cezanne/autograd/Var.hpp"
+#include "cezanne/autograd/ops/Attention.hpp"
 #include "cezanne/autograd/ops/Convolution.hpp"
 #include "cezanne/autograd/ops/Distance.hpp"
 #include "cezanne/autograd/ops/Dropout.hpp"

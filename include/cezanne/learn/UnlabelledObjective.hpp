@@ -55,6 +55,9 @@ class UnlabelledObjective {
   /// Names of the evaluation metrics, per example; metric 0 is a loss (lower is better) that
   /// validation tracks.
   virtual std::vector<std::string> metrics() const = 0;
+  /// The unit of the metrics in the log (the VAE's "nats"), or "" for none (a mean squared
+  /// error, a contrastive loss).
+  virtual std::string unit() const { return ""; }
   /// The metrics of example `index` of the evaluation split (inputs [1, 1, C, H, W]), without
   /// history; `index` keys its noise with `seed`.
   virtual std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cezanne/learn/ConvCoder.hpp"
 #include "cezanne/learn/UnlabelledObjective.hpp"
 #include "cezanne/nn/MLP.hpp"
 
@@ -42,12 +43,9 @@ Var gaussian_kl(const Var& mean, const Var& log_variance);
 /// The VAE (Kingma and Welling): prior p(z) = N(0, I); encoder q(z|x) = N(mean(x),
 /// diag(exp(log_variance(x)))), an MLP D-hidden-2L ("encoder.layer0.*", "encoder.head.*":
 /// mean, then log-variance); decoder p(x|z), an MLP L-hidden-D ("decoder.layer0.*",
-/// "decoder.head.*") with relu hidden layers. Convolutional: the encoder is Conv4's body
-/// without batch norm (4 x [3x3 conv, padding 1 -> relu -> 2x2 max-pool], parameters
-/// "block{b}.conv.*" as nn::Conv4 names them, so --init-params 'block*' loads them into Conv4)
-/// and the linear "encoder.head" to 2L; the decoder is "decoder.fc" (L -> filters x (image/4)^2,
-/// relu), nearest upsampling x2, "decoder.conv0" (3x3, relu), upsampling x2, "decoder.conv1"
-/// (3x3 to C channels). Batch norm is left out so that an example's bounds do not depend on
+/// "decoder.head.*") with relu hidden layers. Convolutional: ConvCoder's encoder (Conv4's
+/// body without batch norm, its convolutions named as Conv4 names them) to 2L and its
+/// upsampling decoder from L. Batch norm is left out so that an example's bounds do not depend on
 /// the others of its batch. Training maximizes the ELBO
 /// E_q[log p(x|z)] - beta KL(q(z|x) || p(z)), one reparameterized sample z = mean + sigma * eps
 /// per example, eps ~ N(0, I) counter-based: Tensor::normal keyed by (seed, step) at counter
@@ -66,6 +64,7 @@ class Vae final : public UnlabelledObjective {
   std::string description() const override;
   Var losses(const nn::ParamList& theta, const data::TaskBatch& batch, uint64_t seed) const override;
   std::vector<std::string> metrics() const override { return {"negative_elbo", "negative_iwae"}; }
+  std::string unit() const override { return "nats"; }
   std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
                                uint64_t seed) const override;
   /// The encoder's mean [N, L].
@@ -92,9 +91,8 @@ class Vae final : public UnlabelledObjective {
  private:
   nn::ParamList encoder_params(const nn::ParamList& theta) const;
   nn::ParamList decoder_params(const nn::ParamList& theta) const;
-  Var encode_convolutional(const nn::ParamList& p, const Var& x) const;
-  Var decode_convolutional(const nn::ParamList& p, const Var& z) const;
   VaeSpec spec_;
+  ConvCoder conv_;  // the convolutional variant's
   nn::MLP encoder_, decoder_;  // the MLP variant's
   std::vector<nn::ParamSpec> encoder_specs_, decoder_specs_;  // without the log-variance
 };

@@ -8,7 +8,7 @@
 
 namespace cz {
 
-enum class UnaryOp : uint8_t { neg, exp, log, sqrt, rsqrt, abs, sign, sigmoid, tanh, relu, reciprocal, square };
+enum class UnaryOp : uint8_t { neg, exp, log, sqrt, rsqrt, abs, sign, sigmoid, tanh, relu, reciprocal, square, erf };
 enum class BinaryOp : uint8_t { add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq };
 enum class ReduceOp : uint8_t { sum, max };
 

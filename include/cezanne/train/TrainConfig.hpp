@@ -12,6 +12,7 @@
 #include "cezanne/data/Episode.hpp"
 #include "cezanne/data/StoreWriter.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
+#include "cezanne/nn/Vit.hpp"
 
 namespace cz::train {
 
@@ -63,6 +64,18 @@ struct TrainConfig {
   int64_t queue = 4096;
   double momentum = 0.99;
   std::string augment = "default";
+  // the vision transformer (--model vit) and the reconstruction objectives (--algo autoencoder, mae)
+  int64_t patch = 7;
+  int64_t dim = 64;
+  int64_t depth = 4;
+  int64_t heads = 4;
+  int64_t mlp_ratio = 4;
+  double mask_ratio = 0.75;
+  bool norm_pix = false;
+  int64_t decoder_dim = 32;
+  int64_t decoder_depth = 2;
+  int64_t bottleneck = 32;
+  double noise = 0.0;
   // episodes
   std::string store;
   bool within_domain = false;
@@ -164,9 +177,14 @@ inline bool is_contrastive(const TrainConfig& config) {
   return config.algo == "triplet" || config.algo == "nt_xent" || config.algo == "moco";
 }
 
-/// True for objectives on unlabelled examples (--algo vae, the contrastive ones): rows of
-/// examples of the train split.
-inline bool is_unlabelled(const TrainConfig& config) { return config.algo == "vae" || is_contrastive(config); }
+/// True for objectives on unlabelled examples (--algo vae, autoencoder, mae, the contrastive
+/// ones): rows of examples of the train split.
+inline bool is_unlabelled(const TrainConfig& config) {
+  return config.algo == "vae" || config.algo == "autoencoder" || config.algo == "mae" || is_contrastive(config);
+}
+
+/// The ViT of --model vit (and the MAE's encoder) over square images of `channels` x `side`.
+nn::VitSpec vit_spec(const TrainConfig& config, int64_t channels, int64_t side);
 
 /// True for the sinusoid regression runs (--model mlp of an episodic algorithm).
 inline bool is_regression(const TrainConfig& config) {
@@ -190,7 +208,8 @@ learn::LearnerConfig learner_config(const TrainConfig& config, const data::Image
 /// The episode spec of the meta-training and validation episodes.
 data::EpisodeSpec episode_spec(const TrainConfig& config);
 
-/// "conv4 filters=64 channels=1 image=28 ways=5" or "mlp 1-40-40-1".
+/// "conv4 filters=64 channels=1 image=28 ways=5", "vit patch=7 dim=64 depth=4 heads=4
+/// mlp-ratio=4 channels=1 image=28 ways=5" or "mlp 1-40-40-1".
 std::string model_description(const TrainConfig& config, const data::ImageShape& image);
 
 }  // namespace cz::train

@@ -102,6 +102,15 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps, bool
       });
 }
 
+Var layer_norm(const Var& x, const Var& gamma, const Var& beta, double eps) {
+  if (x.dim() < 1) throw ShapeError("layer_norm: x " + shape_str(x.shape()) + " has no dim to normalize");
+  const Var centered = x - mean(x, {-1}, true);
+  Var y = centered * pow(mean(centered * centered, {-1}, true) + eps, -0.5);
+  if (gamma.defined()) y = y * gamma;
+  if (beta.defined()) y = y + beta;
+  return y;
+}
+
 Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps, bool task_axis) {
   BatchNormPoolResult r = cz::batch_norm_max_pool2d(x.data(), gamma.defined() ? gamma.data() : Tensor(),
                                                     beta.defined() ? beta.data() : Tensor(), eps, task_axis);

@@ -2,6 +2,8 @@
 // binary ops sum the gradient back to each input's (pre-broadcast) shape.
 #include "cezanne/autograd/ops/Pointwise.hpp"
 
+#include <numbers>
+
 #include "cezanne/autograd/Node.hpp"
 #include "cezanne/autograd/ops/Reduction.hpp"
 #include "cezanne/tensor/Ops.hpp"
@@ -78,6 +80,8 @@ Var pow(const Var& base, const Var& exponent) {
 //   relu      g * [x > 0]           (mask is a constant)
 //   sigmoid   g * y * (1 - y)
 //   tanh      g * (1 - y^2)
+//   erf       g * 2 / sqrt(pi) * exp(-x^2)
+//   gelu      g * (Phi(x) + x * phi(x))     (Phi, phi: the standard normal CDF and density)
 //   pow(p)    g * p * x^(p-1)
 //   clamp     g * [lo <= x <= hi]
 //   affine    g * scale
@@ -135,6 +139,26 @@ Var tanh(const Var& x) {
         return std::vector<Var>{g * (1.0 - y * y)};
       },
       true);
+}
+
+Var erf(const Var& x) {
+  return record("erf", unary(UnaryOp::erf, x.data()), {x}, [](const Var& g, const SavedContext& c) {
+    const Var& x = c.inputs[0];
+    return std::vector<Var>{g * exp(-(x * x)) * (2.0 * std::numbers::inv_sqrtpi)};
+  });
+}
+
+// One node rather than the five of its composition x * (erf(x / sqrt 2) + 1) / 2: the MLPs of a
+// transformer apply it to their widest activations. The backward is composed, so it has
+// derivatives of every order.
+Var gelu(const Var& x) {
+  const Tensor cdf = cz::affine(unary(UnaryOp::erf, cz::affine(x.data(), std::numbers::sqrt2 / 2, 0.0)), 0.5, 0.5);
+  return record("gelu", binary(BinaryOp::mul, x.data(), cdf), {x}, [](const Var& g, const SavedContext& c) {
+    const Var& x = c.inputs[0];
+    const Var cdf_x = (erf(x * (std::numbers::sqrt2 / 2)) + 1.0) * 0.5;
+    const Var pdf_x = exp(x * x * -0.5) * (std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+    return std::vector<Var>{g * (cdf_x + x * pdf_x)};
+  });
 }
 
 Var pow(const Var& x, double p) {

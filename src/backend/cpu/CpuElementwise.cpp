@@ -94,6 +94,7 @@ void CpuBackend::unary(UnaryOp op, const Tensor& x, Tensor& out) {
       case UnaryOp::relu: map1<T, T>(x, out, [](T v) { return v > 0 ? v : T(0); }); break;
       case UnaryOp::reciprocal: map1<T, T>(x, out, [](T v) { return T(1) / v; }); break;
       case UnaryOp::square: map1<T, T>(x, out, [](T v) { return v * v; }); break;
+      case UnaryOp::erf: map1<T, T>(x, out, [](T v) { return std::erf(v); }); break;
     }
   });
 }

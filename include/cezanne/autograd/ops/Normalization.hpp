@@ -22,6 +22,12 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-
 /// max_pool2d(batch_norm(x, gamma, beta, eps, task_axis), 2) with batch statistics, as one op
 /// that never materializes the normalized tensor (cz::batch_norm_max_pool2d): x [N, C, H, W] (or
 /// [T, N, C, H, W]) -> [..., H/2, W/2]. The same function with the same derivatives of every order.
+/// Layer norm over the last dim (Ba et al.; the transformer's): y = (x - mean) / sqrt(var + eps)
+/// * gamma + beta, the mean and (biased) variance of each row of x [..., D]; gamma, beta [D] or
+/// anything that broadcasts against x (per-task [T, 1, ..., D]), or undefined. Composed of
+/// differentiable ops, so it has derivatives of every order.
+Var layer_norm(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5);
+
 Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5,
                           bool task_axis = false);
 

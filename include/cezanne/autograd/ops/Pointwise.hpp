@@ -17,6 +17,11 @@ Var abs(const Var& x);
 Var relu(const Var& x);
 Var sigmoid(const Var& x);
 Var tanh(const Var& x);
+/// The Gauss error function.
+Var erf(const Var& x);
+/// GELU in its exact form (PyTorch's default, not the tanh approximation): x * Phi(x), Phi the
+/// standard normal CDF 0.5 * (1 + erf(x / sqrt 2)).
+Var gelu(const Var& x);
 Var pow(const Var& x, double exponent);
 Var pow(const Var& base, const Var& exponent);
 Var clamp(const Var& x, double low, double high);
