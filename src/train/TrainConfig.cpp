@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/data/Augment.hpp"
 #include "cezanne/data/ExampleSplit.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
@@ -117,6 +118,8 @@ const std::vector<TrainOption>& train_options() {
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
     {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
+    {"pseudo-tasks", "meta-train without labels on pseudo-tasks of the train split: none (labelled episodes) or augmentation (each class one unlabelled example, its shots and queries --augment views of it; validation and evaluation stay on real episodes)", &C::pseudo_tasks, true},
+    {"augment", "the augmentations of --pseudo-tasks augmentation: default, none, or FIELD=VALUE,... over the defaults (crop_p, crop, crop_aspect, flip, affine_p, rotation, scale, shear, translate, elastic_p, elastic, stroke_p, thicken, thin, noise_p, noise, erase_p, erase; docs/pretraining.md)", &C::augment, true},
     {"steps", "meta-steps of the whole run", &C::steps, false},
     {"lr", "Adam learning rate (outer loop)", &C::lr, true},
     {"freeze", "parameters not trained, by name (comma-separated shell patterns, e.g. 'block0.*,block1.*'): no gradient is computed for them and Adam leaves them as they are; may change between invocations", &C::freeze, false},
@@ -327,6 +330,24 @@ void validate(const TrainConfig& c) {
     fail("head-first", "or --unfreeze-every, not both (two schedules of unfreezing)");
   if ((c.head_first || c.early_stop) && c.val_every == 0)
     fail(c.head_first ? "head-first" : "early-stop", "needs validation during the run: --val-every N > 0");
+  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation")
+    fail("pseudo-tasks", "none or augmentation, got '" + c.pseudo_tasks + "'");
+  if (is_augmentation_tasks(c)) {
+    if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
+      fail("pseudo-tasks", "augmentation tasks are episodes of a --store's images, for an episodic --algo with --model conv4; got --algo " +
+                               c.algo + " --model " + c.model);
+    if (c.within_domain) fail("within-domain", "has no meaning with --pseudo-tasks augmentation (a class is one example)");
+    if (c.rotations) fail("rotations", "has no meaning with --pseudo-tasks augmentation (a class is one example)");
+  }
+  try {
+    data::AugmentSpec::parse(c.augment);
+  } catch (const std::invalid_argument& e) {
+    std::string why = e.what();
+    if (why.starts_with("augment: ")) why.erase(0, 9);
+    fail("augment", why);
+  }
+  if (c.augment != "default" && !is_augmentation_tasks(c))
+    fail("augment", "only with --pseudo-tasks augmentation");
   if (c.init_from.empty() && (c.init_params != "*" || !c.init_rename.empty()))
     fail(c.init_rename.empty() ? "init-params" : "init-rename", "only with --init-from");
 }

@@ -59,6 +59,9 @@ struct TrainConfig {
   bool within_domain = false;
   bool shuffle_labels = true;
   bool rotations = false;
+  // unsupervised meta-learning: meta-train on pseudo-tasks made from unlabelled train examples
+  std::string pseudo_tasks = "none";  ///< none (labelled episodes) or augmentation
+  std::string augment = "default";    ///< data::AugmentSpec::parse text of the views
   // optimization
   int64_t steps = 1000;
   double lr = 1e-3;
@@ -152,6 +155,10 @@ inline bool is_multitask(const TrainConfig& config) { return config.algo == "mul
 
 /// True for objectives on unlabelled examples (--algo vae): rows of examples of the train split.
 inline bool is_unlabelled(const TrainConfig& config) { return config.algo == "vae"; }
+
+/// True when meta-training draws augmentation tasks (--pseudo-tasks augmentation): classes are
+/// single unlabelled train examples, shots and queries their --augment views.
+inline bool is_augmentation_tasks(const TrainConfig& config) { return config.pseudo_tasks == "augmentation"; }
 
 /// True for the sinusoid regression runs (--model mlp of an episodic algorithm).
 inline bool is_regression(const TrainConfig& config) {
