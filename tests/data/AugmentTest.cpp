@@ -340,8 +340,8 @@ TEST(Augment, SpecTextRoundTripsAndNamesBadFieldsAndValues) {
   EXPECT_EQ(AugmentSpec::parse("").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec::parse("default").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec{}.to_string(),
-            "crop_p=0.5,crop=0.3,crop_aspect=0.333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
-            "translate=0.08,elastic_p=0.5,elastic=0.04,stroke_p=0.5,thicken=1,thin=0.5,noise_p=0.5,noise=0.05,"
+            "crop_p=0.5,crop=0.2,crop_aspect=0.333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
+            "translate=0.08,elastic_p=0.5,elastic=0.04,stroke_p=0.5,thicken=0.6,thin=0.4,noise_p=0.5,noise=0.05,"
             "erase_p=0.25,erase=0.12");
   auto message = [](const std::string& text) {
     try {
