@@ -54,11 +54,12 @@ void AugmentSpec::validate() const {
               ", got " + format(v));
   };
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  for (const char* name : {"crop_p", "affine_p", "elastic_p", "stroke_p", "noise_p", "erase_p"}) {
-    const auto* f = std::find_if(std::begin(kFields), std::end(kFields),
-                                 [&](const Field& field) { return std::string_view(field.name) == name; });
-    check(name, this->*(f->value), 0, 1, false);
-  }
+  check("crop_p", crop_p, 0, 1, false);
+  check("affine_p", affine_p, 0, 1, false);
+  check("elastic_p", elastic_p, 0, 1, false);
+  check("stroke_p", stroke_p, 0, 1, false);
+  check("noise_p", noise_p, 0, 1, false);
+  check("erase_p", erase_p, 0, 1, false);
   check("crop", crop, 0, 1, true);
   check("crop_aspect", crop_aspect, 0, kInf, true);
   check("rotation", rotation, 0, 180, false);

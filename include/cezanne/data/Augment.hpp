@@ -41,8 +41,9 @@ struct AugmentSpec {
   // log-uniform in [1/3, 3] at a random position (inside the image) set to 0.
   double erase_p = 0.25, erase = 0.12;
 
-  /// Throws std::invalid_argument naming the field and value: probabilities outside [0, 1],
-  /// negative strengths, crop, scale or erase >= 1 (or erase > 1), rotation > 180, thin > 1.
+  /// Throws std::invalid_argument "augment: FIELD must be in [a, b], got V": probabilities
+  /// outside [0, 1], negative (or NaN) strengths, crop or scale >= 1, translate, elastic,
+  /// thicken, thin, noise or erase > 1, rotation > 180, crop_aspect or shear infinite.
   void validate() const;
 
   /// The defaults overridden by `text`: comma-separated `field=value` pairs (e.g.
