@@ -326,6 +326,8 @@ TEST(Augment, TheThreadCountChangesNothing) {
   const AugmentSpec spec = AugmentSpec::parse("flip=1,elastic_p=1,noise_p=1,erase_p=1");
   const std::vector<float> one = values(augment(images, spec, 9, 1, keys, 0, 1));
   for (int threads : {0, 2, 3, 7, 64}) EXPECT_EQ(values(augment(images, spec, 9, 1, keys, 0, threads)), one) << threads;
+  // A rank with no rows: an empty batch in, an empty batch out.
+  EXPECT_EQ(augment(Tensor::zeros({0, 2, 20, 24}), spec, 9, 1, {}, 0, 4).shape(), (Shape{0, 2, 20, 24}));
 }
 
 TEST(Augment, SpecTextRoundTripsAndNamesBadFieldsAndValues) {
