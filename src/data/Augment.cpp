@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -37,10 +36,11 @@ constexpr Field kFields[] = {
     {"erase", &AugmentSpec::erase},
 };
 
+// The shortest text that reads back as the same double (so to_string() round-trips exactly).
 std::string format(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, end);
 }
 
 [[noreturn]] void invalid(const std::string& what) { throw std::invalid_argument("augment: " + what); }

@@ -339,10 +339,11 @@ TEST(Augment, SpecTextRoundTripsAndNamesBadFieldsAndValues) {
   EXPECT_EQ(spec.scale, AugmentSpec{}.scale);
   const AugmentSpec back = AugmentSpec::parse(spec.to_string());
   EXPECT_EQ(back.to_string(), spec.to_string());
+  EXPECT_EQ(back.crop_aspect, spec.crop_aspect);  // exactly
   EXPECT_EQ(AugmentSpec::parse("").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec::parse("default").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec{}.to_string(),
-            "crop_p=0.5,crop=0.2,crop_aspect=0.333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
+            "crop_p=0.5,crop=0.2,crop_aspect=0.3333333333333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
             "translate=0.08,elastic_p=0.5,elastic=0.04,stroke_p=0.5,thicken=0.6,thin=0.4,noise_p=0.5,noise=0.05,"
             "erase_p=0.25,erase=0.12");
   auto message = [](const std::string& text) {
