@@ -3,7 +3,6 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -12,6 +11,7 @@
 #include "Command.hpp"
 #include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Ops.hpp"
+#include "cezanne/data/ImageGrid.hpp"
 #include "cezanne/data/Png.hpp"
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/nn/Params.hpp"
@@ -29,24 +29,7 @@ constexpr int64_t kGap = 2;      // white pixels between images
 
 // Images [N, C x H x W] (pixels in [0, 1]) as a grid of kColumns per row.
 data::Image grid(const std::vector<double>& pixels, int64_t n, const data::ImageShape& s) {
-  const int64_t rows = (n + kColumns - 1) / kColumns;
-  data::Image out;
-  out.channels = s.channels;
-  out.height = rows * s.height + (rows + 1) * kGap;
-  out.width = kColumns * s.width + (kColumns + 1) * kGap;
-  out.pixels.assign(static_cast<size_t>(out.height * out.width * out.channels), 255);
-  const int64_t image = s.channels * s.height * s.width;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t top = kGap + (i / kColumns) * (s.height + kGap), left = kGap + (i % kColumns) * (s.width + kGap);
-    for (int64_t c = 0; c < s.channels; ++c)
-      for (int64_t y = 0; y < s.height; ++y)
-        for (int64_t x = 0; x < s.width; ++x) {
-          const double v = pixels[static_cast<size_t>(i * image + (c * s.height + y) * s.width + x)];
-          out.pixels[static_cast<size_t>(((top + y) * out.width + left + x) * out.channels + c)] =
-              static_cast<uint8_t>(std::lround(255.0 * std::clamp(v, 0.0, 1.0)));
-        }
-  }
-  return out;
+  return data::image_grid(pixels, n, s, kColumns, kGap);
 }
 
 int sample_command(int argc, char** argv) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <charconv>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -37,10 +36,11 @@ constexpr Field kFields[] = {
     {"erase", &AugmentSpec::erase},
 };
 
+// The shortest text that reads back as the same double (so to_string() round-trips exactly).
 std::string format(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, end);
 }
 
 [[noreturn]] void invalid(const std::string& what) { throw std::invalid_argument("augment: " + what); }
@@ -54,11 +54,12 @@ void AugmentSpec::validate() const {
               ", got " + format(v));
   };
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  for (const char* name : {"crop_p", "affine_p", "elastic_p", "stroke_p", "noise_p", "erase_p"}) {
-    const auto* f = std::find_if(std::begin(kFields), std::end(kFields),
-                                 [&](const Field& field) { return std::string_view(field.name) == name; });
-    check(name, this->*(f->value), 0, 1, false);
-  }
+  check("crop_p", crop_p, 0, 1, false);
+  check("affine_p", affine_p, 0, 1, false);
+  check("elastic_p", elastic_p, 0, 1, false);
+  check("stroke_p", stroke_p, 0, 1, false);
+  check("noise_p", noise_p, 0, 1, false);
+  check("erase_p", erase_p, 0, 1, false);
   check("crop", crop, 0, 1, true);
   check("crop_aspect", crop_aspect, 0, kInf, true);
   check("rotation", rotation, 0, 180, false);

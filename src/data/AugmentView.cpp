@@ -85,8 +85,11 @@ ViewParams draw_view(const AugmentSpec& spec, CounterRng& rng, int64_t height, i
     const double aspect = std::exp(rng.uniform(-log_aspect, log_aspect));
     const double ux = rng.uniform(), uy = rng.uniform();
     if (on) {
-      v.crop_w = std::min(1.0, std::sqrt(area * aspect));
-      v.crop_h = std::min(1.0, std::sqrt(area / aspect));
+      // A side longer than the image's is cut to it and the other lengthened to keep the area
+      // (which moves the aspect ratio towards 1).
+      v.crop_w = std::sqrt(area * aspect), v.crop_h = std::sqrt(area / aspect);
+      if (v.crop_w > 1) v.crop_w = 1, v.crop_h = area;
+      if (v.crop_h > 1) v.crop_h = 1, v.crop_w = area;
       v.crop_x = ux * (1 - v.crop_w);
       v.crop_y = uy * (1 - v.crop_h);
     }

@@ -121,7 +121,6 @@ const std::vector<TrainOption>& train_options() {
     {"negatives", "triplet, nt_xent: local (the rank's own examples are the negatives) or global (every rank's: the step's whole batch, gathered)", &C::negatives, true},
     {"queue", "moco: keys in the queue of negatives, a multiple of a step's keys (--meta-batch x --examples-per-task)", &C::queue, true},
     {"momentum", "moco: the key encoder's momentum m (key <- m key + (1 - m) theta after every step), in [0, 1)", &C::momentum, true},
-    {"augment", "triplet, nt_xent, moco: the augmentations of the two views: default, none, or FIELD=VALUE,... over the defaults (docs/pretraining.md)", &C::augment, true},
     {"patch", "vit, mae: side of the square patches the images are cut into (divides the image side)", &C::patch, true},
     {"dim", "vit, mae: width of the tokens (the embedding size)", &C::dim, true},
     {"depth", "vit, mae: transformer blocks of the encoder", &C::depth, true},
@@ -137,6 +136,8 @@ const std::vector<TrainOption>& train_options() {
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
     {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
+    {"pseudo-tasks", "meta-train without labels on pseudo-tasks of the train split: none (labelled episodes) or augmentation (each class one unlabelled example, its shots and queries --augment views of it; validation and evaluation stay on real episodes)", &C::pseudo_tasks, true},
+    {"augment", "the augmentations of --pseudo-tasks augmentation and of the two views of --algo triplet, nt_xent, moco: default, none, or FIELD=VALUE,... over the defaults (crop_p, crop, crop_aspect, flip, affine_p, rotation, scale, shear, translate, elastic_p, elastic, stroke_p, thicken, thin, noise_p, noise, erase_p, erase; docs/pretraining.md)", &C::augment, true},
     {"steps", "meta-steps of the whole run", &C::steps, false},
     {"lr", "Adam learning rate (outer loop)", &C::lr, true},
     {"freeze", "parameters not trained, by name (comma-separated shell patterns, e.g. 'block0.*,block1.*'): no gradient is computed for them and Adam leaves them as they are; may change between invocations", &C::freeze, false},
@@ -384,18 +385,30 @@ void validate(const TrainConfig& c) {
     fail("queue", std::to_string(c.queue) + " keys are not a multiple of the global batch, --meta-batch " +
                       std::to_string(c.meta_batch) + " x --examples-per-task " + std::to_string(c.examples_per_task) +
                       " = " + std::to_string(c.meta_batch * c.examples_per_task) + " keys per step");
-  if (is_contrastive(c)) try {
-      data::AugmentSpec::parse(c.augment);
-    } catch (const std::invalid_argument& e) {
-      const std::string why = e.what(), prefix = "augment: ";  // data::AugmentSpec names itself
-      fail("augment", why.rfind(prefix, 0) == 0 ? why.substr(prefix.size()) : why);
-    }
   if (c.train_examples > 0 && !is_multitask(c))
     fail("train-examples", "for --algo multitask (labelled task mini-batches), got '" + c.algo + "'");
   if (c.head_first && c.unfreeze_every > 0)
     fail("head-first", "or --unfreeze-every, not both (two schedules of unfreezing)");
   if ((c.head_first || c.early_stop) && c.val_every == 0)
     fail(c.head_first ? "head-first" : "early-stop", "needs validation during the run: --val-every N > 0");
+  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation")
+    fail("pseudo-tasks", "none or augmentation, got '" + c.pseudo_tasks + "'");
+  if (is_augmentation_tasks(c)) {
+    if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
+      fail("pseudo-tasks", "augmentation tasks are episodes of a --store's images, for an episodic --algo with --model conv4; got --algo " +
+                               c.algo + " --model " + c.model);
+    if (c.within_domain) fail("within-domain", "has no meaning with --pseudo-tasks augmentation (a class is one example)");
+    if (c.rotations) fail("rotations", "has no meaning with --pseudo-tasks augmentation (a class is one example)");
+  }
+  try {
+    data::AugmentSpec::parse(c.augment);
+  } catch (const std::invalid_argument& e) {
+    std::string why = e.what();
+    if (why.starts_with("augment: ")) why.erase(0, 9);
+    fail("augment", why);
+  }
+  if (c.augment != "default" && !is_augmentation_tasks(c) && !is_contrastive(c))
+    fail("augment", "only with --pseudo-tasks augmentation or --algo triplet, nt_xent, moco");
   if (c.init_from.empty() && (c.init_params != "*" || !c.init_rename.empty()))
     fail(c.init_rename.empty() ? "init-params" : "init-rename", "only with --init-from");
 }

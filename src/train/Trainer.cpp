@@ -16,6 +16,7 @@
 
 #include "cezanne/BuildInfo.hpp"
 #include "cezanne/autograd/Ops.hpp"
+#include "cezanne/data/AugmentationTasks.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/tensor/Ops.hpp"
@@ -284,7 +285,11 @@ RunPlan plan_run(const TrainConfig& config) {
       plan.image = plan.store->shape();
     }
     // Every split the run draws from must admit the episodes (the sampler names the problem).
-    plan.train_episodes = episode_source(config, plan.store, data::Split::train);
+    plan.train_episodes =
+        is_augmentation_tasks(config)
+            ? std::make_shared<data::AugmentationTasks>(plan.store, data::Split::train, episode_spec(config),
+                                                        data::AugmentSpec::parse(config.augment), config.seed)
+            : episode_source(config, plan.store, data::Split::train);
     plan.eval_episodes = episode_source(config, plan.store, data::Split::val);
   }
   if (!is_multitask(config) && !is_unlabelled(config)) try {

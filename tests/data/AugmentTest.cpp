@@ -326,6 +326,8 @@ TEST(Augment, TheThreadCountChangesNothing) {
   const AugmentSpec spec = AugmentSpec::parse("flip=1,elastic_p=1,noise_p=1,erase_p=1");
   const std::vector<float> one = values(augment(images, spec, 9, 1, keys, 0, 1));
   for (int threads : {0, 2, 3, 7, 64}) EXPECT_EQ(values(augment(images, spec, 9, 1, keys, 0, threads)), one) << threads;
+  // A rank with no rows: an empty batch in, an empty batch out.
+  EXPECT_EQ(augment(Tensor::zeros({0, 2, 20, 24}), spec, 9, 1, {}, 0, 4).shape(), (Shape{0, 2, 20, 24}));
 }
 
 TEST(Augment, SpecTextRoundTripsAndNamesBadFieldsAndValues) {
@@ -337,11 +339,12 @@ TEST(Augment, SpecTextRoundTripsAndNamesBadFieldsAndValues) {
   EXPECT_EQ(spec.scale, AugmentSpec{}.scale);
   const AugmentSpec back = AugmentSpec::parse(spec.to_string());
   EXPECT_EQ(back.to_string(), spec.to_string());
+  EXPECT_EQ(back.crop_aspect, spec.crop_aspect);  // exactly
   EXPECT_EQ(AugmentSpec::parse("").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec::parse("default").to_string(), AugmentSpec{}.to_string());
   EXPECT_EQ(AugmentSpec{}.to_string(),
-            "crop_p=0.5,crop=0.3,crop_aspect=0.333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
-            "translate=0.08,elastic_p=0.5,elastic=0.04,stroke_p=0.5,thicken=1,thin=0.5,noise_p=0.5,noise=0.05,"
+            "crop_p=0.5,crop=0.2,crop_aspect=0.3333333333333333,flip=0,affine_p=1,rotation=12,scale=0.1,shear=0.15,"
+            "translate=0.08,elastic_p=0.5,elastic=0.04,stroke_p=0.5,thicken=0.6,thin=0.4,noise_p=0.5,noise=0.05,"
             "erase_p=0.25,erase=0.12");
   auto message = [](const std::string& text) {
     try {

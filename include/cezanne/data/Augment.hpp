@@ -20,9 +20,10 @@ namespace cz::data {
 /// character is another character (or none).
 struct AugmentSpec {
   // crop-and-resize: a window of a random area fraction in [1 - crop, 1] and aspect ratio
-  // (width/height) log-uniform in [1 / (1 + crop_aspect), 1 + crop_aspect], at a random
-  // position, resized back to the whole image.
-  double crop_p = 0.5, crop = 0.3, crop_aspect = 1.0 / 3.0;
+  // (width/height, relative to the image's) log-uniform in [1 / (1 + crop_aspect), 1 + crop_aspect]
+  // (a side that would exceed the image's is cut to it, the other lengthened to keep the area),
+  // at a random position inside the image, resized back to the whole image.
+  double crop_p = 0.5, crop = 0.2, crop_aspect = 1.0 / 3.0;
   // horizontal flip with probability 1/2 (off by default; see above)
   bool flip = false;
   // random affine about the image centre: rotation uniform in +-rotation degrees, scale in
@@ -33,15 +34,16 @@ struct AugmentSpec {
   double elastic_p = 0.5, elastic = 0.04;
   // stroke thickening/thinning: a blend with the 3x3 grey dilation (thicken) or erosion (thin)
   // of weight a, a uniform in [-thin, thicken] (a > 0 dilates, a < 0 erodes).
-  double stroke_p = 0.5, thicken = 1.0, thin = 0.5;
+  double stroke_p = 0.5, thicken = 0.6, thin = 0.4;
   // Gaussian noise of std dev `noise` added to every pixel, then clamped to [0, 1].
   double noise_p = 0.5, noise = 0.05;
   // random erasing: a rectangle of area fraction uniform in [erase / 4, erase] and aspect ratio
   // log-uniform in [1/3, 3] at a random position (inside the image) set to 0.
   double erase_p = 0.25, erase = 0.12;
 
-  /// Throws std::invalid_argument naming the field and value: probabilities outside [0, 1],
-  /// negative strengths, crop, scale or erase >= 1 (or erase > 1), rotation > 180, thin > 1.
+  /// Throws std::invalid_argument "augment: FIELD must be in [a, b], got V": probabilities
+  /// outside [0, 1], negative (or NaN) strengths, crop or scale >= 1, translate, elastic,
+  /// thicken, thin, noise or erase > 1, rotation > 180, crop_aspect or shear infinite.
   void validate() const;
 
   /// The defaults overridden by `text`: comma-separated `field=value` pairs (e.g.

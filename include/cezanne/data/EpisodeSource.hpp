@@ -11,7 +11,8 @@ namespace cz::data {
 /// A family of few-shot tasks, each a pure function of (the source's seed and split, step, global
 /// task index): the same task comes out on any rank, in any thread, in any order and after a
 /// restart. Implementations: EpisodeSampler (N-way K-shot episodes of a store),
-/// learn::SinusoidTasks (regression), SyntheticEpisodes (random images, for `bench step`).
+/// learn::SinusoidTasks (regression), SyntheticEpisodes (random images, for `bench step`),
+/// AugmentationTasks (single unlabelled examples and their augmented views).
 /// Const methods are thread-safe.
 class EpisodeSource {
  public:

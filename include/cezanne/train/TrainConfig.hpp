@@ -63,7 +63,6 @@ struct TrainConfig {
   std::string negatives = "local";
   int64_t queue = 4096;
   double momentum = 0.99;
-  std::string augment = "default";
   // the vision transformer (--model vit) and the reconstruction objectives (--algo autoencoder, mae)
   int64_t patch = 7;
   int64_t dim = 64;
@@ -81,6 +80,9 @@ struct TrainConfig {
   bool within_domain = false;
   bool shuffle_labels = true;
   bool rotations = false;
+  // unsupervised meta-learning: meta-train on pseudo-tasks made from unlabelled train examples
+  std::string pseudo_tasks = "none";  ///< none (labelled episodes) or augmentation
+  std::string augment = "default";    ///< data::AugmentSpec::parse text of the views (these, contrastive)
   // optimization
   int64_t steps = 1000;
   double lr = 1e-3;
@@ -185,6 +187,10 @@ inline bool is_unlabelled(const TrainConfig& config) {
 
 /// The ViT of --model vit (and the MAE's encoder) over square images of `channels` x `side`.
 nn::VitSpec vit_spec(const TrainConfig& config, int64_t channels, int64_t side);
+
+/// True when meta-training draws augmentation tasks (--pseudo-tasks augmentation): classes are
+/// single unlabelled train examples, shots and queries their --augment views.
+inline bool is_augmentation_tasks(const TrainConfig& config) { return config.pseudo_tasks == "augmentation"; }
 
 /// True for the sinusoid regression runs (--model mlp of an episodic algorithm).
 inline bool is_regression(const TrainConfig& config) {

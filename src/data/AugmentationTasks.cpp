@@ -1,0 +1,113 @@
+// Augmentation tasks: N unlabelled examples per episode, their augmented views as shots and queries.
+#include "cezanne/data/AugmentationTasks.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace cz::data {
+namespace {
+
+// The checks that must precede UnlabelledSource's construction (it would report ways < 1 in
+// its own words).
+EpisodeSpec checked(const std::shared_ptr<Store>& store, Split split, EpisodeSpec spec, const AugmentSpec& augment) {
+  if (!store) throw std::invalid_argument("AugmentationTasks: no store");
+  const std::string where =
+      "AugmentationTasks: store '" + store->path().string() + "' split '" + split_name(split) + "': ";
+  auto fail = [&](const std::string& what) { throw std::invalid_argument(where + what); };
+  if (spec.ways < 1) fail("ways must be >= 1, got " + std::to_string(spec.ways));
+  if (spec.shots < 1) fail("shots must be >= 1, got " + std::to_string(spec.shots));
+  if (spec.queries < 0) fail("queries must be >= 0, got " + std::to_string(spec.queries));
+  if (spec.within_domain) fail("within_domain has no meaning for augmentation tasks (a class is one example)");
+  if (spec.rotations) fail("rotations have no meaning for augmentation tasks (a class is one example)");
+  augment.validate();
+  return spec;
+}
+
+}  // namespace
+
+AugmentationTasks::AugmentationTasks(std::shared_ptr<Store> store, Split split, EpisodeSpec spec,
+                                     AugmentSpec augment, uint64_t seed)
+    : spec_(checked(store, split, spec, augment)),
+      augment_(augment),
+      seed_(seed),
+      examples_(store, split, spec.ways, seed),
+      channels_(store->shape().channels),
+      height_(store->shape().height),
+      width_(store->shape().width) {}
+
+std::vector<int64_t> AugmentationTasks::fill(int64_t step, int64_t task_index, float* support,
+                                             int64_t* support_labels, float* query,
+                                             int64_t* query_labels) const {
+  const int64_t ways = spec_.ways, shots = spec_.shots, queries = spec_.queries;
+  const int64_t image = channels_ * height_ * width_;
+  const TaskBatch drawn = examples_.sample(step, {task_index});
+  Tensor originals = drawn.inputs.view({ways, channels_, height_, width_});
+  std::vector<int64_t> classes = drawn.class_ids.to_i64_vector();
+  if (!spec_.shuffle_labels) {  // labels in the order of the examples' store ids
+    const std::vector<int64_t> ids = drawn.example_ids.to_i64_vector();
+    std::vector<int64_t> order(static_cast<size_t>(ways));
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return ids[a] < ids[b]; });
+    Tensor sorted = Tensor::empty({ways, channels_, height_, width_});
+    const float* from = originals.data<float>();
+    std::vector<int64_t> sorted_classes;
+    for (int64_t l = 0; l < ways; ++l) {
+      std::copy_n(from + order[l] * image, image, sorted.data<float>() + l * image);
+      sorted_classes.push_back(classes[order[l]]);
+    }
+    originals = sorted;
+    classes = std::move(sorted_classes);
+  }
+  std::vector<int64_t> keys(static_cast<size_t>(ways));
+  for (int64_t l = 0; l < ways; ++l) keys[l] = task_index * ways + l;
+  for (int64_t e = 0; e < shots + queries; ++e) {
+    const Tensor views = augment(originals, augment_, seed_, step, keys, e);
+    const float* v = views.data<float>();
+    for (int64_t l = 0; l < ways; ++l) {
+      float* out = e < shots ? support + (l * shots + e) * image : query + (l * queries + e - shots) * image;
+      std::copy(v + l * image, v + (l + 1) * image, out);
+    }
+  }
+  for (int64_t l = 0; l < ways; ++l) {
+    std::fill(support_labels + l * shots, support_labels + (l + 1) * shots, l);
+    std::fill(query_labels + l * queries, query_labels + (l + 1) * queries, l);
+  }
+  return classes;
+}
+
+Episode AugmentationTasks::sample(int64_t step, int64_t task_index) const {
+  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
+  Episode episode;
+  episode.support = Tensor::empty({ws, channels_, height_, width_}, DType::f32);
+  episode.support_labels = Tensor::empty({ws}, DType::i64);
+  episode.query = Tensor::empty({wq, channels_, height_, width_}, DType::f32);
+  episode.query_labels = Tensor::empty({wq}, DType::i64);
+  episode.task_index = task_index;
+  episode.classes = fill(step, task_index, episode.support.data<float>(), episode.support_labels.data<int64_t>(),
+                         episode.query.data<float>(), episode.query_labels.data<int64_t>());
+  episode.rotations.assign(episode.classes.size(), 0);
+  return episode;
+}
+
+EpisodeBatch AugmentationTasks::sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const {
+  const auto tasks = static_cast<int64_t>(task_indices.size());
+  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
+  const int64_t image = channels_ * height_ * width_;
+  EpisodeBatch batch;
+  batch.support = Tensor::empty({tasks, ws, channels_, height_, width_}, DType::f32);
+  batch.support_labels = Tensor::empty({tasks, ws}, DType::i64);
+  batch.query = Tensor::empty({tasks, wq, channels_, height_, width_}, DType::f32);
+  batch.query_labels = Tensor::empty({tasks, wq}, DType::i64);
+  batch.task_indices = task_indices;
+  batch.step = step;
+  if (tasks == 0) return batch;
+  for (int64_t t = 0; t < tasks; ++t)
+    fill(step, task_indices[t], batch.support.data<float>() + t * ws * image,
+         batch.support_labels.data<int64_t>() + t * ws, batch.query.data<float>() + t * wq * image,
+         batch.query_labels.data<int64_t>() + t * wq);
+  return batch;
+}
+
+}  // namespace cz::data
