@@ -108,19 +108,23 @@ double knn_accuracy(const Tensor& memory, const Tensor& memory_labels, const Ten
     throw std::invalid_argument("knn: k = " + std::to_string(k) + " neighbours, " + std::to_string(available) +
                                 " available");
   int64_t correct = 0;
-  std::vector<std::pair<double, int64_t>> distances;  // reused across queries
+  // The k nearest so far, ascending; (distance, row) pairs order equal distances by row.
+  std::vector<std::pair<double, int64_t>> nearest;
   for (int64_t i = 0; i < q.n; ++i) {
-    distances.clear();
-    for (int64_t j = 0; j < m.n; ++j)
-      if (!(leave_one_out && j == i)) distances.emplace_back(sq_distance(q.row(i), m.row(j), m.d), j);
-    // (distance, row) pairs order equal distances by row.
-    std::partial_sort(distances.begin(), distances.begin() + k, distances.end());
+    nearest.clear();
+    for (int64_t j = 0; j < m.n; ++j) {
+      if (leave_one_out && j == i) continue;
+      const std::pair<double, int64_t> candidate{sq_distance(q.row(i), m.row(j), m.d), j};
+      if (static_cast<int64_t>(nearest.size()) == k && !(candidate < nearest.back())) continue;
+      if (static_cast<int64_t>(nearest.size()) == k) nearest.pop_back();
+      nearest.insert(std::upper_bound(nearest.begin(), nearest.end(), candidate), candidate);
+    }
     // Votes per class; among equal votes the class seen first (its nearest member) wins.
     std::map<int64_t, int64_t> votes;
-    for (int64_t r = 0; r < k; ++r) ++votes[ml[distances[r].second]];
+    for (int64_t r = 0; r < k; ++r) ++votes[ml[nearest[r].second]];
     int64_t best = -1, label = 0;
     for (int64_t r = 0; r < k; ++r) {
-      const int64_t c = ml[distances[r].second];
+      const int64_t c = ml[nearest[r].second];
       if (votes[c] > best) {
         best = votes[c];
         label = c;
