@@ -113,6 +113,11 @@ const std::vector<TrainOption>& train_options() {
     {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
     {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
     {"split-by", "vae: class (train on the train classes, validate and evaluate on held-out classes) or example (the --example-split parts of every class, for a store whose classes are all in train, as Fashion-MNIST)", &C::split_by, true},
+    {"pseudo-tasks", "meta-learning on tasks made without labels: cactus (episodes whose classes are k-means clusters of --encoder's embedding of the train split); empty: the store's labelled classes", &C::pseudo_tasks, true},
+    {"encoder", "--pseudo-tasks cactus: checkpoint of an objective on unlabelled examples (vae) whose embedding is clustered", &C::encoder, true},
+    {"partitions", "--pseudo-tasks cactus: k-means partitions of the embedded train split, each with its own seed; an episode draws one", &C::partitions, true},
+    {"clusters", "--pseudo-tasks cactus: clusters k of every partition (the pseudo-classes)", &C::clusters, true},
+    {"kmeans-iterations", "--pseudo-tasks cactus: at most this many Lloyd iterations per partition (fewer when the assignment is stable)", &C::kmeans_iterations, true},
     {"store", "store directory (conv4; see cezanne prepare)", &C::store, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
@@ -198,6 +203,9 @@ const Bounds* option_bounds(const std::string& name) {
     {"worst-task-eta", {0, 1e6, true}},
     {"worst-task-decay", {0, 1, true}},
     {"examples-per-task", {1, 10000}},
+    {"partitions", {1, 10000}},
+    {"clusters", {1, 1000000}},
+    {"kmeans-iterations", {1, 10000}},
     {"temperature", {0, 1e6, true}},
     {"watchdog", {0, 1e6}},
     {"train-examples", {0, 1e6}},
@@ -319,6 +327,17 @@ void validate(const TrainConfig& c) {
   if (c.split_by == "example" && !is_unlabelled(c))
     fail("split-by", "example is for --algo vae (multitask always splits by example), got '" + c.algo + "'");
   if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
+  if (!c.pseudo_tasks.empty() && c.pseudo_tasks != "cactus")
+    fail("pseudo-tasks", "cactus, got '" + c.pseudo_tasks + "'");
+  if (c.pseudo_tasks == "cactus") {
+    if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
+      fail("pseudo-tasks", "cactus makes episodes of images for a meta-learner, not for --algo " + c.algo +
+                               (is_regression(c) ? " --model mlp" : ""));
+    if (c.encoder.empty()) fail("encoder", "required with --pseudo-tasks cactus (a vae checkpoint)");
+    if (c.clusters < c.ways)
+      fail("clusters", std::to_string(c.clusters) + " pseudo-classes, fewer than --ways " + std::to_string(c.ways));
+  }
+  if (c.pseudo_tasks.empty() && !c.encoder.empty()) fail("encoder", "only with --pseudo-tasks cactus");
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
   if (c.train_examples > 0 && !is_multitask(c))

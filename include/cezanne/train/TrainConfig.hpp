@@ -54,6 +54,11 @@ struct TrainConfig {
   std::string likelihood = "bernoulli";
   int64_t iwae_samples = 100;
   std::string split_by = "class";  ///< vae: class, or example (the --example-split parts)
+  /// Meta-learning on tasks made without labels: "" (the store's classes) or cactus (clusters of
+  /// --encoder's embedding of the train split, docs/pretraining.md).
+  std::string pseudo_tasks;
+  std::string encoder;
+  int64_t partitions = 1, clusters = 500, kmeans_iterations = 20;
   // episodes
   std::string store;
   bool within_domain = false;
