@@ -166,6 +166,13 @@ EvalSetup unlabelled_setup(EvalSetup s, const po::variables_map& vm) {
   }
   s = example_setup(std::move(s), vm, "examples", train::plan_unlabelled, few_shot);
   if (few_shot) embedding_episodes(s);
+  // k-NN's neighbours: the train part (split by example), else the other examples of --split.
+  const int64_t neighbours = config.split_by == "example" ? s.plan.train_examples->num_examples()
+                                                          : s.plan.eval_examples->num_examples() - 1;
+  if (s.protocol == "knn" && s.neighbours > neighbours)
+    throw UsageError("--neighbours: " + std::to_string(s.neighbours) + ", more than the " + std::to_string(neighbours) +
+                     " labelled examples each query has (" + (config.split_by == "example" ? "the train part" : "leave-one-out") +
+                     ")");
   return s;
 }
 
@@ -266,11 +273,7 @@ std::string embedding_line(const EvalSetup& s, const nn::ParamList& theta, dist:
     const train::EmbeddedExamples* m = memory ? &*memory : nullptr;
     train::Accuracy a;
     if (s.protocol == "knn") {
-      try {
-        a = train::knn_protocol(queries, m, s.neighbours);
-      } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--neighbours: ") + e.what());
-      }
+      a = train::knn_protocol(queries, m, s.neighbours);
       line << ",\"neighbours\":" << s.neighbours << ",\"memory\":\"" << (m ? "train" : "leave-one-out") << "\"";
     } else {
       const learn::ProbeRecipe recipe;
