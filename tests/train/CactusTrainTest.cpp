@@ -68,13 +68,24 @@ TEST_F(Cactus, ProtoNetsAndMamlMetaTrainOnClusters) {
                                   "; 2 k-means partition(s) of 12 clusters"));
   EXPECT_TRUE(fs::exists(dir("protonet") / "checkpoint-00000002.h5"));
   EXPECT_THAT(r.output, HasSubstr("validation accuracy"));
-  r = cezanne(run("maml", "--algo maml --inner-steps 1"));
+  // The partitions are cached in the run directory: a resumed run reads them, clusters nothing
+  // and continues bitwise as a run of 3 steps at once.
+  const Checkpoint cache = read_checkpoint(dir("protonet") / "cactus.h5");
+  EXPECT_EQ(cache.algorithm, "cactus");
+  ASSERT_EQ(cache.params.size(), 2u);
+  r = cezanne(run("protonet", "--steps 3 --checkpoint-every 1 --resume auto"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("train examples clustered before (" + (dir("protonet") / "cactus.h5").string() + ")"));
+  r = cezanne(run("protonet-3", "--steps 3 --checkpoint-every 1"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_state(dir("protonet") / "checkpoint-00000003.h5", dir("protonet-3") / "checkpoint-00000003.h5");
+    r = cezanne(run("maml", "--algo maml --inner-steps 1"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(fs::exists(dir("maml") / "checkpoint-00000002.h5"));
   // Embedding and k-means over 2 ranks give the same pseudo-classes, hence the same episodes.
   r = cezanne(run("protonet-2"), 240.0, dist::test::mpirun(2));
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_LT(max_difference(dir("protonet") / "checkpoint-00000002.h5", dir("protonet-2") / "checkpoint-00000002.h5"),
+  EXPECT_LT(max_difference(dir("protonet-3") / "checkpoint-00000002.h5", dir("protonet-2") / "checkpoint-00000002.h5"),
             1e-5);
 }
 

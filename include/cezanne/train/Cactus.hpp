@@ -2,6 +2,7 @@
 // classes are k-means clusters of a pre-trained encoder's embedding of the unlabelled train split.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,8 @@ struct CactusEncoder {
   std::unique_ptr<learn::UnlabelledObjective> objective;
   std::shared_ptr<nn::Params> params;
   std::shared_ptr<const data::UnlabelledSource> examples;
+  /// A hash of the encoder's parameter values: the cache of partitions is valid for these only.
+  uint64_t fingerprint = 0;
 };
 
 /// Loads config.encoder for a run on `store`. Throws std::invalid_argument with one line
@@ -35,8 +38,13 @@ CactusEncoder load_cactus_encoder(const TrainConfig& config, const std::shared_p
 /// (embed_examples), cluster_partitions makes config.partitions partitions of config.clusters
 /// clusters (seed config.seed, at most config.kmeans_iterations Lloyd iterations), and a
 /// data::PooledEpisodes draws episode options (--ways --shots --queries) from them. Both steps are
-/// spread over the ranks of `comm` and give every rank the same partitions as one process, so a
-/// resumed run (which clusters again) draws the same episodes as an uninterrupted one.
+/// spread over the ranks of `comm` and give every rank the same partitions as one process. Rank 0
+/// caches them in `<config.out>/cactus.h5` (a checkpoint file: atomic, checksummed; algorithm
+/// "cactus", one i64 tensor per partition) with what made them (encoder path and fingerprint,
+/// store, examples, options); a later run on the same --out (a resumed or requeued one) whose
+/// every rank reads a cache made the same way uses it instead of clustering again, so it draws
+/// the same episodes as an uninterrupted run. A damaged or different cache is recomputed and
+/// rewritten.
 /// Throws std::invalid_argument when a partition has fewer than --ways clusters of at least
 /// shots + queries examples.
 std::shared_ptr<const data::EpisodeSource> cactus_episodes(const TrainConfig& config, const CactusEncoder& encoder,
