@@ -79,6 +79,13 @@ TEST_F(Cactus, ProtoNetsAndMamlMetaTrainOnClusters) {
   r = cezanne(run("protonet-3", "--steps 3 --checkpoint-every 1"));
   ASSERT_EQ(r.status, 0) << r.output;
   expect_same_state(dir("protonet") / "checkpoint-00000003.h5", dir("protonet-3") / "checkpoint-00000003.h5");
+  // A damaged cache is clustered again and rewritten.
+  fs::resize_file(dir("protonet") / "cactus.h5", 100);
+  r = cezanne(run("protonet", "--steps 4 --checkpoint-every 1 --resume auto"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("train examples embedded (4 features)"));
+  EXPECT_EQ(read_checkpoint(dir("protonet") / "cactus.h5").params[1].second.to_i64_vector(),
+            cache.params[1].second.to_i64_vector());
     r = cezanne(run("maml", "--algo maml --inner-steps 1"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_TRUE(fs::exists(dir("maml") / "checkpoint-00000002.h5"));
