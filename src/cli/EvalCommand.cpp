@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <cmath>
 #include <iostream>
 #include <optional>
@@ -12,13 +14,16 @@
 
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/EpisodeSource.hpp"
+#include "cezanne/data/PooledEpisodes.hpp"
 #include "cezanne/data/StoreFingerprint.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/train/EmbeddingEvaluation.hpp"
 #include "cezanne/train/Evaluation.hpp"
 #include "cezanne/train/Plot.hpp"
 #include "cezanne/train/Step.hpp"
@@ -38,6 +43,10 @@ struct EvalSetup {
   train::Checkpoint checkpoint;
   std::vector<std::string> warnings;  // printed by rank 0
   std::string reliability_png;        // --reliability: rank 0 draws the diagram there
+  // An unlabelled checkpoint: its own metrics ("objective") or a frozen-embedding protocol
+  // ("few-shot", "knn", "probe"; docs/pretraining.md), with k-NN's --neighbours.
+  std::string protocol = "objective";
+  int64_t neighbours = 1;
 };
 
 // The evaluation store against the checkpoint's training store, before any episode runs:
@@ -81,9 +90,9 @@ data::Split split_option(const po::variables_map& vm) {
 // checked against the training one, then `plan_kind` builds the plan's source and objective,
 // into which the checkpoint must load. `rows` says what the checkpoint has instead of episodes.
 EvalSetup example_setup(EvalSetup s, const po::variables_map& vm, const char* rows,
-                        void (*plan_kind)(train::RunPlan&)) {
+                        void (*plan_kind)(train::RunPlan&), bool episodes = false) {
   for (const char* episodic : {"ways", "shots", "test-inner-steps", "reliability"})
-    if (vm.count(episodic) != 0)
+    if (vm.count(episodic) != 0 && !(episodes && (std::string(episodic) == "ways" || std::string(episodic) == "shots")))
       throw UsageError(std::string("--") + episodic + ": not for a " + s.plan.config.algo + " checkpoint (it has " +
                        rows + ", not episodes)");
   train::RunPlan& plan = s.plan;
@@ -109,13 +118,62 @@ EvalSetup multitask_setup(EvalSetup s, const po::variables_map& vm) {
   return example_setup(std::move(s), vm, "tasks", train::plan_multitask);
 }
 
-// --episodes examples of --split, evenly spaced, with --iwae-samples samples of the k-sample
-// bound, their noise from --seed.
+// The few-shot episodes of the frozen-embedding protocol on --split: N-way K-shot episodes of its
+// classes (a store split by class), or of the classes' parts of --split (split by example: the
+// classes are the store's, their examples only those of the part).
+void embedding_episodes(EvalSetup& s) {
+  train::RunPlan& plan = s.plan;
+  const data::EpisodeSpec spec = train::episode_spec(plan.config);
+  try {
+    if (plan.config.split_by == "class") {
+      plan.eval_episodes = std::make_shared<data::EpisodeSampler>(plan.store, plan.eval_split, spec, plan.config.seed);
+      return;
+    }
+    if (spec.within_domain)
+      throw UsageError("--within-domain: not for a store split by example (every domain's classes are in every part)");
+    std::map<int64_t, std::vector<data::ExampleRef>> classes;
+    for (int64_t i = 0; i < plan.eval_examples->num_examples(); ++i) {
+      const data::ExampleRef r = plan.eval_examples->reference(i);
+      classes[r.class_index].push_back(r);
+    }
+    data::Partitions pools(1);
+    for (auto& [c, examples] : classes) pools[0].push_back(std::move(examples));
+    plan.eval_episodes = std::make_shared<data::PooledEpisodes>(
+        plan.store, std::move(pools), spec, plan.config.seed,
+        "--store " + plan.config.store + ": the " + data::split_name(plan.eval_split) + " part of its classes");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+// --protocol objective: --episodes examples of --split, evenly spaced, with --iwae-samples
+// samples of the k-sample bound, their noise from --seed. Otherwise a frozen-embedding protocol.
 EvalSetup unlabelled_setup(EvalSetup s, const po::variables_map& vm) {
-  s.plan.config.val_episodes = vm["episodes"].as<int64_t>();
-  s.plan.config.iwae_samples = vm["iwae-samples"].as<int64_t>();
-  s.plan.config.seed = vm["seed"].as<uint64_t>();
-  return example_setup(std::move(s), vm, "examples", train::plan_unlabelled);
+  train::TrainConfig& config = s.plan.config;
+  config.val_episodes = vm["episodes"].as<int64_t>();
+  config.iwae_samples = vm["iwae-samples"].as<int64_t>();
+  config.seed = vm["seed"].as<uint64_t>();
+  s.protocol = vm["protocol"].as<std::string>();
+  s.neighbours = vm["neighbours"].as<int64_t>();
+  if (s.protocol != "objective" && s.protocol != "few-shot" && s.protocol != "knn" && s.protocol != "probe")
+    throw UsageError("--protocol: objective, few-shot, knn or probe, got '" + s.protocol + "'");
+  const bool few_shot = s.protocol == "few-shot";
+  if (few_shot) {
+    if (vm.count("ways") != 0) config.ways = vm["ways"].as<int64_t>();
+    if (vm.count("shots") != 0) config.shots = vm["shots"].as<int64_t>();
+    config.queries = vm["queries"].as<int64_t>();
+    config.within_domain = vm["within-domain"].as<bool>();
+  }
+  s = example_setup(std::move(s), vm, "examples", train::plan_unlabelled, few_shot);
+  if (few_shot) embedding_episodes(s);
+  // k-NN's neighbours: the train part (split by example), else the other examples of --split.
+  const int64_t neighbours = config.split_by == "example" ? s.plan.train_examples->num_examples()
+                                                          : s.plan.eval_examples->num_examples() - 1;
+  if (s.protocol == "knn" && s.neighbours > neighbours)
+    throw UsageError("--neighbours: " + std::to_string(s.neighbours) + ", more than the " + std::to_string(neighbours) +
+                     " labelled examples each query has (" + (config.split_by == "example" ? "the train part" : "leave-one-out") +
+                     ")");
+  return s;
 }
 
 std::string json_string(const std::string& text) {
@@ -203,6 +261,47 @@ std::string unlabelled_line(const EvalSetup& s, const std::vector<learn::EvalRes
   return line.str();
 }
 
+// One JSON line of a frozen-embedding protocol (docs/pretraining.md): accuracy with its 95%
+// interval, over episodes (few-shot) or query examples (knn, probe).
+std::string embedding_line(const EvalSetup& s, const nn::ParamList& theta, dist::Communicator& comm,
+                           const std::function<void()>& tick) {
+  const train::RunPlan& plan = s.plan;
+  const train::TrainConfig& config = plan.config;
+  std::ostringstream line;
+  line.precision(6);
+  line << "{\"eval\":" << json_string(s.checkpoint_path) << ",\"algo\":" << json_string(s.checkpoint.algorithm)
+       << ",\"step\":" << s.checkpoint.step << ",\"split\":\"" << data::split_name(plan.eval_split)
+       << "\",\"split_by\":" << json_string(split_by(config)) << ",\"protocol\":\"" << s.protocol << "\"";
+  if (s.protocol == "few-shot") {
+    const learn::EvalResult r =
+        train::evaluate_nearest_centroid(*plan.unlabelled, theta, *plan.eval_episodes, config.val_episodes, &comm, tick);
+    line << ",\"ways\":" << config.ways << ",\"shots\":" << config.shots << ",\"queries\":" << config.queries
+         << ",\"within_domain\":" << (config.within_domain ? "true" : "false") << ",\"metric\":\"accuracy\",\"mean\":"
+         << r.mean << ",\"ci95\":" << r.ci95 << ",\"episodes\":" << r.episodes;
+  } else {
+    const train::EmbeddedExamples queries = train::embed_examples(*plan.unlabelled, theta, *plan.eval_examples, &comm, tick);
+    // Split by example the train part is the labelled memory; split by class there is none.
+    std::optional<train::EmbeddedExamples> memory;
+    if (config.split_by == "example")
+      memory = train::embed_examples(*plan.unlabelled, theta, *plan.train_examples, &comm, tick);
+    const train::EmbeddedExamples* m = memory ? &*memory : nullptr;
+    train::Accuracy a;
+    if (s.protocol == "knn") {
+      a = train::knn_protocol(queries, m, s.neighbours);
+      line << ",\"neighbours\":" << s.neighbours << ",\"memory\":\"" << (m ? "train" : "leave-one-out") << "\"";
+    } else {
+      const learn::ProbeRecipe recipe;
+      a = train::probe_protocol(queries, m, *plan.store, data::ExampleSplit{}, recipe);
+      line << ",\"probe\":{\"steps\":" << recipe.steps << ",\"lr\":" << recipe.lr << ",\"weight_decay\":"
+           << recipe.weight_decay << "}";
+    }
+    line << ",\"metric\":\"accuracy\",\"mean\":" << a.accuracy << ",\"ci95\":" << a.ci95
+         << ",\"queries\":" << a.queries << ",\"labelled\":" << a.memory;
+  }
+  line << ",\"embedding\":" << json_string(plan.unlabelled->description()) << ",\"ranks\":" << comm.size() << "}";
+  return line.str();
+}
+
 // Everything is loaded and checked here, before MPI starts: bad input fails on every rank alike.
 EvalSetup setup_from(const po::variables_map& vm) {
   EvalSetup s;
@@ -226,9 +325,13 @@ EvalSetup setup_from(const po::variables_map& vm) {
       throw UsageError(std::string("--device: ") + e.what());
     }
     head_ways = config.ways;
-    if (train::is_multitask(config)) return multitask_setup(std::move(s), vm);
     if (train::is_unlabelled(config)) return unlabelled_setup(std::move(s), vm);
   }
+  for (const char* option : {"protocol", "neighbours"})
+    if (!vm[option].defaulted())
+      throw UsageError(std::string("--") + option + ": for a checkpoint of an objective on unlabelled examples (vae), got " +
+                       (baseline ? std::string("--baseline") : "algorithm '" + s.checkpoint.algorithm + "'"));
+  if (!baseline && train::is_multitask(config)) return multitask_setup(std::move(s), vm);
   if (vm.count("store") != 0) config.store = vm["store"].as<std::string>();
   if (vm.count("ways") != 0) config.ways = vm["ways"].as<int64_t>();
   if (vm.count("shots") != 0) config.shots = vm["shots"].as<int64_t>();
@@ -310,6 +413,10 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
   } else {
     nn::Params params(plan.specs(), DType::f32, parse_device(config.device));
     train::load_parameters(s.checkpoint, params);
+    if (plan.unlabelled && s.protocol != "objective") {
+      dist::log(comm, embedding_line(s, params.list(), comm, [&] { watchdog.tick(); }));
+      return 0;
+    }
     if (plan.unlabelled) {
       const std::vector<learn::EvalResult> bounds =
           train::evaluate_examples(*plan.unlabelled, params.list(), *plan.eval_examples, config.val_episodes,
@@ -386,15 +493,17 @@ int eval_command(int argc, char** argv) {
     ("baseline", po::value<std::string>(), "instead of a checkpoint: pixels (nearest neighbour on raw pixels, the same episodes)")
     ("store", po::value<std::string>(), "store directory (default: the one the run trained on)")
     ("split", po::value<std::string>()->default_value("test"), "split of the episodes: test (held-out), val or train")
-    ("ways", bounded<int64_t>(*train::option_bounds("ways")), "classes per episode (default: the run's)")
+    ("ways", bounded<int64_t>(*train::option_bounds("ways")), "classes per episode (default: the run's; a vae checkpoint: with --protocol few-shot)")
     ("shots", bounded<int64_t>(*train::option_bounds("shots")), "support examples per class (default: the run's)")
     ("queries", bounded<int64_t>(*train::option_bounds("queries"))->default_value(15), "query examples per class")
     ("within-domain", po::value<bool>()->default_value(false)->implicit_value(true), "classes of an episode from one domain (writing system)")
     ("shuffle-labels", po::value<bool>()->default_value(true, "true")->implicit_value(true, "true"), "fresh class->label assignment per episode (false: the fixed one of training without shuffling)")
     ("test-inner-steps", bounded<int64_t>(*train::option_bounds("test-inner-steps")), "MAML family: adaptation steps (default: the run's)")
-    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae: examples of --split, evenly spaced; all of them when it has fewer; triplet, nt_xent, moco: rows of --examples-per-task examples spread over --split)")
+    ("episodes", bounded<int64_t>(*train::option_bounds("val-episodes"))->default_value(600), "test episodes (vae with --protocol objective: examples of --split, evenly spaced; all of them when it has fewer; triplet, nt_xent, moco: rows of --examples-per-task examples spread over --split)")
     ("iwae-samples", bounded<int64_t>(*train::option_bounds("iwae-samples"))->default_value(5000), "vae: samples k of the importance-weighted bound")
     ("seed", unsigned_value()->default_value(1000), "seed of the test episodes")
+    ("protocol", po::value<std::string>()->default_value("objective"), "a checkpoint of an objective on unlabelled examples (vae): objective (its own metrics: ELBO and k-sample bound), or its frozen embedding by few-shot (nearest-centroid episodes, --ways --shots --queries --within-domain --episodes), knn (k-NN accuracy) or probe (a linear probe); see docs/pretraining.md")
+    ("neighbours", bounded<int64_t>(1, 1000)->default_value(1), "--protocol knn: neighbours k of the majority vote")
     ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")
     ("list-examples", po::bool_switch(), "vae: instead of evaluating, one JSON line of the store example ids of --split (as the checkpoint splits the store: by class or by example)")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")

@@ -75,6 +75,11 @@ int64_t UnlabelledSource::example_id(int64_t index) const {
   return first_example_[k] + position;
 }
 
+ExampleRef UnlabelledSource::reference(int64_t index) const {
+  const auto [k, position] = checked(index);
+  return {classes_[k], position};
+}
+
 Tensor UnlabelledSource::example(int64_t index) const {
   Tensor out = Tensor::empty({1, 1, channels_, height_, width_}, DType::f32);
   const auto [k, position] = checked(index);

@@ -133,10 +133,14 @@ const std::vector<TrainOption>& train_options() {
     {"bottleneck", "autoencoder: size of the code between the encoder and the decoder", &C::bottleneck, true},
     {"noise", "autoencoder: std of the Gaussian noise added to the inputs (a denoising autoencoder: the target stays the clean image; 0: off)", &C::noise, true},
     {"store", "store directory (conv4, vit; see cezanne prepare)", &C::store, true},
+    {"encoder", "--pseudo-tasks cactus: checkpoint of an objective on unlabelled examples (vae) whose embedding is clustered", &C::encoder, true},
+    {"partitions", "--pseudo-tasks cactus: k-means partitions of the embedded train split, each with its own seed; an episode draws one", &C::partitions, true},
+    {"clusters", "--pseudo-tasks cactus: clusters k of every partition (the pseudo-classes)", &C::clusters, true},
+    {"kmeans-iterations", "--pseudo-tasks cactus: at most this many Lloyd iterations per partition (fewer when the assignment is stable)", &C::kmeans_iterations, true},
     {"within-domain", "draw each episode's classes from one domain (writing system)", &C::within_domain, true},
     {"shuffle-labels", "fresh class->label assignment per episode (false shows memorization)", &C::shuffle_labels, true},
     {"rotations", "rotations by 90 degrees make new classes", &C::rotations, true},
-    {"pseudo-tasks", "meta-train without labels on pseudo-tasks of the train split: none (labelled episodes) or augmentation (each class one unlabelled example, its shots and queries --augment views of it; validation and evaluation stay on real episodes)", &C::pseudo_tasks, true},
+    {"pseudo-tasks", "meta-train without labels on pseudo-tasks of the train split: none (labelled episodes), augmentation (each class one unlabelled example, its shots and queries --augment views of it) or cactus (each class a k-means cluster of --encoder's embedding of the train split); validation and evaluation stay on real episodes", &C::pseudo_tasks, true},
     {"augment", "the augmentations of --pseudo-tasks augmentation and of the two views of --algo triplet, nt_xent, moco: default, none, or FIELD=VALUE,... over the defaults (crop_p, crop, crop_aspect, flip, affine_p, rotation, scale, shear, translate, elastic_p, elastic, stroke_p, thicken, thin, noise_p, noise, erase_p, erase; docs/pretraining.md)", &C::augment, true},
     {"steps", "meta-steps of the whole run", &C::steps, false},
     {"lr", "Adam learning rate (outer loop)", &C::lr, true},
@@ -224,6 +228,9 @@ const Bounds* option_bounds(const std::string& name) {
     {"worst-task-eta", {0, 1e6, true}},
     {"worst-task-decay", {0, 1, true}},
     {"examples-per-task", {1, 10000}},
+    {"partitions", {1, 10000}},
+    {"clusters", {1, 1000000}},
+    {"kmeans-iterations", {1, 10000}},
     {"temperature", {0, 1e6, true}},
     {"watchdog", {0, 1e6}},
     {"train-examples", {0, 1e6}},
@@ -372,6 +379,15 @@ void validate(const TrainConfig& c) {
   if (c.split_by == "example" && !is_unlabelled(c))
     fail("split-by", "example is for --algo vae, autoencoder or mae (multitask always splits by example), got '" + c.algo + "'");
   if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
+  if (c.pseudo_tasks == "cactus") {
+    if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
+      fail("pseudo-tasks", "cactus makes episodes of images for a meta-learner, not for --algo " + c.algo +
+                               (is_regression(c) ? " --model mlp" : ""));
+    if (c.encoder.empty()) fail("encoder", "required with --pseudo-tasks cactus (a vae checkpoint)");
+    if (c.clusters < c.ways)
+      fail("clusters", std::to_string(c.clusters) + " pseudo-classes, fewer than --ways " + std::to_string(c.ways));
+  }
+  if (c.pseudo_tasks != "cactus" && !c.encoder.empty()) fail("encoder", "only with --pseudo-tasks cactus");
   if (c.likelihood != "bernoulli" && c.likelihood != "gaussian")
     fail("likelihood", "bernoulli or gaussian, got '" + c.likelihood + "'");
   if (c.mining != "none" && c.mining != "hardest" && c.mining != "semi-hard")
@@ -391,8 +407,8 @@ void validate(const TrainConfig& c) {
     fail("head-first", "or --unfreeze-every, not both (two schedules of unfreezing)");
   if ((c.head_first || c.early_stop) && c.val_every == 0)
     fail(c.head_first ? "head-first" : "early-stop", "needs validation during the run: --val-every N > 0");
-  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation")
-    fail("pseudo-tasks", "none or augmentation, got '" + c.pseudo_tasks + "'");
+  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation" && c.pseudo_tasks != "cactus")
+    fail("pseudo-tasks", "none, augmentation or cactus, got '" + c.pseudo_tasks + "'");
   if (is_augmentation_tasks(c)) {
     if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
       fail("pseudo-tasks", "augmentation tasks are episodes of a --store's images, for an episodic --algo with --model conv4; got --algo " +

@@ -291,6 +291,8 @@ RunPlan plan_run(const TrainConfig& config) {
                                                         data::AugmentSpec::parse(config.augment), config.seed)
             : episode_source(config, plan.store, data::Split::train);
     plan.eval_episodes = episode_source(config, plan.store, data::Split::val);
+    if (config.pseudo_tasks == "cactus")
+      plan.cactus = std::make_shared<const CactusEncoder>(load_cactus_encoder(config, plan.store));
   }
   if (!is_multitask(config) && !is_unlabelled(config)) try {
       plan.learner = learn::make_learner(learner_config(config, plan.image));
@@ -337,6 +339,9 @@ int train(RunPlan& plan, dist::Communicator& comm) {
     Tensor data = params[v.param].data();
     data.copy_(v.value.to(data.device()));
   }
+  // CACTUs: the labelled training episodes give way to episodes of clusters (validation keeps
+  // the real val episodes).
+  if (plan.cactus) plan.train_episodes = cactus_episodes(c, *plan.cactus, plan.store, comm);
   const Recipe& recipe = *plan.recipe;
   optim::Adam adam(params, c.lr, 0.9, 0.999, 1e-8, 0.0, false, recipe.groups());
   const std::unique_ptr<Step> learning = make_step(plan, params, comm, start);

@@ -97,7 +97,7 @@ TEST_F(AugmentationTasksTrain, TwoRanksTrainTheSameModelAsOne) {
 
 TEST_F(AugmentationTasksTrain, RefusesBadInputInOneLine) {
   const std::vector<std::pair<std::string, std::string>> cases{
-      {"--pseudo-tasks clusters", "cezanne train: --pseudo-tasks: none or augmentation, got 'clusters'"},
+      {"--pseudo-tasks clusters", "cezanne train: --pseudo-tasks: none, augmentation or cactus, got 'clusters'"},
       {"--augment rotation=200", "cezanne train: --augment: rotation must be in [0, 180], got 200"},
       {"--augment noise_p=2", "cezanne train: --augment: noise_p must be in [0, 1], got 2"},
       {"--augment sharpness=1", "cezanne train: --augment: unknown field 'sharpness'"},

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "cezanne/data/ExampleRef.hpp"
 #include "cezanne/data/ExampleSplit.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/data/Store.hpp"
@@ -47,6 +48,10 @@ class UnlabelledSource {
   /// The store example id (over all classes, in store order) of example `index`, as example()
   /// reads it. Throws std::out_of_range as example() does.
   int64_t example_id(int64_t index) const;
+
+  /// The store class and position within it of example `index` (its label for frozen-embedding
+  /// evaluation, its address for pools of examples). Throws std::out_of_range as example() does.
+  ExampleRef reference(int64_t index) const;
 
   /// Examples of the split (over all its classes).
   int64_t num_examples() const { return cumulative_.empty() ? 0 : cumulative_.back(); }

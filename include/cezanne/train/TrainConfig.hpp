@@ -75,13 +75,16 @@ struct TrainConfig {
   int64_t decoder_depth = 2;
   int64_t bottleneck = 32;
   double noise = 0.0;
+  // --pseudo-tasks cactus: clusters of --encoder's embedding of the train split (docs/pretraining.md)
+  std::string encoder;
+  int64_t partitions = 1, clusters = 500, kmeans_iterations = 20;
   // episodes
   std::string store;
   bool within_domain = false;
   bool shuffle_labels = true;
   bool rotations = false;
   // unsupervised meta-learning: meta-train on pseudo-tasks made from unlabelled train examples
-  std::string pseudo_tasks = "none";  ///< none (labelled episodes) or augmentation
+  std::string pseudo_tasks = "none";  ///< none (labelled episodes), augmentation or cactus
   std::string augment = "default";    ///< data::AugmentSpec::parse text of the views (these, contrastive)
   // optimization
   int64_t steps = 1000;

@@ -18,6 +18,7 @@
 #include "cezanne/learn/MultiTaskObjective.hpp"
 #include "cezanne/learn/UnlabelledObjective.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/train/Cactus.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/InitFrom.hpp"
 #include "cezanne/train/Recipe.hpp"
@@ -74,6 +75,9 @@ struct RunPlan {
   std::vector<InitValue> init;
   /// The checkpoint the run continues from (--resume), with its path.
   std::optional<std::pair<std::filesystem::path, Checkpoint>> resume;
+  /// --pseudo-tasks cactus: the encoder whose clusters train() turns into train_episodes (over
+  /// the ranks, before the first step); null otherwise.
+  std::shared_ptr<const CactusEncoder> cactus;
   /// Damaged checkpoints skipped by --resume auto, a rank-count change, ...
   std::vector<std::string> warnings;
 
