@@ -7,7 +7,7 @@
 
 #include "cezanne/train/Step.hpp"
 #include "cezanne/autograd/Ops.hpp"
-#include "cezanne/dist/GradientReducer.hpp"
+#include "cezanne/train/StepReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Vae.hpp"
 #include "cezanne/train/Evaluation.hpp"
@@ -23,7 +23,7 @@ class UnlabelledStep final : public Step {
         objective_(*plan.unlabelled),
         params_(params),
         comm_(comm),
-        reducer_(comm),
+        reducer_(comm, params, c_.meta_batch, c_.overlap == "on", static_cast<size_t>(c_.bucket_kb) << 10),
         mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())) {}
 
   StepSums gradient(int64_t step) override {
@@ -31,11 +31,13 @@ class UnlabelledStep final : public Step {
     if (!mine_.empty()) {
       const data::TaskBatch batch = plan_.train_examples->sample(step, mine_).to(params_.device());
       const Var losses = objective_.losses(params_.list(), batch, c_.seed);
-      sum(losses).backward();
+      const Var loss = sum(losses);
+      reducer_.before_last_backward();
+      loss.backward();
       for (const double l : losses.data().to_vector()) sums.loss += l;
     }
     // The sum over this rank's rows; the reducer sums over ranks and divides by the rows.
-    reducer_.reduce(params_.flat_grad(), c_.meta_batch);
+    reducer_.reduce();
     return sums;
   }
 
@@ -61,7 +63,7 @@ class UnlabelledStep final : public Step {
   const learn::UnlabelledObjective& objective_;
   nn::Params& params_;
   dist::Communicator& comm_;
-  dist::GradientReducer reducer_;
+  StepReducer reducer_;
   const std::vector<int64_t> mine_;
 };
 

@@ -41,6 +41,9 @@ class Step {
   virtual learn::EvalResult evaluate(const std::function<void()>& before_each = {}) = 0;
   /// A validation result in words: "accuracy 97.13% ± 0.41% (200 episodes)".
   virtual std::string describe(const learn::EvalResult& result) const = 0;
+  /// Seconds this rank spent so far in the gradient allreduce that backward did not hide
+  /// (StepReducer: launching, progressing, waiting, dividing); bench step reports it.
+  virtual double exposed_communication_seconds() const { return 0.0; }
   /// Whether the rows have an accuracy (classifiers; not the sinusoid regression).
   virtual bool has_accuracy() const { return true; }
   /// The persistent state for a checkpoint, and its restoration.
