@@ -193,15 +193,21 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     learning->after_step(index);
   };
   AllocatorStats before;
-  double exposed_before = 0.0;
+  train::ReductionStats reduction_before;
   const double seconds = timed(comm, s, step, [&] {
     allocator.reset_peak();
     before = allocator.stats();
-    exposed_before = learning->exposed_communication_seconds();
+    reduction_before = learning->reduction();
   });
-  // The allreduce time the steps did not hide (slowest rank), and the whole of it when blocking.
+  // Per step: the reducer's time the steps did not hide (slowest rank; waiting for a slower
+  // rank's backward included), the buckets and those that left during backward; and the
+  // allreduce of the gradient alone, blocking, after a barrier: what there is to hide.
+  const train::ReductionStats reduction = learning->reduction();
   const double exposed = comm.allreduce_value(
-      (learning->exposed_communication_seconds() - exposed_before) / s.iters, dist::ReduceOp::max);
+      (reduction.exposed_seconds - reduction_before.exposed_seconds) / s.iters, dist::ReduceOp::max);
+  const double buckets = static_cast<double>(reduction.buckets - reduction_before.buckets) / s.iters;
+  const double overlapped =
+      static_cast<double>(reduction.overlapped_buckets - reduction_before.overlapped_buckets) / s.iters;
   const double communication = blocking_allreduce_seconds(comm, params, s);
   const AllocatorStats after = allocator.stats();
   auto per_step = [&](uint64_t AllocatorStats::*counter) {
@@ -237,7 +243,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
        << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << seconds
        << ",\"communication_s\":" << communication << ",\"exposed_communication_s\":" << exposed
-       << ",\"hidden_communication_s\":" << std::max(0.0, communication - exposed);
+       << ",\"buckets_per_step\":" << buckets << ",\"overlapped_buckets_per_step\":" << overlapped;
   if (plan.objective)
     line << ",\"steps_per_s\":" << s.iters / seconds << ",\"examples_per_s\":"
          << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds;

@@ -66,7 +66,7 @@ class EpisodicStep final : public Step {
     return s.str();
   }
 
-  double exposed_communication_seconds() const override { return reducer_.reducer().exposed_seconds(); }
+  ReductionStats reduction() const override { return reducer_.stats(); }
 
   bool has_accuracy() const override { return learner_.config().loss == learn::Loss::cross_entropy; }
 

@@ -104,6 +104,8 @@ class MultiTaskStep final : public Step {
     worst_.seen.assign(seen.begin(), seen.end());
   }
 
+  ReductionStats reduction() const override { return reducer_.stats(); }
+
  private:
   // Row r's objective before the sum: its loss times its task's weight (uniform 1, manual the
   // file's, worst-task num_tasks * q, so that uniform q is the uniform objective), or the

@@ -57,6 +57,8 @@ class UnlabelledStep final : public Step {
 
   bool has_accuracy() const override { return false; }
 
+  ReductionStats reduction() const override { return reducer_.stats(); }
+
  private:
   const TrainConfig& c_;
   const RunPlan& plan_;

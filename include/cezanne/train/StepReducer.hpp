@@ -6,6 +6,7 @@
 
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/nn/Params.hpp"
+#include "cezanne/train/Step.hpp"
 
 namespace cz::train {
 
@@ -36,6 +37,9 @@ class StepReducer {
 
   bool overlap() const { return overlap_; }
   const dist::GradientReducer& reducer() const { return reducer_; }
+  ReductionStats stats() const {
+    return {reducer_.exposed_seconds(), reducer_.allreduce_calls(), reducer_.overlapped_calls()};
+  }
 
  private:
   void disarm();
