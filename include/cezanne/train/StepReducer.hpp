@@ -21,6 +21,10 @@ namespace cz::train {
 /// backward — also through a second-order inner loop — so the buckets of the layers near the
 /// outputs travel while backward still works on the layers below. reduce() then waits, before
 /// the optimizer step. Both give bitwise the same gradient (see GradientReducer).
+///
+/// A loss whose graph holds a collective (learn::allgather) must not be overlapped: its
+/// backward's collective would interleave with the bucket launches in an order that may differ
+/// between ranks, and MPI needs one order. No step of cezanne's has one today.
 class StepReducer {
  public:
   StepReducer(dist::Communicator& comm, nn::Params& params, int64_t global_meta_batch, bool overlap,
