@@ -96,17 +96,34 @@ std::unordered_map<Node*, Var> run_backward(const Roots& roots, const std::unord
   };
   for (size_t i = 0; i < roots.nodes.size(); ++i) add_to(roots.nodes[i].get(), roots.seeds[i]);
 
+  // A leaf's accumulator settles (its gradient captured, or added to the leaf's grad()) right
+  // after the last node that feeds it has run, not at the end of the pass: a leaf used only near
+  // the outputs gets its final gradient early, and its accumulated hook (Var::
+  // set_accumulated_hook) can start work on it while backward goes on. The buffer it settles
+  // holds the same sum, added in the same order, as at the end. An accumulator nothing feeds (a
+  // leaf passed as an output) settles in its place.
+  std::unordered_map<Node*, size_t> last_feeder;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (needed.count(nodes[i]) && dynamic_cast<AccumulateGrad*>(nodes[i]) == nullptr)
+      for (const auto& next : nodes[i]->next)
+        if (next && needed.count(next.get()) && dynamic_cast<AccumulateGrad*>(next.get())) last_feeder[next.get()] = i;
+  std::vector<std::vector<Node*>> settle_after(nodes.size());
+  for (const auto& [acc, i] : last_feeder) settle_after[i].push_back(acc);
+
   std::unordered_map<Node*, Var> captured;
-  for (Node* n : nodes) {
-    if (!needed.count(n)) continue;
+  auto settle = [&](Node* acc) {
+    auto it = buffer.find(acc);
+    if (it == buffer.end()) return;
+    if (targets.count(acc)) captured.emplace(acc, it->second);
+    if (accumulate) static_cast<AccumulateGrad*>(acc)->backward(it->second);
+    buffer.erase(it);
+  };
+  auto run = [&](Node* n) {
+    if (!needed.count(n)) return;
     auto it = buffer.find(n);
-    if (it == buffer.end()) continue;
+    if (it == buffer.end()) return;
     const Var grad = it->second;
     if (targets.count(n)) captured.emplace(n, grad);
-    if (auto* acc = dynamic_cast<AccumulateGrad*>(n)) {
-      if (accumulate) acc->backward(grad);
-      continue;
-    }
     // A requested input's node only hands over its gradient; it runs (and frees its saved
     // tensors) only when something beyond it is needed too.
     bool leads_on = false;
@@ -114,7 +131,7 @@ std::unordered_map<Node*, Var> run_backward(const Roots& roots, const std::unord
       if (next && needed.count(next.get())) leads_on = true;
     if (!leads_on) {
       buffer.erase(n);
-      continue;
+      return;
     }
     if (n->released())
       throw AutogradError(std::string("backward through a freed graph: op '") + n->name() +
@@ -127,6 +144,15 @@ std::unordered_map<Node*, Var> run_backward(const Roots& roots, const std::unord
     }
     if (!retain_graph) n->release();
     buffer.erase(n);
+  };
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    Node* n = nodes[i];
+    if (dynamic_cast<AccumulateGrad*>(n)) {
+      if (!last_feeder.count(n) && needed.count(n)) settle(n);
+      continue;
+    }
+    run(n);
+    for (Node* acc : settle_after[i]) settle(acc);
   }
   return captured;
 }

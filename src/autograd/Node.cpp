@@ -39,6 +39,7 @@ std::vector<Var> AccumulateGrad::backward(const Var& grad_output) {
     // In place, so a gradient buffer that views a flat buffer stays that view.
     leaf->grad.copy_(binary(BinaryOp::add, leaf->grad, g));
   }
+  if (leaf->accumulated_hook) leaf->accumulated_hook();
   return {};
 }
 

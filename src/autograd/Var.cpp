@@ -53,6 +53,12 @@ void Var::set_grad(Tensor grad) {
   impl_->grad = std::move(grad);
 }
 
+void Var::set_accumulated_hook(std::function<void()> hook) {
+  checked(impl_);
+  if (!is_leaf()) throw AutogradError("set_accumulated_hook: '" + impl_->name + "' is not a leaf");
+  impl_->accumulated_hook = std::move(hook);
+}
+
 void Var::zero_grad() {
   checked(impl_);
   if (impl_->grad.defined()) impl_->grad.fill_(0.0);

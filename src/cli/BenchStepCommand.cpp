@@ -18,6 +18,7 @@
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
+#include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/Log.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Algorithms.hpp"
@@ -49,6 +50,8 @@ struct Settings {
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
   int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
+  std::string overlap;  // as train --overlap, --bucket-kb
+  int64_t bucket_kb = 0;
   double inner_lr = 0.4, outer_lr = 1e-3;
   uint64_t seed = 0;
 };
@@ -89,6 +92,9 @@ Settings settings_from(const po::variables_map& vm) {
     throw UsageError("--allocator: caching or direct, got '" + allocator + "'");
   s.caching = allocator == "caching";
   s.tasks_per_pass = vm["tasks-per-pass"].as<int>();
+  s.overlap = vm["overlap"].as<std::string>();
+  if (s.overlap != "on" && s.overlap != "off") throw UsageError("--overlap: on or off, got '" + s.overlap + "'");
+  s.bucket_kb = vm["bucket-kb"].as<int64_t>();
   s.seed = vm["seed"].as<uint64_t>();
   s.store = vm.count("store") != 0 ? vm["store"].as<std::string>() : "";
   s.conditioning = vm["conditioning"].as<std::string>();
@@ -155,6 +161,18 @@ double timed(dist::Communicator& comm, const Settings& s, const Step& step, cons
                               dist::ReduceOp::max);
 }
 
+// Seconds per step of the blocking gradient allreduce of `params` alone (buckets of
+// --bucket-kb, the slowest rank): the communication a step has to hide.
+double blocking_allreduce_seconds(dist::Communicator& comm, const nn::Params& params, const Settings& s) {
+  Tensor gradient = Tensor::zeros({params.numel()}, params.dtype(), params.device());
+  dist::GradientReducer reducer(comm, static_cast<size_t>(s.bucket_kb) << 10);
+  reducer.reduce(gradient, s.meta_batch);  // untimed: the first collectives set up connections
+  comm.barrier();
+  const double before = reducer.exposed_seconds();
+  for (int i = 0; i < s.iters; ++i) reducer.reduce(gradient, s.meta_batch);
+  return comm.allreduce_value((reducer.exposed_seconds() - before) / s.iters, dist::ReduceOp::max);
+}
+
 // Steps of the plan through the trainer's own Step (sampling included: the prefetcher's for
 // meta-learning, from --store for multi-task learning) and an Adam step, so the figure is what
 // `cezanne train` spends per step, validation aside. One JSON line.
@@ -175,10 +193,22 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     learning->after_step(index);
   };
   AllocatorStats before;
+  train::ReductionStats reduction_before;
   const double seconds = timed(comm, s, step, [&] {
     allocator.reset_peak();
     before = allocator.stats();
+    reduction_before = learning->reduction();
   });
+  // Per step: the reducer's time the steps did not hide (slowest rank; waiting for a slower
+  // rank's backward included), the buckets and those that left during backward; and the
+  // allreduce of the gradient alone, blocking, after a barrier: what there is to hide.
+  const train::ReductionStats reduction = learning->reduction();
+  const double exposed = comm.allreduce_value(
+      (reduction.exposed_seconds - reduction_before.exposed_seconds) / s.iters, dist::ReduceOp::max);
+  const double buckets = static_cast<double>(reduction.buckets - reduction_before.buckets) / s.iters;
+  const double overlapped =
+      static_cast<double>(reduction.overlapped_buckets - reduction_before.overlapped_buckets) / s.iters;
+  const double communication = blocking_allreduce_seconds(comm, params, s);
   const AllocatorStats after = allocator.stats();
   auto per_step = [&](uint64_t AllocatorStats::*counter) {
     return static_cast<double>(after.*counter - before.*counter) / s.iters;
@@ -211,7 +241,9 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
-       << ",\"seconds\":" << seconds;
+       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << seconds
+       << ",\"communication_s\":" << communication << ",\"exposed_communication_s\":" << exposed
+       << ",\"buckets_per_step\":" << buckets << ",\"overlapped_buckets_per_step\":" << overlapped;
   if (plan.objective)
     line << ",\"steps_per_s\":" << s.iters / seconds << ",\"examples_per_s\":"
          << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds;
@@ -252,6 +284,8 @@ train::RunPlan multitask_plan(const Settings& s) {
   c.freeze = s.freeze;
   c.seed = s.seed;
   c.tasks_per_pass = s.tasks_per_pass;
+  c.overlap = s.overlap;
+  c.bucket_kb = s.bucket_kb;
   if (c.weighting == "manual") throw UsageError("--weighting manual: not benchmarked (it costs what uniform costs)");
   try {
     plan.store = data::Store::open(c.store);
@@ -276,6 +310,8 @@ train::RunPlan episodic_plan(const Settings& s) {
   c.shots = s.shots;
   c.queries = s.queries;
   c.tasks_per_pass = s.tasks_per_pass;
+  c.overlap = s.overlap;
+  c.bucket_kb = s.bucket_kb;
   c.seed = s.seed;
   try {
     learn::LearnerConfig lc;
@@ -326,6 +362,8 @@ int bench_step(int argc, char** argv) {
     ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu, or check (the checking device, docs/engine.md)")
     ("allocator", po::value<std::string>()->default_value("caching"), "caching (size-class free lists) or direct (every tensor from the device's allocator): the cache's effect")
     ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
+    ("overlap", po::value<std::string>()->default_value(train::TrainConfig{}.overlap), "on or off: the gradient allreduce overlapped with the last backward pass (as cezanne train --overlap)")
+    ("bucket-kb", bounded<int64_t>(bound("bucket-kb"))->default_value(train::TrainConfig{}.bucket_kb), "KiB per bucket of the gradient allreduce (as cezanne train --bucket-kb)")
     ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks")
     ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks")
     ("conditioning", po::value<std::string>()->default_value("multi_head"), "multitask: as cezanne train --conditioning")

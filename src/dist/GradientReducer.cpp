@@ -2,6 +2,7 @@
 #include "cezanne/dist/GradientReducer.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "cezanne/dist/Log.hpp"
@@ -43,10 +44,40 @@ void on_communicator_memory(const Tensor& t, const Communicator& comm, const cha
   target.copy_(host.to(t.device()));
 }
 
+// Adds the seconds of its scope to a counter.
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : total_(total), begin_(std::chrono::steady_clock::now()) {}
+  ~Stopwatch() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count(); }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point begin_;
+};
+
 }  // namespace
+
+// One reduction between start() and finish().
+struct GradientReducer::Flight {
+  char* data = nullptr;
+  size_t count = 0;
+  DataType type = DataType::f32;
+  int64_t global_meta_batch = 1;
+  size_t per_bucket = 1;  // elements of a full bucket
+  std::vector<std::pair<size_t, size_t>> buckets;
+  std::vector<size_t> missing;  // per bucket: elements not declared ready yet
+  std::vector<std::unique_ptr<PendingCollective>> pending;  // per bucket, once launched
+  size_t launched = 0;  // buckets launched so far; the next one is buckets.size() - 1 - launched
+  size_t complete = 0;  // of those, how many (in launch order) are known complete
+  Tensor deferred;      // defined: a buffer reduced by finish() through a host copy
+};
 
 GradientReducer::GradientReducer(Communicator& comm, size_t bucket_bytes)
     : comm_(comm), bucket_bytes_(std::max<size_t>(bucket_bytes, 1)) {}
+
+GradientReducer::~GradientReducer() = default;
 
 std::vector<std::pair<size_t, size_t>> GradientReducer::buckets(size_t count, size_t element_bytes) const {
   const size_t per_bucket = std::max<size_t>(1, bucket_bytes_ / std::max<size_t>(element_bytes, 1));
@@ -55,38 +86,141 @@ std::vector<std::pair<size_t, size_t>> GradientReducer::buckets(size_t count, si
   return out;
 }
 
-void GradientReducer::reduce_raw(void* data, size_t count, DataType type, int64_t global_meta_batch) {
+void GradientReducer::start_raw(void* data, size_t count, DataType type, int64_t global_meta_batch) {
+  if (flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::start: a reduction is already in flight"));
   if (global_meta_batch < 1)
     throw DistError(with_rank(comm_.rank(), "GradientReducer::reduce: global meta-batch must be >= 1, got " +
                                                 std::to_string(global_meta_batch)));
   // Every rank must agree on the count before any bucket moves: a mismatch would otherwise
   // read or write past the end of the shorter buffer inside MPI.
   comm_.check_same_count(count, "GradientReducer::reduce");
-  const size_t element = data_type_size(type);
-  auto* bytes = static_cast<char*>(data);
-  for (const auto& [begin, end] : buckets(count, element)) {
-    comm_.allreduce(bytes + begin * element, end - begin, type, ReduceOp::sum);
+  auto flight = std::make_unique<Flight>();
+  flight->data = static_cast<char*>(data);
+  flight->count = count;
+  flight->type = type;
+  flight->global_meta_batch = global_meta_batch;
+  flight->per_bucket = std::max<size_t>(1, bucket_bytes_ / data_type_size(type));
+  flight->buckets = buckets(count, data_type_size(type));
+  for (const auto& [begin, end] : flight->buckets) flight->missing.push_back(end - begin);
+  flight->pending.resize(flight->buckets.size());
+  flight_ = std::move(flight);
+}
+
+void GradientReducer::launch_due(Flight& f) {
+  const size_t n = f.buckets.size();
+  const size_t element = data_type_size(f.type);
+  while (f.launched < n && f.missing[n - 1 - f.launched] == 0) {
+    const size_t b = n - 1 - f.launched;
+    f.pending[b] = comm_.start_allreduce(f.data + f.buckets[b].first * element, f.buckets[b].second - f.buckets[b].first,
+                                         f.type, ReduceOp::sum);
+    ++f.launched;
     ++calls_;
-    // Divide the bucket while it is hot in cache; x / B (not x * (1/B)) rounds as a
-    // single-process mean would.
-    comm_.divide(bytes + begin * element, end - begin, type, static_cast<double>(global_meta_batch));
+  }
+  // An MPI collective advances only inside MPI calls: one test of the oldest incomplete bucket
+  // moves every one in flight along.
+  while (f.complete < f.launched && f.pending[n - 1 - f.complete]->test()) ++f.complete;
+}
+
+void GradientReducer::ready(size_t begin, size_t end) {
+  Stopwatch watch(exposed_seconds_);
+  if (!flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::ready: no reduction started"));
+  Flight& f = *flight_;
+  if (begin > end || end > f.count)
+    throw DistError(with_rank(comm_.rank(), "GradientReducer::ready: elements [" + std::to_string(begin) + ", " +
+                                                std::to_string(end) + ") outside the buffer of " +
+                                                std::to_string(f.count)));
+  if (begin == end || f.deferred.defined()) return;
+  for (size_t b = begin / f.per_bucket; b < f.buckets.size() && f.buckets[b].first < end; ++b) {
+    const size_t overlap = std::min(end, f.buckets[b].second) - std::max(begin, f.buckets[b].first);
+    if (overlap > f.missing[b])
+      throw DistError(with_rank(comm_.rank(), "GradientReducer::ready: bucket " + std::to_string(b) +
+                                                  " declared ready twice"));
+    f.missing[b] -= overlap;
+  }
+  const int64_t before = calls_;
+  launch_due(f);
+  overlapped_calls_ += calls_ - before;
+}
+
+void GradientReducer::finish_raw() {
+  // Taken first: whatever happens below, the next reduction starts afresh.
+  const std::unique_ptr<Flight> flight = std::move(flight_);
+  Flight& f = *flight;
+  for (size_t& m : f.missing) m = 0;  // parameters without a gradient this step: as they are
+  launch_due(f);
+  const size_t n = f.buckets.size();
+  const size_t element = data_type_size(f.type);
+  for (size_t k = 0; k < n; ++k) {
+    const size_t b = n - 1 - k;
+    f.pending[b]->wait();
+    // x / B (not x * (1/B)) rounds as a single-process mean would.
+    comm_.divide(f.data + f.buckets[b].first * element, f.buckets[b].second - f.buckets[b].first, f.type,
+                 static_cast<double>(f.global_meta_batch));
   }
 }
 
-void GradientReducer::reduce(const Tensor& flat_grad, int64_t global_meta_batch) {
+void GradientReducer::reduce_tensor(const Tensor& flat_grad, int64_t global_meta_batch) {
   const DataType type = floating_type(flat_grad, comm_, "GradientReducer::reduce");
   on_communicator_memory(flat_grad, comm_, "GradientReducer::reduce", [&](const Tensor& buffer) {
-    reduce_raw(buffer.numel() > 0 ? buffer.raw_data() : nullptr, static_cast<size_t>(buffer.numel()), type,
-               global_meta_batch);
+    start_raw(buffer.numel() > 0 ? buffer.raw_data() : nullptr, static_cast<size_t>(buffer.numel()), type,
+              global_meta_batch);
+    finish_raw();
   });
 }
 
+void GradientReducer::finish() {
+  Stopwatch watch(exposed_seconds_);
+  if (!flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::finish: no reduction started"));
+  if (flight_->deferred.defined()) {
+    const Tensor deferred = flight_->deferred;
+    const int64_t global_meta_batch = flight_->global_meta_batch;
+    flight_.reset();
+    reduce_tensor(deferred, global_meta_batch);
+    return;
+  }
+  finish_raw();
+}
+
+void GradientReducer::reduce(const Tensor& flat_grad, int64_t global_meta_batch) {
+  Stopwatch watch(exposed_seconds_);
+  reduce_tensor(flat_grad, global_meta_batch);
+}
+
 void GradientReducer::reduce(std::span<float> flat_grad, int64_t global_meta_batch) {
-  reduce_raw(flat_grad.data(), flat_grad.size(), DataType::f32, global_meta_batch);
+  Stopwatch watch(exposed_seconds_);
+  start_raw(flat_grad.data(), flat_grad.size(), DataType::f32, global_meta_batch);
+  finish_raw();
 }
 
 void GradientReducer::reduce(std::span<double> flat_grad, int64_t global_meta_batch) {
-  reduce_raw(flat_grad.data(), flat_grad.size(), DataType::f64, global_meta_batch);
+  Stopwatch watch(exposed_seconds_);
+  start_raw(flat_grad.data(), flat_grad.size(), DataType::f64, global_meta_batch);
+  finish_raw();
+}
+
+void GradientReducer::start(const Tensor& flat_grad, int64_t global_meta_batch) {
+  Stopwatch watch(exposed_seconds_);
+  const DataType type = floating_type(flat_grad, comm_, "GradientReducer::start");
+  if (moves_in_place(flat_grad, comm_, "GradientReducer::start")) {
+    start_raw(flat_grad.numel() > 0 ? flat_grad.raw_data() : nullptr, static_cast<size_t>(flat_grad.numel()), type,
+              global_meta_batch);
+    return;
+  }
+  if (flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::start: a reduction is already in flight"));
+  flight_ = std::make_unique<Flight>();
+  flight_->count = static_cast<size_t>(flat_grad.numel());
+  flight_->deferred = flat_grad;
+  flight_->global_meta_batch = global_meta_batch;
+}
+
+void GradientReducer::start(std::span<float> flat_grad, int64_t global_meta_batch) {
+  Stopwatch watch(exposed_seconds_);
+  start_raw(flat_grad.data(), flat_grad.size(), DataType::f32, global_meta_batch);
+}
+
+void GradientReducer::start(std::span<double> flat_grad, int64_t global_meta_batch) {
+  Stopwatch watch(exposed_seconds_);
+  start_raw(flat_grad.data(), flat_grad.size(), DataType::f64, global_meta_batch);
 }
 
 void broadcast_parameters(Communicator& comm, const Tensor& flat) {

@@ -10,7 +10,8 @@
 namespace cz::learn {
 
 Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& theta,
-                           const data::EpisodeBatch& batch, int64_t tasks_per_pass) {
+                           const data::EpisodeBatch& batch, int64_t tasks_per_pass,
+                           const std::function<void()>& before_last_backward) {
   if (tasks_per_pass < 0)
     throw std::invalid_argument("tasks per pass must be >= 0 (0: all at once), got " +
                                 std::to_string(tasks_per_pass));
@@ -22,7 +23,9 @@ Metrics backward_meta_loss(const EpisodicLearner& learner, const nn::ParamList& 
     const double n = static_cast<double>(end - begin);
     Metrics m;
     const data::EpisodeBatch part = per_pass == tasks ? batch : batch.tasks(begin, end);
-    sum(learner.task_losses(theta, part, &m)).backward();
+    const Var loss = sum(learner.task_losses(theta, part, &m));
+    if (end == tasks && before_last_backward) before_last_backward();
+    loss.backward();
     total.loss += m.loss * n / static_cast<double>(tasks);
     total.accuracy += m.accuracy * n / static_cast<double>(tasks);
   }

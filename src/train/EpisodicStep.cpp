@@ -4,10 +4,10 @@
 
 #include "cezanne/train/Step.hpp"
 #include "cezanne/data/Prefetcher.hpp"
-#include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/MetaGradient.hpp"
 #include "cezanne/train/Evaluation.hpp"
+#include "cezanne/train/StepReducer.hpp"
 
 namespace cz::train::detail {
 namespace {
@@ -19,7 +19,7 @@ class EpisodicStep final : public Step {
         learner_(*plan.learner),
         params_(params),
         comm_(comm),
-        reducer_(comm),
+        reducer_(comm, params, c_.meta_batch, c_.overlap == "on", static_cast<size_t>(c_.bucket_kb) << 10),
         eval_episodes_(plan.eval_episodes),
         mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())) {
     // Episodes are pure functions of (seed, split, step, task), so a resumed run draws the same.
@@ -33,10 +33,10 @@ class EpisodicStep final : public Step {
       if (!prefetcher_) throw std::logic_error("EpisodicStep: the plan has no training episodes");
       const data::EpisodeBatch batch = prefetcher_->next().to(params_.device());  // step `step`'s
       // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
-      m = learn::backward_meta_loss(learner_, params_.list(), batch,
-                                    tasks_per_pass(c_.tasks_per_pass, c_.model));
+      m = learn::backward_meta_loss(learner_, params_.list(), batch, tasks_per_pass(c_.tasks_per_pass, c_.model),
+                                    [&] { reducer_.before_last_backward(); });
     }
-    reducer_.reduce(params_.flat_grad(), c_.meta_batch);
+    reducer_.reduce();
     const double local = static_cast<double>(mine_.size());
     return {m.loss * local, m.accuracy * local};
   }
@@ -66,6 +66,8 @@ class EpisodicStep final : public Step {
     return s.str();
   }
 
+  ReductionStats reduction() const override { return reducer_.stats(); }
+
   bool has_accuracy() const override { return learner_.config().loss == learn::Loss::cross_entropy; }
 
  private:
@@ -73,7 +75,7 @@ class EpisodicStep final : public Step {
   const learn::EpisodicLearner& learner_;
   nn::Params& params_;
   dist::Communicator& comm_;
-  dist::GradientReducer reducer_;
+  StepReducer reducer_;
   const std::shared_ptr<const data::EpisodeSource> eval_episodes_;
   const std::vector<int64_t> mine_;
   std::unique_ptr<data::Prefetcher> prefetcher_;

@@ -5,7 +5,7 @@
 
 #include "cezanne/train/Step.hpp"
 #include "cezanne/autograd/Ops.hpp"
-#include "cezanne/dist/GradientReducer.hpp"
+#include "cezanne/train/StepReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/GradientSurgery.hpp"
 #include "cezanne/learn/TaskEvaluation.hpp"
@@ -24,7 +24,7 @@ class MultiTaskStep final : public Step {
         source_(*plan.tasks),
         params_(params),
         comm_(comm),
-        reducer_(comm),
+        reducer_(comm, params, c_.meta_batch, c_.overlap == "on", static_cast<size_t>(c_.bucket_kb) << 10),
         weighting_(learn::parse_weighting(c_.weighting)),
         manual_(plan.task_weights),
         eval_split_(plan.eval_split),
@@ -50,11 +50,13 @@ class MultiTaskStep final : public Step {
       for (int64_t begin = 0; begin < rows; begin += pass) {
         const data::TaskBatch part = batch.rows(begin, std::min(begin + pass, rows));
         const learn::TaskLosses out = objective_.losses(params_.list(), part);
-        sum(weighted(out.losses, part)).backward();
+        const Var loss = sum(weighted(out.losses, part));
+        if (begin + pass >= rows) reducer_.before_last_backward();
+        loss.backward();
         record(part, out, sums);
       }
       // The sum over this rank's rows; the reducer sums over ranks and divides by the rows.
-      reducer_.reduce(params_.flat_grad(), c_.meta_batch);
+      reducer_.reduce();
     }
     if (weighting_ == learn::Weighting::worst_task) gather_rows();
     return sums;
@@ -101,6 +103,8 @@ class MultiTaskStep final : public Step {
     const std::vector<double> seen = find("worst_task.seen");
     worst_.seen.assign(seen.begin(), seen.end());
   }
+
+  ReductionStats reduction() const override { return reducer_.stats(); }
 
  private:
   // Row r's objective before the sum: its loss times its task's weight (uniform 1, manual the
@@ -189,7 +193,7 @@ class MultiTaskStep final : public Step {
   const data::MultiTaskSource& source_;
   nn::Params& params_;
   dist::Communicator& comm_;
-  dist::GradientReducer reducer_;
+  StepReducer reducer_;
   const learn::Weighting weighting_;
   const std::vector<double> manual_;
   const data::Split eval_split_;

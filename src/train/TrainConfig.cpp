@@ -168,6 +168,8 @@ const std::vector<TrainOption>& train_options() {
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
     {"device", "where parameters, activations and optimizer state live: cpu, or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
+    {"overlap", "on: each bucket of the gradient allreduce starts during the last backward pass as soon as its gradients are final (second-order MAML included), off: all after backward; the same result bit for bit (docs/scaling.md)", &C::overlap, false},
+    {"bucket-kb", "KiB per bucket of the gradient allreduce (smaller: more of it overlaps backward, more latency per step)", &C::bucket_kb, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
     {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
   };
@@ -196,6 +198,7 @@ const std::vector<TrainOption>& train_options() {
 //     blocks is far beyond the ViTs of the literature. bottleneck 4096 as latent.
 //   mask-ratio (0, 1), checked by validate(): a masked autoencoder needs patches of each kind.
 //   noise [0, 1e6]: the std of the denoising autoencoder's input noise.
+//   bucket-kb 2^20 (1 GiB, a bucket per allreduce of any model here).
 //   lr, inner-lr (0, 1000], matching-scale (0, 1e6], meta-reg-scale [0, 1e6], log-seconds and
 //     watchdog [0, 1e6] (11 days): finite, and of the sign the learners and optimizer require.
 const Bounds* option_bounds(const std::string& name) {
@@ -223,6 +226,7 @@ const Bounds* option_bounds(const std::string& name) {
     {"stop-after", {0, 1e9}},
     {"threads", {0, 1024}},
     {"tasks-per-pass", {0, 10000}},
+    {"bucket-kb", {1, 1048576}},
     {"log-seconds", {0, 1e6}},
     {"task-descriptor", {0, 4096}},
     {"worst-task-eta", {0, 1e6, true}},
@@ -343,6 +347,11 @@ void validate(const TrainConfig& c) {
   } catch (const DeviceError& e) {
     fail("device", e.what());
   }
+  if (c.overlap != "on" && c.overlap != "off") fail("overlap", "on or off, got '" + c.overlap + "'");
+  // The gathered negatives' backward is itself a collective, which the buckets' allreduces would
+  // interleave with in an order that may differ across ranks.
+  if (c.overlap == "on" && c.negatives == "global")
+    fail("overlap", "on is for losses without a collective in their backward; --negatives global gathers there: use --overlap off");
   if (c.schedule != "constant" && c.schedule != "cosine")
     fail("schedule", "constant or cosine, got '" + c.schedule + "'");
   if (c.schedule == "cosine" && c.warmup >= c.steps) fail("warmup", "must be below --steps");

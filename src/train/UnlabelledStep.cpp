@@ -9,7 +9,7 @@
 
 #include "cezanne/train/Step.hpp"
 #include "cezanne/autograd/Ops.hpp"
-#include "cezanne/dist/GradientReducer.hpp"
+#include "cezanne/train/StepReducer.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Autoencoder.hpp"
 #include "cezanne/learn/Contrastive.hpp"
@@ -30,7 +30,7 @@ class UnlabelledStep final : public Step {
         params_(params),
         comm_(comm),
         ranks_(comm),
-        reducer_(comm),
+        reducer_(comm, params, c_.meta_batch, c_.overlap == "on", static_cast<size_t>(c_.bucket_kb) << 10),
         mine_(owned_tasks(c_.meta_batch, comm.rank(), comm.size())),
         state_(objective_.initial_state(params.list(), c_.seed)) {}
 
@@ -41,11 +41,13 @@ class UnlabelledStep final : public Step {
     if (!mine_.empty()) {
       const data::TaskBatch batch = this_step(step);
       const Var losses = objective_.step_losses(params_.list(), state_, batch, c_.seed, ranks_);
-      sum(losses).backward();
+      const Var loss = sum(losses);
+      reducer_.before_last_backward();
+      loss.backward();
       for (const double l : losses.data().to_vector()) sums.loss += l;
     }
     // The sum over this rank's rows; the reducer sums over ranks and divides by the rows.
-    reducer_.reduce(params_.flat_grad(), c_.meta_batch);
+    reducer_.reduce();
     return sums;
   }
 
@@ -90,6 +92,8 @@ class UnlabelledStep final : public Step {
 
   bool has_accuracy() const override { return false; }
 
+  ReductionStats reduction() const override { return reducer_.stats(); }
+
  private:
   // This rank's rows of step `step` on the parameters' device (empty rows: T = 0).
   data::TaskBatch this_step(int64_t step) const {
@@ -102,7 +106,7 @@ class UnlabelledStep final : public Step {
   nn::Params& params_;
   dist::Communicator& comm_;
   CommunicatorCollectives ranks_;
-  dist::GradientReducer reducer_;
+  StepReducer reducer_;
   const std::vector<int64_t> mine_;
   learn::UnlabelledObjective::State state_;  // the objective's persistent state (moco's queue)
 };

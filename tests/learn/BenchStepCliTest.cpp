@@ -73,6 +73,8 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
            Case{"--image 8", "Conv4: image 8 is too small for 4 pooling layers (needs >= 16)"},
            Case{"--meta-batch 0", "--meta-batch: must be in [1, 10000], got 0"},
            Case{"--iters 0", "--iters: must be in [1, 1000000], got 0"},
+           Case{"--overlap yes", "--overlap: on or off, got 'yes'"},
+           Case{"--bucket-kb 0", "--bucket-kb: must be in [1, 1048576], got 0"},
        }) {
     const Result r = run_cezanne(std::string("bench step ") + c.args);
     EXPECT_EQ(r.status, 2) << c.args << ": " << r.output;
@@ -86,6 +88,34 @@ std::string field(const std::string& json, const std::string& key) {
   if (at == std::string::npos) return "";
   const size_t begin = at + key.size() + 3;
   return json.substr(begin, json.find_first_of(",}", begin) - begin);
+}
+
+// --overlap on: the same training as off (the same last loss; train/OverlapMpiTest checks the
+// parameters bit for bit), every bucket launched during backward; the communication figures.
+TEST(BenchStepCli, OverlapOnTwoRanksReportsItsBuckets) {
+  if (std::system("command -v mpirun > /dev/null 2>&1") != 0) GTEST_SKIP() << "no mpirun";
+  const std::string args =
+      "bench step --algo maml --image 16 --filters 4 --meta-batch 4 --iters 2 --warmup 1 --threads 1 "
+      "--bucket-kb 1 --overlap ";
+  const std::string mpirun =
+      "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --allow-run-as-root --oversubscribe -np 2 ";
+  const Result off = run_cezanne(args + "off", mpirun);
+  const Result on = run_cezanne(args + "on", mpirun);
+  ASSERT_EQ(off.status, 0) << off.output;
+  ASSERT_EQ(on.status, 0) << on.output;
+  EXPECT_EQ(field(on.output, "overlap"), "\"on\"") << on.output;
+  EXPECT_EQ(field(on.output, "bucket_kb"), "1") << on.output;
+  // The Conv4's parameters fill several buckets of 256 floats.
+  const std::string buckets = field(on.output, "buckets_per_step");
+  EXPECT_GE(std::stod(buckets), 2.0) << on.output;
+  EXPECT_EQ(field(on.output, "overlapped_buckets_per_step"), buckets) << on.output;
+  EXPECT_EQ(field(off.output, "overlapped_buckets_per_step"), "0") << off.output;
+  EXPECT_EQ(field(off.output, "buckets_per_step"), buckets) << off.output;
+  for (const char* key : {"communication_s", "exposed_communication_s"}) {
+    EXPECT_GE(std::stod(field(on.output, key)), 0.0) << key << " in " << on.output;
+    EXPECT_GE(std::stod(field(off.output, key)), 0.0) << key << " in " << off.output;
+  }
+  EXPECT_EQ(field(on.output, "last_loss"), field(off.output, "last_loss"));
 }
 
 // The meta-batch is global: 1, 2 and 3 ranks (uneven split of 5 tasks) train the same model.

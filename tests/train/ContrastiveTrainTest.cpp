@@ -132,6 +132,9 @@ TEST_F(ContrastiveTrain, RefusesBadInputInOneLine) {
       {"nt_xent", "--contrast-temperature 0", "cezanne train: --contrast-temperature: must be in (0, 1000], got 0"},
       {"nt_xent", "--negatives all", "cezanne train: --negatives: local or global, got 'all'"},
       {"nt_xent", "--model mlp", "cezanne train: --model: --algo nt_xent needs conv4, got 'mlp'"},
+      {"nt_xent", "--negatives global --overlap on",
+       "cezanne train: --overlap: on is for losses without a collective in their backward; --negatives global "
+       "gathers there: use --overlap off"},
       {"nt_xent", "--augment rotation=400",
        "cezanne train: --augment: rotation must be in [0, 180], got 400"},
   };

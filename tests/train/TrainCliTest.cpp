@@ -273,6 +273,14 @@ TEST_F(TrainBadInput, UnknownMetaRegularizedParameters) {
   EXPECT_FALSE(fs::exists(run));
 }
 
+TEST_F(TrainBadInput, OverlapAndBucketSize) {
+  const fs::path run = dir("run");
+  expect_refused(small_run(store(), run) + " --overlap yes", 2, "cezanne train: --overlap: on or off, got 'yes'");
+  expect_refused(small_run(store(), run) + " --bucket-kb 0", 2,
+                 "cezanne train: --bucket-kb: must be in [1, 1048576], got 0");
+  EXPECT_FALSE(fs::exists(run));
+}
+
 TEST_F(TrainBadInput, LearnerOptionOfAnotherAlgorithm) {
   const fs::path run = dir("run");
   expect_refused(small_run(store(), run) + " --memory", 2, "cezanne train: --memory: for --algo mann, got 'maml'");

@@ -69,6 +69,18 @@ TEST_F(TrainDistributed, ResumeOnTwoRanksEqualsUninterrupted) {
   EXPECT_EQ(read_checkpoint(run / "checkpoint-00000006.h5").ranks, 2);
 }
 
+// --overlap on: the buckets of the gradient leave during the last backward pass (of --tasks-per-pass
+// 1: the second of two per rank), and the run writes bitwise the checkpoint of --overlap off.
+TEST_F(TrainDistributed, OverlapOnTwoRanksWritesTheBlockingCheckpoint) {
+  const fs::path off = root_->path / "overlap-off", on = root_->path / "overlap-on";
+  const std::string options = " --tasks-per-pass 1 --bucket-kb 1 --overlap ";
+  SpawnResult r = cezanne(small_run(store(), off) + options + "off", 300, two_ranks_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = cezanne(small_run(store(), on) + options + "on", 300, two_ranks_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_state(off / "checkpoint-00000006.h5", on / "checkpoint-00000006.h5");
+}
+
 // Bad input is found before MPI starts: each rank prints the same one line (as one write) and
 // exits non-zero; mpirun may stop the second rank before it prints, so at least one line.
 TEST_F(TrainDistributed, BadInputEndsEveryRankWithOneLine) {

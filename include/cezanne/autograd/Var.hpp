@@ -1,6 +1,7 @@
 // Var: a tensor that records the operations applied to it, for reverse-mode differentiation.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,7 @@ struct VarImpl {
   std::shared_ptr<Node> grad_fn;          // null for leaves
   std::weak_ptr<Node> grad_accumulator;   // leaves: created on first use by an op
   Tensor grad;                            // leaves: accumulated gradient (may view a flat buffer)
+  std::function<void()> accumulated_hook; // leaves: see Var::set_accumulated_hook
   std::string name;
 };
 }  // namespace detail
@@ -51,6 +53,11 @@ class Var {
   void set_grad(Tensor grad);
   /// Zeroes the gradient buffer in place (keeps it).
   void zero_grad();
+  /// Leaves only: `hook` runs each time backward() has added this leaf's whole gradient of that
+  /// backward into grad() — as soon as the last op using the leaf has run its backward, before
+  /// the rest of the graph (second-order graphs included). An empty function removes it. This is
+  /// how the gradient allreduce starts on a part of the buffer while backward goes on.
+  void set_accumulated_hook(std::function<void()> hook);
 
   /// Accumulates d(this)/d(leaf) into every leaf's grad(). Needs a scalar unless `seed` is given.
   void backward(const Var& seed = Var(), bool retain_graph = false, bool create_graph = false) const;

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -41,6 +42,19 @@ template <> constexpr DataType data_type_of<double>() { return DataType::f64; }
 template <> constexpr DataType data_type_of<int32_t>() { return DataType::i32; }
 template <> constexpr DataType data_type_of<int64_t>() { return DataType::i64; }
 template <> constexpr DataType data_type_of<uint8_t>() { return DataType::u8; }
+
+/// A non-blocking collective in flight (Communicator::start_allreduce). Its buffer must not be
+/// read or written until wait() has returned. Destroying one that was not waited for waits.
+class PendingCollective {
+ public:
+  virtual ~PendingCollective() = default;
+  /// Blocks until the result is in place (under the communicator's watchdog).
+  virtual void wait() = 0;
+  /// Lets the collective advance without blocking; true once it is complete. An MPI collective
+  /// progresses only inside MPI calls, so whoever overlaps it with computation calls this now
+  /// and then.
+  virtual bool test() = 0;
+};
 
 /// One process's view of a group of ranks.
 ///
@@ -81,6 +95,11 @@ class Communicator {
   // ---- raw collectives (same count and type on every rank)
   /// In place: data[i] = op over ranks of data[i].
   virtual void allreduce(void* data, size_t count, DataType type, ReduceOp op) = 0;
+  /// The same reduction, started and returned at once (MPI_Iallreduce); every rank must start
+  /// its collectives in the same order. The result may differ in the last bits from
+  /// allreduce()'s (MPI may pick another algorithm), never between two runs of it on the same
+  /// bytes. The default runs allreduce() and returns a completed collective (stub, NCCL).
+  virtual std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op);
   /// recv holds size() * count elements: rank r's `count` elements at r * count.
   virtual void allgather(const void* send, size_t count, void* recv, DataType type) = 0;
   /// Varying counts: counts[r] elements from rank r, placed one after the other in rank order.

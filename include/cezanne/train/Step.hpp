@@ -22,6 +22,15 @@ struct StepSums {
   double accuracy = 0.0;
 };
 
+/// What a rank's gradient allreduce did so far (StepReducer; bench step reports it).
+struct ReductionStats {
+  /// Seconds spent in the reducer that backward did not hide: launching, progressing, waiting
+  /// (for the collective, and for slower ranks), dividing.
+  double exposed_seconds = 0.0;
+  int64_t buckets = 0;             ///< bucket allreduces launched
+  int64_t overlapped_buckets = 0;  ///< of those, launched during backward (--overlap on)
+};
+
 /// The part of a step that depends on the kind of learning (design §1), shared by `train`, `eval`
 /// and `bench step`: sample the rank's rows from the plan's task source, compute their per-task
 /// losses, weight them, and leave in params' gradients the gradient of the global loss (the same
@@ -41,6 +50,8 @@ class Step {
   virtual learn::EvalResult evaluate(const std::function<void()>& before_each = {}) = 0;
   /// A validation result in words: "accuracy 97.13% ± 0.41% (200 episodes)".
   virtual std::string describe(const learn::EvalResult& result) const = 0;
+  /// The gradient allreduce's figures so far (zero for a step without one).
+  virtual ReductionStats reduction() const { return {}; }
   /// Whether the rows have an accuracy (classifiers; not the sinusoid regression).
   virtual bool has_accuracy() const { return true; }
   /// The persistent state for a checkpoint, and its restoration.

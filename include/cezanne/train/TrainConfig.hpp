@@ -115,6 +115,10 @@ struct TrainConfig {
   int64_t threads = 0;
   std::string device = "cpu";
   int64_t tasks_per_pass = 0;
+  /// The gradient allreduce: overlapped with the last backward pass ("on") or after it ("off"),
+  /// in buckets of bucket_kb KiB (train::StepReducer).
+  std::string overlap = "off";
+  int64_t bucket_kb = 25600;
   double log_seconds = 10.0;
   /// Floor of the collective watchdog's limit, in seconds (0: off); see watchdog_limit().
   double watchdog = 60.0;

@@ -136,6 +136,56 @@ void MpiCommunicator::allreduce(void* data, size_t count, DataType type, ReduceO
   } while (done < count);
 }
 
+// MPI_Iallreduce requests, one per chunk of at most kMaxChunk elements.
+class MpiCommunicator::Pending final : public PendingCollective {
+ public:
+  Pending(MpiCommunicator& comm, const char* name) : comm_(comm), name_(name) {}
+  ~Pending() override {
+    // A rank leaving a step early (an exception) still completes what it started: MPI forbids
+    // freeing an active collective request, and the other ranks are in the same collective. The
+    // watchdog ends the job when they never arrive.
+    if (!requests_.empty()) {
+      Scope scope(comm_, name_);
+      MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
+    }
+  }
+  void wait() override {
+    if (requests_.empty()) return;
+    Scope scope(comm_, name_);
+    CZ_CHECK_MPI(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE));
+    requests_.clear();
+  }
+  bool test() override {
+    if (requests_.empty()) return true;
+    int done = 0;
+    CZ_CHECK_MPI(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &done, MPI_STATUSES_IGNORE));
+    if (done) requests_.clear();
+    return done != 0;
+  }
+  std::vector<MPI_Request> requests_;
+
+ private:
+  MpiCommunicator& comm_;
+  const char* name_;
+};
+
+std::unique_ptr<PendingCollective> MpiCommunicator::start_allreduce(void* data, size_t count, DataType type,
+                                                                    ReduceOp op) {
+  auto pending = std::make_unique<Pending>(*this, "allreduce");
+  auto* bytes = static_cast<char*>(data);
+  const size_t element = data_type_size(type);
+  size_t done = 0;
+  do {
+    const size_t n = std::min(kMaxChunk, count - done);
+    MPI_Request request = MPI_REQUEST_NULL;
+    CZ_CHECK_MPI(MPI_Iallreduce(MPI_IN_PLACE, bytes + done * element, static_cast<int>(n), mpi_type(type), mpi_op(op),
+                                comm_, &request));
+    pending->requests_.push_back(request);
+    done += n;
+  } while (done < count);
+  return pending;
+}
+
 void MpiCommunicator::allgather(const void* send, size_t count, void* recv, DataType type) {
   if (count > static_cast<size_t>(INT_MAX))
     throw DistError(with_rank(rank_, "allgather: " + std::to_string(count) + " elements per rank exceed INT_MAX"));

@@ -20,6 +20,7 @@ class MpiCommunicator final : public Communicator {
   const char* backend() const override { return "mpi"; }
 
   void allreduce(void* data, size_t count, DataType type, ReduceOp op) override;
+  std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op) override;
   void allgather(const void* send, size_t count, void* recv, DataType type) override;
   void allgatherv(const void* send, void* recv, const std::vector<size_t>& counts, DataType type) override;
   void broadcast(void* data, size_t count, DataType type, int root) override;
@@ -29,6 +30,7 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm() const { return comm_; }
 
  private:
+  class Pending;  // MPI_Iallreduce requests under the watchdog
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
 };
