@@ -8,13 +8,14 @@
 # clock, both after WARMUP steps and both including drawing the batch. Prints each round, then
 # the medians and cezanne's time over PyTorch's.
 #
-#   bash bench/mae-vs-torch.sh [ROUNDS] [STEPS]   (default 3 rounds of 40 steps; needs a built
+#   bash bench/mae-vs-torch.sh [ROUNDS] [STEPS] [WARMUP]   (default 3 rounds of 40 steps, 10 of
+#                                                  them warm-up; needs a built
 #                                                  build/, data/glyphs and Debian's python3-torch)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds="${1:-3}"
 steps="${2:-40}"
-warmup=10
+warmup="${3:-10}"
 store="${GLYPHS:-data/glyphs}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
