@@ -50,7 +50,8 @@ class UnlabelledStep final : public Step {
 
   std::string describe(const learn::EvalResult& r) const override {
     std::ostringstream s;
-    const std::string unit = objective_.unit().empty() ? "" : " " + objective_.unit();
+    std::string unit = objective_.unit();  // "nats", or "" for a unitless metric
+    if (!unit.empty()) unit.insert(0, 1, ' ');
     s << std::fixed << std::setprecision(objective_.unit().empty() ? 4 : 2) << objective_.metrics().front() << " "
       << r.mean << unit << " ± " << r.ci95 << " (" << r.episodes << " examples)";
     return s.str();
