@@ -129,14 +129,14 @@ Parsed parse_strict(const std::string& text, T& value) {
 template <class T>
 class BoundedValue final : public po::typed_value<T> {
  public:
-  BoundedValue(T* store, T low, T high, bool open_low)
-      : po::typed_value<T>(store), low_(low), high_(high), open_low_(open_low) {}
+  BoundedValue(T* store, T low, T high, bool open_low, bool open_high = false)
+      : po::typed_value<T>(store), low_(low), high_(high), open_low_(open_low), open_high_(open_high) {}
 
   void xparse(boost::any& value_store, const std::vector<std::string>& tokens) const override {
     po::validators::check_first_occurrence(value_store);
     const std::string& text = po::validators::get_single_string(tokens);
     const std::string range =
-        std::string(open_low_ ? "(" : "[") + bound_text(low_) + ", " + bound_text(high_) + "]";
+        std::string(open_low_ ? "(" : "[") + bound_text(low_) + ", " + bound_text(high_) + (open_high_ ? ")" : "]");
     T value{};
     const Parsed parsed = parse_strict(text, value);
     // Boost fills in the option's name: "--shots" on the command line, "shots" in a file.
@@ -146,14 +146,14 @@ class BoundedValue final : public po::typed_value<T> {
           std::string(std::is_floating_point_v<T> ? "a number" : "an integer") + " in " + range +
           ", got '" + text + "'");
     if (parsed == Parsed::out_of_range || value < low_ || value > high_ ||
-        (open_low_ && value == low_))
+        (open_low_ && value == low_) || (open_high_ && value == high_))
       throw po::error_with_option_name("%canonical_option%: must be in " + range + ", got " + text);
     value_store = value;
   }
 
  private:
   T low_, high_;
-  bool open_low_;
+  bool open_low_, open_high_;
 };
 
 }  // namespace
@@ -165,7 +165,7 @@ po::typed_value<T>* bounded(T low, T high, T* store) {
 
 template <class T>
 po::typed_value<T>* bounded(const train::Bounds& b, T* store) {
-  return new BoundedValue<T>(store, static_cast<T>(b.low), static_cast<T>(b.high), b.open_low);
+  return new BoundedValue<T>(store, static_cast<T>(b.low), static_cast<T>(b.high), b.open_low, b.open_high);
 }
 
 po::typed_value<uint64_t>* unsigned_value(uint64_t* store) {

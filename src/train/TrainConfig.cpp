@@ -196,7 +196,7 @@ const std::vector<TrainOption>& train_options() {
 //   patch 1024, dim and decoder-dim 4096, depth and decoder-depth 64, heads 256, mlp-ratio 16:
 //     a block of 4096-wide tokens holds 12 x 4096^2 weights (200 M) at mlp-ratio 4; more than 64
 //     blocks is far beyond the ViTs of the literature. bottleneck 4096 as latent.
-//   mask-ratio (0, 1), checked by validate(): a masked autoencoder needs patches of each kind.
+//   mask-ratio (0, 1): a masked autoencoder needs patches of each kind.
 //   noise [0, 1e6]: the std of the denoising autoencoder's input noise.
 //   bucket-kb 2^20 (1 GiB, a bucket per allreduce of any model here).
 //   lr, inner-lr (0, 1000], matching-scale (0, 1e6], meta-reg-scale [0, 1e6], log-seconds and
@@ -258,6 +258,7 @@ const Bounds* option_bounds(const std::string& name) {
     {"decoder-depth", {1, 64}},
     {"bottleneck", {1, 4096}},
     {"noise", {0, 1e6}},
+    {"mask-ratio", {0, 1, true, true}},
   };
   // clang-format on
   for (const auto& [n, b] : bounds)
@@ -267,7 +268,8 @@ const Bounds* option_bounds(const std::string& name) {
 
 std::string to_string(const Bounds& b) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%c%.15g, %.15g]", b.open_low ? '(' : '[', b.low, b.high);
+  std::snprintf(buffer, sizeof buffer, "%c%.15g, %.15g%c", b.open_low ? '(' : '[', b.low, b.high,
+                b.open_high ? ')' : ']');
   return buffer;
 }
 
@@ -281,7 +283,8 @@ std::string bounds_error(const TrainConfig& c, const TrainOption& o) {
           const T v = c.*field;
           const auto d = static_cast<double>(v);
           const bool inside =
-              std::isfinite(d) && d >= b->low && d <= b->high && !(b->open_low && d == b->low);
+              std::isfinite(d) && d >= b->low && d <= b->high && !(b->open_low && d == b->low) &&
+              !(b->open_high && d == b->high);
           if (inside) return "";
           return "--" + std::string(o.name) + ": must be in " + to_string(*b) + ", got " +
                  render(v);
@@ -372,7 +375,6 @@ void validate(const TrainConfig& c) {
   if (c.algo == "autoencoder" && c.model != "conv4")
     fail("model", "--algo autoencoder is convolutional: conv4, got '" + c.model + "'");
   if (c.algo == "mae" && c.model != "vit") fail("model", "--algo mae is a vision transformer: vit, got '" + c.model + "'");
-  if (!(c.mask_ratio > 0.0 && c.mask_ratio < 1.0)) fail("mask-ratio", "must be in (0, 1), got " + render(c.mask_ratio));
   if (c.model == "vit" || c.algo == "mae") {
     if (c.dim % c.heads != 0)
       fail("heads", std::to_string(c.heads) + " heads do not divide --dim " + std::to_string(c.dim));

@@ -20,7 +20,8 @@ TEST(Algorithms, EveryNameOnceAndEveryOptionAnOptionOfTrain) {
     EXPECT_FALSE(a.summary.empty()) << a.name;
     for (const std::string& o : a.options) EXPECT_TRUE(options.count(o)) << a.name << ": --" << o << " is no option";
   }
-  EXPECT_EQ(algorithm_names(), "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae, triplet, nt_xent, moco");
+  EXPECT_EQ(algorithm_names(), "maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae, "
+            "triplet, nt_xent, moco, autoencoder, mae");
   EXPECT_EQ(algorithm_names(Algorithm::Kind::multitask), "multitask");
   // The options of every run belong to no algorithm; an algorithm's own do.
   for (const char* general : {"algo", "store", "steps", "lr", "seed", "out", "meta-batch", "filters", "freeze"})

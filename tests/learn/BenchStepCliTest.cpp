@@ -64,7 +64,7 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
   };
   for (const Case& c : {
            Case{"--algo reptile",
-                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae; got 'reptile'"},
+                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae, autoencoder, mae; got 'reptile'"},
            Case{"--algo vae", "--algo vae: bench step measures episodic and multitask steps, not yet unlabelled ones"},
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
            Case{"--algo multitask", "--store: required with --algo multitask (its writing systems are the tasks)"},

@@ -183,7 +183,7 @@ TEST(TrainHelp, AnAlgorithmsHelpShowsItsOwnOptions) {
   r = cezanne("train --algo reptile --help", 60);
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.output, "cezanne train: --algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, "
-                      "set_encoder, versa, neural_process, pretrain, multitask, vae, triplet, nt_xent, moco; got 'reptile'\n");
+                      "set_encoder, versa, neural_process, pretrain, multitask, vae, triplet, nt_xent, moco, autoencoder, mae; got 'reptile'\n");
   r = cezanne("train --algo vae --help", 60);
   ASSERT_EQ(r.status, 0) << r.output;
   for (const char* shown : {"--latent", "--beta", "--likelihood", "--iwae-samples", "--split-by", "--example-split", "--filters"})

@@ -138,14 +138,16 @@ struct TrainOption {
 /// Every option, in --help order.
 const std::vector<TrainOption>& train_options();
 
-/// The values a numeric option accepts: [low, high], or (low, high] when `open_low`; a double
+/// The values a numeric option accepts: [low, high], with ( when `open_low` and ) when
+/// `open_high` (the mask ratio's (0, 1)); a double
 /// must also be finite. Integer bounds are integral and below 2^53 (exact as doubles).
 struct Bounds {
   double low = 0, high = 0;
   bool open_low = false;
+  bool open_high = false;
 };
 
-/// "[1, 10000]" or "(0, 1000]".
+/// "[1, 10000]", "(0, 1000]" or "(0, 1)".
 std::string to_string(const Bounds& bounds);
 
 /// The bounds of the int64 or double option `name` of train_options() (also used by eval and

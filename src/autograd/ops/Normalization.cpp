@@ -102,13 +102,49 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps, bool
       });
 }
 
+// Layer norm as one op: the forward in tensor ops, a first-order backward in tensor ops from the
+// saved normalized input and 1/sigma, and under create_graph the same formula written in
+// differentiable ops with the statistics recomputed from x, so every order is exact.
+//   x_hat = (x - mean) / sigma            y = x_hat * gamma + beta
+//   dx = (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)) / sigma,  g_hat = g * gamma
+//   dgamma = sum_to(g * x_hat),  dbeta = sum_to(g)                     (means over the last dim)
 Var layer_norm(const Var& x, const Var& gamma, const Var& beta, double eps) {
   if (x.dim() < 1) throw ShapeError("layer_norm: x " + shape_str(x.shape()) + " has no dim to normalize");
-  const Var centered = x - mean(x, {-1}, true);
-  Var y = centered * pow(mean(centered * centered, {-1}, true) + eps, -0.5);
-  if (gamma.defined()) y = y * gamma;
-  if (beta.defined()) y = y + beta;
-  return y;
+  const double inv_d = 1.0 / static_cast<double>(std::max<int64_t>(x.size(-1), 1));
+  auto row_mean = [inv_d](const Tensor& t) { return cz::affine(cz::sum(t, {-1}, true), inv_d, 0.0); };
+  const Tensor centered = binary(BinaryOp::sub, x.data(), row_mean(x.data()));
+  const Tensor inv_std = unary(UnaryOp::rsqrt, cz::affine(row_mean(unary(UnaryOp::square, centered)), 1.0, eps));
+  const Tensor x_hat = binary(BinaryOp::mul, centered, inv_std);
+  Tensor y = gamma.defined() ? binary(BinaryOp::mul, x_hat, gamma.data()) : x_hat;
+  if (beta.defined()) y = binary(BinaryOp::add, y, beta.data());
+  return record("layer_norm", std::move(y), {x, gamma, beta},
+                [=](const Var& g, const SavedContext& c) {
+                  const Var& x = c.inputs[0];
+                  const Var& gamma = c.inputs[1];
+                  const Var& beta = c.inputs[2];
+                  const bool want_gamma = gamma.defined() && gamma.requires_grad();
+                  const bool want_beta = beta.defined() && beta.requires_grad();
+                  if (!grad_enabled()) {  // first order: tensor ops on the saved statistics
+                    const Tensor g_hat = gamma.defined() ? binary(BinaryOp::mul, g.data(), gamma.data()) : g.data();
+                    const Tensor inner = binary(
+                        BinaryOp::sub, binary(BinaryOp::sub, g_hat, row_mean(g_hat)),
+                        binary(BinaryOp::mul, x_hat, row_mean(binary(BinaryOp::mul, g_hat, x_hat))));
+                    return std::vector<Var>{
+                        x.requires_grad() ? Var(binary(BinaryOp::mul, inner, inv_std)) : Var(),
+                        want_gamma ? Var(sum_to(binary(BinaryOp::mul, g.data(), x_hat), gamma.shape())) : Var(),
+                        want_beta ? Var(sum_to(g.data(), beta.shape())) : Var()};
+                  }
+                  const Var centered_x = x - mean(x, {-1}, true);
+                  const Var inv_std_x = pow(mean(centered_x * centered_x, {-1}, true) + eps, -0.5);
+                  const Var x_hat_x = centered_x * inv_std_x;
+                  const Var g_hat = gamma.defined() ? g * gamma : g;
+                  return std::vector<Var>{
+                      x.requires_grad()
+                          ? inv_std_x * (g_hat - mean(g_hat, {-1}, true) - x_hat_x * mean(g_hat * x_hat_x, {-1}, true))
+                          : Var(),
+                      want_gamma ? sum_to(g * x_hat_x, gamma.shape()) : Var(),
+                      want_beta ? sum_to(g, beta.shape()) : Var()};
+                });
 }
 
 Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps, bool task_axis) {

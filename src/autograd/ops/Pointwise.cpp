@@ -4,6 +4,7 @@
 
 #include <numbers>
 
+#include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Node.hpp"
 #include "cezanne/autograd/ops/Reduction.hpp"
 #include "cezanne/tensor/Ops.hpp"
@@ -149,14 +150,23 @@ Var erf(const Var& x) {
 }
 
 // One node rather than the five of its composition x * (erf(x / sqrt 2) + 1) / 2: the MLPs of a
-// transformer apply it to their widest activations. The backward is composed, so it has
-// derivatives of every order.
+// transformer apply it to their widest activations. The first-order backward reuses the
+// forward's Phi(x); when the gradient must itself be differentiable (create_graph) it is
+// composed of differentiable ops, so it has derivatives of every order.
 Var gelu(const Var& x) {
   const Tensor cdf = cz::affine(unary(UnaryOp::erf, cz::affine(x.data(), std::numbers::sqrt2 / 2, 0.0)), 0.5, 0.5);
-  return record("gelu", binary(BinaryOp::mul, x.data(), cdf), {x}, [](const Var& g, const SavedContext& c) {
+  constexpr double kPdfScale = std::numbers::inv_sqrtpi / std::numbers::sqrt2;  // 1 / sqrt(2 pi)
+  return record("gelu", binary(BinaryOp::mul, x.data(), cdf), {x}, [cdf](const Var& g, const SavedContext& c) {
     const Var& x = c.inputs[0];
+    if (!grad_enabled()) {
+      const Tensor& v = x.data();
+      const Tensor x_pdf = binary(BinaryOp::mul, v,
+                                  cz::affine(unary(UnaryOp::exp, cz::affine(unary(UnaryOp::square, v), -0.5, 0.0)),
+                                             kPdfScale, 0.0));
+      return std::vector<Var>{Var(binary(BinaryOp::mul, g.data(), binary(BinaryOp::add, cdf, x_pdf)))};
+    }
     const Var cdf_x = (erf(x * (std::numbers::sqrt2 / 2)) + 1.0) * 0.5;
-    const Var pdf_x = exp(x * x * -0.5) * (std::numbers::inv_sqrtpi / std::numbers::sqrt2);
+    const Var pdf_x = exp(x * x * -0.5) * kPdfScale;
     return std::vector<Var>{g * (cdf_x + x * pdf_x)};
   });
 }

@@ -24,8 +24,9 @@ Var batch_norm(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-
 /// [T, N, C, H, W]) -> [..., H/2, W/2]. The same function with the same derivatives of every order.
 /// Layer norm over the last dim (Ba et al.; the transformer's): y = (x - mean) / sqrt(var + eps)
 /// * gamma + beta, the mean and (biased) variance of each row of x [..., D]; gamma, beta [D] or
-/// anything that broadcasts against x (per-task [T, 1, ..., D]), or undefined. Composed of
-/// differentiable ops, so it has derivatives of every order.
+/// anything that broadcasts against x (per-task [T, 1, ..., D]), or undefined. One op whose
+/// first-order backward reuses the forward's statistics; under create_graph its backward is
+/// written in differentiable ops, so it has derivatives of every order.
 Var layer_norm(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5);
 
 Var batch_norm_max_pool2d(const Var& x, const Var& gamma, const Var& beta, double eps = 1e-5,
