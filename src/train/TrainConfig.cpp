@@ -272,7 +272,6 @@ void validate(const TrainConfig& c) {
   if (c.model != "conv4" && c.model != "mlp") fail("model", "conv4 or mlp, got '" + c.model + "'");
   if ((c.model == "conv4" || is_unlabelled(c)) && c.store.empty())
     fail("store", is_unlabelled(c) ? "required with --algo " + c.algo : std::string("required with --model conv4"));
-  if (c.out.empty()) fail("out", "required (the run directory)");
   // Every numeric option in its bounds first: the checks below multiply them.
   for (const TrainOption& o : train_options())
     if (const std::string e = bounds_error(c, o); !e.empty()) throw std::invalid_argument(e);
