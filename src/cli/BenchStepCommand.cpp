@@ -128,12 +128,14 @@ Settings settings_from(const po::variables_map& vm, const std::vector<const trai
   const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
   if (algorithm == nullptr)
     throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + s.algo + "'");
-  if (s.model != "conv4" && s.model != "mlp")
-    throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
+  // An unlabelled objective's options, --model included, are checked as train checks them
+  // (unlabelled_plan).
   if (algorithm->kind == learn::Algorithm::Kind::unlabelled) {
     for (const train::TrainOption* o : objective) set_train_option(s.objective, vm, *o);
     return s;
   }
+  if (s.model != "conv4" && s.model != "mlp")
+    throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
   if (s.model == "mlp" && !algorithm->inner_loop && !algorithm->regression_only)
     throw UsageError(
         "--model mlp is sinusoid regression: --algo must be maml, fomaml, anil or neural_process, got '" + s.algo +

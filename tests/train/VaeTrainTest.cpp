@@ -227,6 +227,7 @@ TEST_F(VaeTrain, BenchStepTimesTheTrainersStep) {
   // Bad values of the objective's options are train's one-line errors.
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--algo vae", "cezanne bench step: --store: required with --algo vae\n"},
+      {"--algo vae --model resnet --store " + store().string(), "cezanne bench step: --model: conv4 or mlp, got 'resnet'\n"},
       {"--algo vae --store " + store().string() + " --beta -1", "cezanne bench step: --beta: must be in [0, 1000000], got -1\n"},
       {"--algo vae --store " + store().string() + " --likelihood poisson",
        "cezanne bench step: --likelihood: bernoulli or gaussian, got 'poisson'\n"},
