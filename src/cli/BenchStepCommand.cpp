@@ -1,4 +1,5 @@
-// `cezanne bench step`: meta-training steps per second of one learner on synthetic episodes.
+// `cezanne bench step`: training steps per second of one learner on synthetic episodes, of
+// multi-task learning on a store's writing systems, or of an objective on a store's unlabelled examples.
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
@@ -44,6 +45,9 @@ struct Settings {
   // --algo multitask: rows of --examples-per-task examples of the writing systems of --store
   std::string store, conditioning, weighting, tasks, example_split;
   std::string freeze;  // as train --freeze: a linear probe's step
+  std::string device_name;
+  // --algo of an unlabelled objective: its own options of cezanne train (objective_options)
+  train::TrainConfig objective;
   Device device;
   bool caching = true;  // --allocator caching (else direct: every tensor from the device allocator)
   int examples_per_task = 16, task_descriptor = 0;
@@ -64,7 +68,25 @@ constexpr int64_t kMaxImageValues = int64_t{1} << 32;
 
 const train::Bounds& bound(const char* name) { return *train::option_bounds(name); }
 
-Settings settings_from(const po::variables_map& vm) {
+// The options of `cezanne train` that an unlabelled objective of the registry has and bench step
+// does not define itself (the VAE's --hidden, --latent, --beta, ...): bench step takes them as
+// train does, so that an objective's step is timed as it trains. Identity options only: those
+// that define the model and its step, not validation's (--iwae-samples, --val-episodes).
+std::vector<const train::TrainOption*> objective_options(const po::options_description& own) {
+  std::vector<const train::TrainOption*> out;
+  for (const train::TrainOption& o : train::train_options()) {
+    if (!o.identity || own.find_nothrow(o.name, false) != nullptr) continue;
+    for (const learn::Algorithm& a : learn::algorithms())
+      if (a.kind == learn::Algorithm::Kind::unlabelled &&
+          std::find(a.options.begin(), a.options.end(), o.name) != a.options.end()) {
+        out.push_back(&o);
+        break;
+      }
+  }
+  return out;
+}
+
+Settings settings_from(const po::variables_map& vm, const std::vector<const train::TrainOption*>& objective) {
   Settings s;
   s.algo = vm["algo"].as<std::string>();
   s.model = vm["model"].as<std::string>();
@@ -82,7 +104,8 @@ Settings settings_from(const po::variables_map& vm) {
   s.warmup = vm["warmup"].as<int>();
   s.threads = vm["threads"].as<int>();
   try {
-    s.device = parse_device(vm["device"].as<std::string>());
+    s.device_name = vm["device"].as<std::string>();
+    s.device = parse_device(s.device_name);
     backend_for(s.device);
   } catch (const DeviceError& e) {
     throw UsageError(std::string("--device: ") + e.what());
@@ -111,8 +134,12 @@ Settings settings_from(const po::variables_map& vm) {
   const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
   if (algorithm == nullptr)
     throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + s.algo + "'");
-  if (algorithm->kind == learn::Algorithm::Kind::unlabelled)
-    throw UsageError("--algo " + s.algo + ": bench step measures episodic and multitask steps, not yet unlabelled ones");
+  // An unlabelled objective's options, --model included, are checked as train checks them
+  // (unlabelled_plan).
+  if (algorithm->kind == learn::Algorithm::Kind::unlabelled) {
+    for (const train::TrainOption* o : objective) set_train_option(s.objective, vm, *o);
+    return s;
+  }
   if (s.model != "conv4" && s.model != "mlp")
     throw UsageError("--model: conv4 or mlp, got '" + s.model + "'");
   if (s.model == "mlp" && !algorithm->inner_loop && !algorithm->regression_only)
@@ -219,7 +246,10 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   const double global_loss = comm.allreduce_value(loss, dist::ReduceOp::sum) / s.meta_batch;
   std::ostringstream line;
   line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\"";
-  if (plan.objective) {
+  if (plan.unlabelled) {
+    line << ",\"model\":\"" << plan.unlabelled->description() << "\",\"meta_batch\":" << s.meta_batch
+         << ",\"examples_per_task\":" << s.examples_per_task;
+  } else if (plan.objective) {
     line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting << "\"";
     if (!s.freeze.empty()) line << ",\"freeze\":\"" << s.freeze << "\"";
     line << ",\"tasks\":" << plan.tasks->num_tasks() << ",\"meta_batch\":" << s.meta_batch
@@ -235,7 +265,8 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
       line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
   }
   line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads();
-  if (!plan.objective) {
+  const bool rows = plan.objective || plan.unlabelled;
+  if (!rows) {
     const int64_t local = static_cast<int64_t>(owned_tasks(s.meta_batch, comm.rank(), comm.size()).size());
     const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
@@ -244,7 +275,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
        << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << seconds
        << ",\"communication_s\":" << communication << ",\"exposed_communication_s\":" << exposed
        << ",\"buckets_per_step\":" << buckets << ",\"overlapped_buckets_per_step\":" << overlapped;
-  if (plan.objective)
+  if (rows)
     line << ",\"steps_per_s\":" << s.iters / seconds << ",\"examples_per_s\":"
          << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds;
   else
@@ -298,6 +329,36 @@ train::RunPlan multitask_plan(const Settings& s) {
   return plan;
 }
 
+// The plan of an unlabelled objective's benchmark: the rows of --store's train split and the
+// objective train makes of the same options, checked as train checks them.
+train::RunPlan unlabelled_plan(const Settings& s) {
+  train::RunPlan plan;
+  train::TrainConfig& c = plan.config;
+  c = s.objective;
+  c.algo = s.algo;
+  c.model = s.model;
+  c.store = s.store;
+  c.filters = s.filters;
+  c.meta_batch = s.meta_batch;
+  c.examples_per_task = s.examples_per_task;
+  c.example_split = s.example_split;
+  c.freeze = s.freeze;
+  c.lr = s.outer_lr;
+  c.seed = s.seed;
+  c.device = s.device_name;
+  c.tasks_per_pass = s.tasks_per_pass;
+  try {
+    train::validate(c);
+    plan.store = data::Store::open(c.store);
+    plan.image = plan.store->shape();
+    train::plan_unlabelled(plan);
+    plan.recipe = recipe_of(plan);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return plan;
+}
+
 // The plan of a meta-learning benchmark: the learner of --algo on synthetic image episodes
 // (conv4) or sinusoid tasks (mlp). The model and learner are checked before MPI starts: a bad
 // size is a usage error.
@@ -340,12 +401,12 @@ train::RunPlan episodic_plan(const Settings& s) {
 
 int bench_step(int argc, char** argv) {
   po::options_description options(
-      "cezanne bench step: meta-training steps on synthetic episodes (Adam outer step), one JSON "
-      "line");
+      "cezanne bench step: training steps (Adam outer step) on synthetic episodes, on --store's writing systems "
+      "(multitask) or on its unlabelled examples (vae), one JSON line");
   // clang-format off
   options.add_options()
-    ("algo", po::value<std::string>()->default_value("maml"), "an algorithm of cezanne train (multitask: rows of --examples-per-task examples of --store's writing systems)")
-    ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1)")
+    ("algo", po::value<std::string>()->default_value("maml"), "an algorithm of cezanne train (multitask: rows of --examples-per-task examples of --store's writing systems; vae: rows of its unlabelled train examples)")
+    ("model", po::value<std::string>()->default_value("conv4"), "conv4 (images) or mlp (sinusoid regression, 1-40-40-1); vae: as cezanne train --model")
     ("ways", bounded<int>(bound("ways"))->default_value(5), "classes per task (conv4)")
     ("shots", bounded<int>(bound("shots"))->default_value(1), "support examples per class (mlp: K points)")
     ("queries", bounded<int>(bound("queries"))->default_value(15), "query examples per class (mlp: Q points)")
@@ -365,19 +426,24 @@ int bench_step(int argc, char** argv) {
     ("overlap", po::value<std::string>()->default_value(train::TrainConfig{}.overlap), "on or off: the gradient allreduce overlapped with the last backward pass (as cezanne train --overlap)")
     ("bucket-kb", bounded<int64_t>(bound("bucket-kb"))->default_value(train::TrainConfig{}.bucket_kb), "KiB per bucket of the gradient allreduce (as cezanne train --bucket-kb)")
     ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks")
-    ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks")
+    ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks; vae: the store of the examples")
     ("conditioning", po::value<std::string>()->default_value("multi_head"), "multitask: as cezanne train --conditioning")
     ("weighting", po::value<std::string>()->default_value("uniform"), "multitask: as cezanne train --weighting (not manual)")
     ("tasks", po::value<std::string>(), "multitask: comma-separated writing systems (default: all)")
-    ("examples-per-task", bounded<int>(bound("examples-per-task"))->default_value(16), "multitask: examples per row (--meta-batch rows per step)")
-    ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask: as cezanne train --example-split")
+    ("examples-per-task", bounded<int>(bound("examples-per-task"))->default_value(16), "multitask, vae: examples per row (--meta-batch rows per step)")
+    ("example-split", po::value<std::string>()->default_value("14/2/4"), "multitask, vae: as cezanne train --example-split")
     ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor")
-    ("freeze", po::value<std::string>(), "multitask: as cezanne train --freeze (e.g. 'block*': a linear probe's step)");
+    ("freeze", po::value<std::string>(), "multitask, vae: as cezanne train --freeze (e.g. 'block*': a linear probe's step)");
   // clang-format on
+  const std::vector<const train::TrainOption*> objective = objective_options(options);
+  for (const train::TrainOption* o : objective) add_train_option(options, *o);
   po::variables_map vm;
   if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
-  const Settings s = settings_from(vm);
-  const train::RunPlan plan = s.algo == "multitask" ? multitask_plan(s) : episodic_plan(s);
+  const Settings s = settings_from(vm, objective);
+  const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
+  const train::RunPlan plan = s.algo == "multitask" ? multitask_plan(s)
+                              : algorithm->kind == learn::Algorithm::Kind::unlabelled ? unlabelled_plan(s)
+                                                                                      : episodic_plan(s);
   set_num_threads(s.threads);
   auto world = dist::init(&argc, &argv);
   const int status = dist::run_guarded(*world, [&] { return run_bench(*world, s, plan); });
@@ -387,7 +453,7 @@ int bench_step(int argc, char** argv) {
 }
 
 const CommandRegistrar kBenchStep(
-    "bench step", "meta-training steps per second of a learner on synthetic episodes", bench_step);
+    "bench step", "training steps per second of a learner (episodes, multi-task rows, unlabelled examples)", bench_step);
 
 }  // namespace
 }  // namespace cz::cli

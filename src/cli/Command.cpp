@@ -12,7 +12,9 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <sstream>
 #include <type_traits>
+#include <variant>
 
 namespace po = boost::program_options;
 
@@ -166,6 +168,53 @@ po::typed_value<T>* bounded(T low, T high, T* store) {
 template <class T>
 po::typed_value<T>* bounded(const train::Bounds& b, T* store) {
   return new BoundedValue<T>(store, static_cast<T>(b.low), static_cast<T>(b.high), b.open_low, b.open_high);
+}
+
+namespace {
+
+// The value of a numeric option: strictly parsed and checked against train::option_bounds() (an
+// option without bounds: any value of its type, still without wrapping).
+template <class T>
+po::typed_value<T>* numeric_value(const train::TrainOption& o) {
+  if constexpr (std::is_same_v<T, uint64_t>) {
+    return unsigned_value();
+  } else {
+    if (const train::Bounds* b = train::option_bounds(o.name)) return bounded<T>(*b);
+    return bounded<T>(std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
+  }
+}
+
+}  // namespace
+
+void add_train_option(po::options_description& options, const train::TrainOption& o) {
+  const train::TrainConfig defaults;
+  std::visit(
+      [&](auto field) {
+        using T = std::decay_t<decltype(defaults.*field)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          const bool d = defaults.*field;
+          options.add_options()(o.name, po::value<bool>()->default_value(d, d ? "true" : "false")->implicit_value(true, "true"), o.help);
+        } else if constexpr (std::is_same_v<T, double>) {
+          std::ostringstream text;
+          text << defaults.*field;  // 0.4, not Program_options' 0.40000000000000002
+          options.add_options()(o.name, numeric_value<double>(o)->default_value(defaults.*field, text.str()), o.help);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          const std::string& d = defaults.*field;
+          options.add_options()(o.name, d.empty() ? po::value<std::string>() : po::value<std::string>()->default_value(d), o.help);
+        } else {
+          options.add_options()(o.name, numeric_value<T>(o)->default_value(defaults.*field), o.help);
+        }
+      },
+      o.field);
+}
+
+void set_train_option(train::TrainConfig& config, const po::variables_map& vm, const train::TrainOption& o) {
+  std::visit(
+      [&](auto field) {
+        using T = std::decay_t<decltype(config.*field)>;
+        if (vm.count(o.name) != 0) config.*field = vm[o.name].as<T>();
+      },
+      o.field);
 }
 
 po::typed_value<uint64_t>* unsigned_value(uint64_t* store) {

@@ -81,6 +81,15 @@ boost::program_options::typed_value<T>* bounded(const train::Bounds& bounds, T* 
 /// Every uint64 value (seeds): bounded<uint64_t>(0, 2^64 - 1), so "-1" is refused.
 boost::program_options::typed_value<uint64_t>* unsigned_value(uint64_t* store = nullptr);
 
+/// The option `o` of `cezanne train` as train's command line has it (its help, TrainConfig{}'s
+/// default, train::option_bounds), for train and for the commands that take some of its options
+/// (bench step: an unlabelled objective's own).
+void add_train_option(boost::program_options::options_description& options, const train::TrainOption& o);
+
+/// Copies option `o` from `vm` into `config` when `vm` holds it (added by add_train_option).
+void set_train_option(train::TrainConfig& config, const boost::program_options::variables_map& vm,
+                      const train::TrainOption& o);
+
 /// One registered subcommand.
 struct CommandInfo {
   std::string name;

@@ -4,12 +4,8 @@
 
 #include <algorithm>
 #include <iostream>
-#include <limits>
-#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
-#include <variant>
 
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
@@ -27,50 +23,9 @@ namespace {
 
 using train::TrainConfig;
 
-// The value of a numeric option: strictly parsed and checked against train::option_bounds() (an
-// option without bounds: any value of its type, still without wrapping).
-template <class T>
-po::typed_value<T>* numeric_value(const train::TrainOption& o) {
-  if constexpr (std::is_same_v<T, uint64_t>) {
-    return unsigned_value();
-  } else {
-    if (const train::Bounds* b = train::option_bounds(o.name)) return bounded<T>(*b);
-    return bounded<T>(std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max());
-  }
-}
-
-// One Program_options entry per field of the option table, defaulting to TrainConfig{}'s value.
-void add_option(po::options_description& options, const train::TrainOption& o) {
-  const TrainConfig defaults;
-  std::visit(
-      [&](auto field) {
-        using T = std::decay_t<decltype(defaults.*field)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          const bool d = defaults.*field;
-          options.add_options()(o.name, po::value<bool>()->default_value(d, d ? "true" : "false")->implicit_value(true, "true"), o.help);
-        } else if constexpr (std::is_same_v<T, double>) {
-          std::ostringstream text;
-          text << defaults.*field;  // 0.4, not Program_options' 0.40000000000000002
-          options.add_options()(o.name, numeric_value<double>(o)->default_value(defaults.*field, text.str()), o.help);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          const std::string& d = defaults.*field;
-          options.add_options()(o.name, d.empty() ? po::value<std::string>() : po::value<std::string>()->default_value(d), o.help);
-        } else {
-          options.add_options()(o.name, numeric_value<T>(o)->default_value(defaults.*field), o.help);
-        }
-      },
-      o.field);
-}
-
 TrainConfig config_from(const po::variables_map& vm) {
   TrainConfig c;
-  for (const train::TrainOption& o : train::train_options())
-    std::visit(
-        [&](auto field) {
-          using T = std::decay_t<decltype(c.*field)>;
-          if (vm.count(o.name) != 0) c.*field = vm[o.name].as<T>();
-        },
-        o.field);
+  for (const train::TrainOption& o : train::train_options()) set_train_option(c, vm, o);
   return c;
 }
 
@@ -99,8 +54,8 @@ bool algorithm_help(int argc, char** argv) {
   if (a == nullptr) throw UsageError("--algo: one of " + learn::algorithm_names() + "; got '" + algo + "'");
   po::options_description general("Options of every run"), own(a->name + " (" + a->summary + ")");
   for (const train::TrainOption& o : train::train_options()) {
-    if (!learn::is_algorithm_option(o.name)) add_option(general, o);
-    else if (std::find(a->options.begin(), a->options.end(), o.name) != a->options.end()) add_option(own, o);
+    if (!learn::is_algorithm_option(o.name)) add_train_option(general, o);
+    else if (std::find(a->options.begin(), a->options.end(), o.name) != a->options.end()) add_train_option(own, o);
   }
   std::cout << "usage: cezanne train --algo " << a->name << " [options]\n" << own << "\n" << general << "\n";
   return true;
@@ -133,7 +88,7 @@ int train_command(int argc, char** argv) {
   train::install_stop_handlers();
   if (algorithm_help(argc, argv)) return 0;
   po::options_description options(train_caption());
-  for (const train::TrainOption& o : train::train_options()) add_option(options, o);
+  for (const train::TrainOption& o : train::train_options()) add_train_option(options, o);
   options.add_options()("check-finished", po::bool_switch(),
                         "train nothing: print the step of --out's newest valid checkpoint and --steps, and exit 0 when the run has reached --steps, 3 when not");
   po::variables_map vm;

@@ -245,7 +245,9 @@ void Store::Impl::validate_shard(int32_t s) {
                      show(expected));
   }
   Hid type(CZ_CHECK_H5(H5Dget_type(examples), file, "/examples"), H5Tclose);
-  if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1)
+  // Every reader maps a byte b to b / 255 in [0, 1] (what the VAE's Bernoulli likelihood needs):
+  // HDF5 would convert float or signed examples to uint8 silently, clipping them.
+  if (H5Tget_class(type) != H5T_INTEGER || H5Tget_size(type) != 1 || H5Tget_sign(type) != H5T_SGN_NONE)
     throw StoreError(file + ": /examples: not uint8");
   shard_offsets[static_cast<size_t>(s)] = std::move(offsets);
 }

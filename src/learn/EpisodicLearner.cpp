@@ -167,6 +167,16 @@ void check_batch(const std::string& who, const LearnerConfig& config,
   check_set(who, config, batch.query, batch.query_labels, "query", tasks);
 }
 
+// log(1 + exp(l)) without overflow, l + log(1 + exp(-l)) where l > 0: each branch sees 0 where
+// the other is taken, so neither overflows, and the derivative is sigmoid(l) everywhere (the
+// relu(l) + log(1 + exp(-|l|)) form gets 0 at l = 0, where a dead hidden layer puts the logits).
+Var softplus(const Var& l) {
+  const Tensor zeros = Tensor::zeros(l.shape(), l.dtype(), l.device());
+  const Tensor positive = binary(BinaryOp::gt, l.data(), zeros);
+  const Var above = where(positive, l, Var(zeros)), below = where(positive, Var(zeros), l);
+  return where(positive, above + log(exp(-above) + 1.0), log(exp(below) + 1.0));
+}
+
 double mean_value(const Tensor& per_task) {
   const std::vector<double> v = per_task.to_vector();
   double total = 0.0;

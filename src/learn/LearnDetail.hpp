@@ -23,6 +23,10 @@ void check_batch(const std::string& who, const LearnerConfig& config,
 /// The mean of a [T] tensor of per-task values (the Metrics of a batch).
 double mean_value(const Tensor& per_task);
 
+/// log(1 + e^x) without overflow, whose derivative is sigmoid(x) everywhere, x = 0 included
+/// (where a dead hidden layer puts an output layer's values).
+Var softplus(const Var& x);
+
 /// Fraction of rows whose argmax over the last dim equals the label: logits [..., C], labels [...].
 double accuracy(const Tensor& logits, const Tensor& labels);
 

@@ -1,6 +1,7 @@
 // Neural process: deterministic and latent set encoders, a Gaussian decoder, the ELBO per task.
 #include "cezanne/learn/NeuralProcess.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "LearnDetail.hpp"
@@ -28,9 +29,6 @@ enum : size_t {
 Var layer(const nn::ParamList& theta, size_t first, const Var& x) {
   return nn::linear(x, theta[first], theta[first + 1]);
 }
-
-// log(1 + e^x) without overflow.
-Var softplus(const Var& x) { return relu(x) + log(1.0 + exp(-abs(x))); }
 
 // The set [x, y] of a task's points: [T, N, 2].
 Var pairs(const Tensor& x, const Tensor& y) { return cat({Var(x), Var(y.to(x.dtype()))}, 2); }
@@ -82,7 +80,7 @@ std::pair<Var, Var> NeuralProcess::decode(const nn::ParamList& theta, const Tens
                         3);  // [T, S, M, 1 + 2h]
   const Var hidden = relu(layer(theta, kDecoder1, relu(layer(theta, kDecoder0, input))));
   const Var out = layer(theta, kDecoderOut, hidden);  // [T, S, M, 2]
-  return {select(out, 3, 0), 0.1 + 0.9 * softplus(select(out, 3, 1))};
+  return {select(out, 3, 0), 0.1 + 0.9 * detail::softplus(select(out, 3, 1))};
 }
 
 Var NeuralProcess::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
@@ -102,7 +100,17 @@ Var NeuralProcess::task_losses(const nn::ParamList& theta, const data::EpisodeBa
   const Var target = unsqueeze(Var(qy.select(2, 0)), 1);                      // [T, 1, Q]
   const Var nll = -mean(gaussian_log_density(target, mu, sigma), {1, 2});     // [T]
   const Var kl = sum(gaussian_kl(post_mean, post_std, prior_mean, prior_std), {1});
-  const Var losses = nll + kl / static_cast<double>(queries);
+  // The predictive term (as versa's): latents z'_s from q(z | D_tr), the distribution prediction
+  // samples from, on their own noise stream; -log (1/S) sum_s N(y | mu_s, sigma_s^2) per query.
+  // The ELBO alone fits sigma to the residuals of a decoder whose z has seen the queries.
+  const Tensor support_noise = task_noise({config_.samples, config_.hidden}, config_.sample_seed,
+                                          support_stream(batch.step), task_keys(batch.task_indices, tasks), dtype,
+                                          theta[0].device());
+  const Var z_support = unsqueeze(prior_mean, 1) + unsqueeze(prior_std, 1) * Var(support_noise);
+  const auto [mu_support, sigma_support] = decode(theta, sx, sy, qx, z_support);  // [T, S, Q]
+  const Var log_predictive =
+      logsumexp(gaussian_log_density(target, mu_support, sigma_support), 1) - std::log(static_cast<double>(config_.samples));
+  const Var losses = nll + kl / static_cast<double>(queries) - mean(log_predictive, {1});
   if (out) *out = {detail::mean_value(losses.data()), 0.0};
   return losses;
 }

@@ -7,6 +7,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "LearnDetail.hpp"
 #include "cezanne/autograd/GradMode.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/nn/Conv4.hpp"
@@ -26,16 +27,6 @@ constexpr int64_t kChunk = 500;
 std::vector<nn::ParamSpec> prefixed(const std::string& prefix, std::vector<nn::ParamSpec> specs) {
   for (nn::ParamSpec& s : specs) s.name = prefix + s.name;
   return specs;
-}
-
-// log(1 + exp(l)) without overflow, l + log(1 + exp(-l)) where l > 0: each branch sees 0 where
-// the other is taken, so neither overflows, and the derivative is sigmoid(l) everywhere (the
-// relu(l) + log(1 + exp(-|l|)) form gets 0 at l = 0, where a dead hidden layer puts the logits).
-Var softplus(const Var& l) {
-  const Tensor zeros = Tensor::zeros(l.shape(), l.dtype(), l.device());
-  const Tensor positive = binary(BinaryOp::gt, l.data(), zeros);
-  const Var above = where(positive, l, Var(zeros)), below = where(positive, Var(zeros), l);
-  return where(positive, above + log(exp(-above) + 1.0), log(exp(below) + 1.0));
 }
 
 }  // namespace
@@ -124,7 +115,7 @@ Var Vae::decode(const nn::ParamList& theta, const Var& z) const {
 Var Vae::log_likelihood(const nn::ParamList& theta, const Var& x, const Var& z) const {
   const Var out = decode(theta, z);  // [S, N, D]
   const int64_t last = out.dim() - 1;
-  if (spec_.likelihood == Likelihood::bernoulli) return sum(x * out - softplus(out), {last});
+  if (spec_.likelihood == Likelihood::bernoulli) return sum(x * out - detail::softplus(out), {last});
   const Var& log_variance = theta.back();  // [D]
   const Var d = x - out;
   return sum((log_variance + d * d * exp(-log_variance) + std::log(2 * std::numbers::pi)) * -0.5, {last});

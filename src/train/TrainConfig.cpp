@@ -327,7 +327,6 @@ void validate(const TrainConfig& c) {
     fail("model", "conv4, vit or mlp, got '" + c.model + "'");
   if ((c.model != "mlp" || is_unlabelled(c)) && c.store.empty())
     fail("store", is_unlabelled(c) ? "required with --algo " + c.algo : "required with --model " + c.model);
-  if (c.out.empty()) fail("out", "required (the run directory)");
   // Every numeric option in its bounds first: the checks below multiply them.
   for (const TrainOption& o : train_options())
     if (const std::string e = bounds_error(c, o); !e.empty()) throw std::invalid_argument(e);

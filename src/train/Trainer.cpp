@@ -268,6 +268,7 @@ std::shared_ptr<const data::EpisodeSource> episode_source(const TrainConfig& con
 
 RunPlan plan_run(const TrainConfig& config) {
   validate(config);
+  if (config.out.empty()) throw std::invalid_argument("--out: required (the run directory)");
   RunPlan plan;
   plan.config = config;
   plan.image = {1, 1, 1};

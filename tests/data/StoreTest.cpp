@@ -297,6 +297,33 @@ sys.stdout.buffer.write(name.encode() + b"\n" + x.tobytes())
   }
 }
 
+// Examples are bytes (b / 255 in [0, 1] to every reader, the VAE's Bernoulli likelihood
+// included): a shard whose /examples holds floats or signed bytes, which HDF5 would convert to
+// uint8 silently, is refused when the store opens.
+TEST_F(StoreTest, ExamplesOfAnotherTypeAreRefused) {
+  for (const hid_t stored : {H5T_IEEE_F32LE, H5T_STD_I8LE}) {
+    const fs::path out = root_ / ("store-" + std::to_string(H5Tget_size(stored)));
+    write_store(out);
+    const fs::path shard = out / "shard-00000.h5";
+    hid_t f = H5Fopen(shard.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/examples", H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    H5Dclose(d);
+    ASSERT_GE(H5Ldelete(f, "/examples", H5P_DEFAULT), 0);
+    hid_t replaced = H5Dcreate2(f, "/examples", stored, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(replaced, 0);
+    H5Dclose(replaced);
+    H5Sclose(space);
+    H5Fclose(f);
+    try {
+      Store::open(out);
+      FAIL() << "no error";
+    } catch (const StoreError& e) {
+      EXPECT_EQ(std::string(e.what()), shard.string() + ": /examples: not uint8");
+    }
+  }
+}
+
 TEST_F(StoreTest, WriterRefusesAnExistingOutput) {
   fs::create_directories(root_ / "exists");
   try {

@@ -64,8 +64,8 @@ TEST(BenchStepCli, BadValuesAreUsageErrors) {
   };
   for (const Case& c : {
            Case{"--algo reptile",
-                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae, autoencoder, mae; got 'reptile'"},
-           Case{"--algo vae", "--algo vae: bench step measures episodic and multitask steps, not yet unlabelled ones"},
+                "--algo: one of maml, fomaml, anil, protonet, matching, siamese, mann, set_encoder, versa, neural_process, pretrain, multitask, vae, triplet, nt_xent, moco, autoencoder, mae; got 'reptile'"},
+           Case{"--algo vae", "--store: required with --algo vae"},
            Case{"--model resnet", "--model: conv4 or mlp, got 'resnet'"},
            Case{"--algo multitask", "--store: required with --algo multitask (its writing systems are the tasks)"},
            Case{"--model mlp --algo protonet", "--algo must be maml, fomaml, anil or neural_process"},

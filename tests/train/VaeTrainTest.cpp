@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -187,6 +188,57 @@ TEST_F(VaeTrain, SplitByExampleTrainsAndEvaluatesOnDisjointPartsOfEveryClass) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"split\":\"test\",\"split_by\":\"class\""));
   EXPECT_FALSE(listed_ids(r.output).empty());
+}
+
+// bench step runs the trainer's own unlabelled step on the store's rows and reports it in one JSON
+// line, with the objective's own options of cezanne train; 2 ranks step the same model as 1.
+TEST_F(VaeTrain, BenchStepTimesTheTrainersStep) {
+  const std::string args = "bench step --algo vae --model mlp --store " + store().string() +
+                           " --hidden 16 --latent 4 --likelihood gaussian --beta 0.5 --meta-batch 3"
+                           " --examples-per-task 8 --iters 2 --warmup 1 --threads 1";
+  const SpawnResult one = cezanne(args);
+  ASSERT_EQ(one.status, 0) << one.output;
+  EXPECT_THAT(one.output, ::testing::StartsWith("{\"bench\":\"step\",\"algo\":\"vae\",\"model\":\"vae mlp 784-16-4 "
+                                                "gaussian beta=0.5\",\"meta_batch\":3,\"examples_per_task\":8,"
+                                                "\"iters\":2,\"warmup\":1,\"threads\":1,\"ranks\":1,"));
+  // 784-16-8 encoder, 4-16-784 decoder and the per-pixel log-variance
+  const int64_t parameters = (784 * 16 + 16) + (16 * 8 + 8) + (4 * 16 + 16) + (16 * 784 + 784) + 784;
+  EXPECT_THAT(one.output, HasSubstr(",\"parameters\":" + std::to_string(parameters) + ",\"seconds\":"));
+  for (const char* key : {"\"steps_per_s\":", "\"examples_per_s\":", "\"peak_rss_mb\":", "\"last_loss\":"})
+    EXPECT_THAT(one.output, HasSubstr(key));
+  EXPECT_EQ(std::count(one.output.begin(), one.output.end(), '\n'), 1) << one.output;
+
+  const SpawnResult two = cezanne(args, 240.0, dist::test::mpirun(2));
+  ASSERT_EQ(two.status, 0) << two.output;
+  EXPECT_THAT(two.output, HasSubstr("\"ranks\":2,"));
+  const auto last_loss = [](const std::string& json) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(json, m, std::regex("\"last_loss\":([-0-9.e+]+)"))) << json;
+    return m.empty() ? 0.0 : std::stod(m[1]);
+  };
+  const double expected = last_loss(one.output);
+  EXPECT_NEAR(last_loss(two.output), expected, 1e-4 * std::abs(expected));
+
+  const SpawnResult conv = cezanne("bench step --algo vae --store " + store().string() +
+                                   " --filters 4 --latent 4 --meta-batch 2 --examples-per-task 4 --iters 1 --warmup 0 --threads 1");
+  ASSERT_EQ(conv.status, 0) << conv.output;
+  EXPECT_THAT(conv.output, HasSubstr("\"model\":\"vae conv4 filters=4 channels=1 image=28 latent=4 bernoulli beta=1\""));
+
+  // Bad values of the objective's options are train's one-line errors.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--algo vae", "cezanne bench step: --store: required with --algo vae\n"},
+      {"--algo vae --model resnet --store " + store().string(), "cezanne bench step: --model: conv4 or mlp, got 'resnet'\n"},
+      {"--algo vae --store " + store().string() + " --beta -1", "cezanne bench step: --beta: must be in [0, 1000000], got -1\n"},
+      {"--algo vae --store " + store().string() + " --likelihood poisson",
+       "cezanne bench step: --likelihood: bernoulli or gaussian, got 'poisson'\n"},
+      {"--algo vae --store " + store().string() + " --split-by row", "cezanne bench step: --split-by: class or example, got 'row'\n"},
+      {"--algo vae --store " + store().string() + " --iwae-samples 5",
+       "cezanne bench step: unrecognised option '--iwae-samples'\n"}};
+  for (const auto& [extra, message] : cases) {
+    const SpawnResult r = cezanne("bench step " + extra, 60.0);
+    EXPECT_EQ(r.status, 2) << extra;
+    EXPECT_EQ(r.output, message) << extra;
+  }
 }
 
 TEST_F(VaeTrain, RefusesBadInputInOneLine) {

@@ -177,7 +177,7 @@ std::string identity_difference(const TrainConfig& checkpoint, const TrainConfig
 /// to 32 bits and no allocation it sizes is absurd), the examples of a meta-step against
 /// kMaxExamplesPerStep, and values that no other component checks (intervals, schedule,
 /// meta-reg, model, resume, that conv4 has a store). Throws std::invalid_argument
-/// "--<option>: <why>".
+/// "--<option>: <why>". Not --out: plan_run requires it, bench step validates a run without one.
 void validate(const TrainConfig& config);
 
 /// True for multi-task learning (--algo multitask): labelled task mini-batches, not episodes.
