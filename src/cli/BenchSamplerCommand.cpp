@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <numeric>
@@ -17,8 +18,7 @@
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/Prefetcher.hpp"
 #include "cezanne/data/Store.hpp"
-#include "cezanne/data/StoreWriter.hpp"
-#include "cezanne/tensor/Random.hpp"
+#include "cezanne/data/SyntheticStore.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -26,25 +26,24 @@ namespace fs = std::filesystem;
 namespace cz::cli {
 namespace {
 
-// An Omniglot-sized stand-in when no store is given: 50 domains (30 train, 10 val, 10 test)
-// of 32 classes of 20 images 28x28x1, random bytes.
+// An Omniglot-sized stand-in when no store is given: 1600 classes of 20 images 28x28x1 in 50
+// domains, split by class (prepare synthetic).
 fs::path write_synthetic_store(const fs::path& dir) {
-  constexpr int kDomains = 50, kClassesPerDomain = 32, kExamples = 20, kSide = 28;
-  data::StoreWriter writer(dir, {kSide, kSide, 1}, {"synthetic", "cezanne bench sampler", "", ""});
-  std::vector<uint8_t> bytes(static_cast<size_t>(kExamples) * kSide * kSide);
-  CounterRng rng(mix_key({0xbe4c5a3bull}));
-  for (int d = 0; d < kDomains; ++d) {
-    const data::Split split = d < 30   ? data::Split::train
-                              : d < 40 ? data::Split::val
-                                       : data::Split::test;
-    const int32_t domain = writer.add_domain("domain-" + std::to_string(d), split);
-    for (int c = 0; c < kClassesPerDomain; ++c) {
-      for (auto& b : bytes) b = static_cast<uint8_t>(rng.next_u32());
-      writer.add_class(domain, "class-" + std::to_string(c), bytes.data(), kExamples);
-    }
-  }
-  writer.finish();
+  data::SyntheticStoreOptions options;
+  options.classes = 1600;
+  options.examples = 20;
+  options.size = 28;
+  options.domains = 50;
+  data::prepare_synthetic(dir, options, {"synthetic", "cezanne bench sampler", "", ""});
   return dir;
+}
+
+// Resident memory of this process now (VmRSS), in MiB.
+double resident_mb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // "VmRSS:  1234 kB"
+  return 0.0;
 }
 
 // A JSON string literal of `s` (paths may hold quotes or backslashes).
@@ -148,8 +147,13 @@ int bench_sampler(int argc, char** argv) {
 
   data::Store::Options store_options;
   store_options.cache_bytes = static_cast<size_t>(cache_mb) << 20;
+  // Opening: the manifest, every shard's validation, and the sampler's per-class tables.
+  const double rss_before_open = resident_mb();
+  const auto open_start = std::chrono::steady_clock::now();
   auto store = data::Store::open(dir, store_options);  // fresh: empty cache
   auto sampler = std::make_shared<const data::EpisodeSampler>(store, split, spec, seed);
+  const std::chrono::duration<double> open_seconds = std::chrono::steady_clock::now() - open_start;
+  const double open_mb = resident_mb() - rss_before_open;
 
   auto report = [&](const char* mode, const Pass& pass) {
     const double per_s = pass.episodes / pass.seconds;
@@ -163,7 +167,8 @@ int bench_sampler(int argc, char** argv) {
          << ",\"rotations\":" << (rotations ? "true" : "false") << ",\"threads\":" << threads
          << ",\"meta_batch\":" << meta_batch << ",\"episodes\":" << pass.episodes
          << ",\"seconds\":" << pass.seconds << ",\"cpu_seconds\":" << pass.cpu_seconds
-         << ",\"image\":[" << store->shape().channels << "," << store->shape().height << ","
+         << ",\"open_s\":" << open_seconds.count() << ",\"open_mb\":" << open_mb << ",\"classes\":"
+         << store->classes().size() << ",\"shards\":" << store->shards().size() << ",\"image\":[" << store->shape().channels << "," << store->shape().height << ","
          << store->shape().width
          << "],\"cached_mb\":" << static_cast<double>(store->cached_bytes()) / (1 << 20)
          << ",\"store\":"

@@ -4,6 +4,7 @@
 //   prepare idx     MNIST-format IDX files (raw or gzip), one domain, split by class
 //   prepare images  a folder of class folders of PNGs (Omniglot or flat/ImageNet layout)
 //   prepare glyphs  glyphs rendered from installed fonts, one domain per writing system
+//   prepare synthetic  procedurally drawn classes, as many as asked (the store at scale)
 // Every store is written to `<out>.partial-<pid>` and renamed when complete (StoreWriter).
 #include <cmath>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "cezanne/data/ImageFolder.hpp"
 #include "cezanne/data/Split.hpp"
 #include "cezanne/data/StoreWriter.hpp"
+#include "cezanne/data/SyntheticStore.hpp"
 #include "cezanne/util/SplitList.hpp"
 #include "cli/Command.hpp"
 
@@ -54,6 +56,7 @@ std::string shortest(double value) {
 // threads.
 constexpr double kMaxShardMb = 1 << 20;
 constexpr int64_t kMaxImageSize = 4096;
+constexpr int64_t kMaxSyntheticClasses = 100'000'000;
 constexpr int kMinGlyphSize = 8, kMaxGlyphSize = 1024, kMaxExamples = 10000,
               kMaxCharsPerScript = 1'000'000, kMaxThreads = 1024;
 
@@ -233,6 +236,38 @@ int run_prepare_glyphs(int argc, char** argv) {
   return 0;
 }
 
+int run_prepare_synthetic(int argc, char** argv) {
+  const data::SyntheticStoreOptions defaults;
+  po::options_description options("prepare synthetic options");
+  options.add_options()(
+      "classes", bounded<int64_t>(1, kMaxSyntheticClasses)->default_value(defaults.classes)->value_name("N"),
+      "classes to draw")("examples", bounded<int64_t>(1, kMaxExamples)->default_value(defaults.examples)->value_name("N"),
+                         "examples per class")(
+      "size", bounded<int64_t>(1, kMaxImageSize)->default_value(defaults.size)->value_name("S"),
+      "images are S x S, 1 channel")(
+      "domains", bounded<int64_t>(1, kMaxSyntheticClasses)->default_value(defaults.domains)->value_name("N"),
+      "domains of consecutive classes");
+  add_common(options, "split unit: only class");
+  po::variables_map vm;
+  if (!parse_options(argc, argv, "prepare synthetic", options, nullptr, vm)) return 0;
+  if (split_by(vm, data::SplitBy::class_) != data::SplitBy::class_)
+    throw UsageError("--split-by domain: prepare synthetic splits by class");
+  data::SyntheticStoreOptions synthetic;
+  synthetic.classes = vm["classes"].as<int64_t>();
+  synthetic.examples = vm["examples"].as<int64_t>();
+  synthetic.size = vm["size"].as<int64_t>();
+  synthetic.domains = vm["domains"].as<int64_t>();
+  if (synthetic.domains > synthetic.classes)
+    throw UsageError("--domains " + std::to_string(synthetic.domains) + " exceeds --classes " +
+                     std::to_string(synthetic.classes));
+  synthetic.fractions = fractions(vm);
+  const std::string out = vm["out"].as<std::string>();
+  const data::Provenance provenance{"synthetic: " + std::to_string(synthetic.classes) + " classes",
+                                    command_line(argc, argv), code_version(), ""};
+  report(out, data::prepare_synthetic(out, synthetic, provenance, writer_options(vm)));
+  return 0;
+}
+
 const CommandRegistrar kPrepareIdx("prepare idx", "build a store from MNIST-format IDX files",
                                    run_prepare_idx);
 const CommandRegistrar kPrepareImages("prepare images", "build a store from folders of PNG images",
@@ -240,6 +275,9 @@ const CommandRegistrar kPrepareImages("prepare images", "build a store from fold
 const CommandRegistrar kPrepareGlyphs("prepare glyphs",
                                       "build a store of glyphs rendered from installed fonts",
                                       run_prepare_glyphs);
+const CommandRegistrar kPrepareSynthetic("prepare synthetic",
+                                         "build a store of procedurally drawn classes, as many as asked",
+                                         run_prepare_synthetic);
 
 }  // namespace
 }  // namespace cz::cli

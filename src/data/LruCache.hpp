@@ -49,6 +49,12 @@ class LruCache {
     index_.erase(it);
   }
 
+  void clear() {
+    index_.clear();
+    order_.clear();
+    size_ = 0;
+  }
+
   size_t size_bytes() const { return size_; }
   size_t entries() const { return index_.size(); }
   size_t capacity_bytes() const { return capacity_; }

@@ -2,7 +2,9 @@
 // hyperslab read each, on the data module's I/O thread, through a byte-bounded LRU cache.
 #include "cezanne/data/Store.hpp"
 
-#include <map>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -17,7 +19,13 @@ namespace fs = std::filesystem;
 using h5::Hid;
 
 namespace {
-constexpr size_t kMaxOpenShards = 64;
+// Open shard files kept by the I/O thread: half the process's file-descriptor limit, within
+// [16, 1024], so that a store of hundreds of shards read at random is not reopened on every class.
+size_t max_open_shards() {
+  rlimit limit{};
+  const rlim_t soft = getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 64;
+  return static_cast<size_t>(std::clamp<rlim_t>(soft / 2, 16, 1024));
+}
 constexpr int64_t kFormatVersion = 1;
 
 Hid open_read_only(const fs::path& path) {
@@ -57,7 +65,7 @@ struct Store::Impl {
   struct OpenShard {
     Hid file, examples;
   };
-  std::map<int32_t, OpenShard> open_shards;
+  detail::LruCache<int32_t, OpenShard> open_shards{max_open_shards()};  // "bytes": 1 per shard
 
   // Guarded by mutex.
   mutable std::mutex mutex;
@@ -70,7 +78,7 @@ struct Store::Impl {
   }
   void read_manifest();
   void validate_shard(int32_t s);
-  OpenShard& shard_handle(int32_t s);
+  std::shared_ptr<const OpenShard> shard_handle(int32_t s);
   std::shared_ptr<const std::vector<uint8_t>> load(int64_t c);
   void read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out,
                      const std::string& file, const std::string& what);
@@ -252,15 +260,14 @@ void Store::Impl::validate_shard(int32_t s) {
   shard_offsets[static_cast<size_t>(s)] = std::move(offsets);
 }
 
-Store::Impl::OpenShard& Store::Impl::shard_handle(int32_t s) {
-  auto it = open_shards.find(s);
-  if (it != open_shards.end()) return it->second;
-  if (open_shards.size() >= kMaxOpenShards) open_shards.clear();  // bound the open file descriptors
+std::shared_ptr<const Store::Impl::OpenShard> Store::Impl::shard_handle(int32_t s) {
+  if (auto open = open_shards.get(s)) return open;
   const std::string file = shard_path(s);
-  OpenShard handle;
-  handle.file = open_read_only(file);
-  handle.examples = open_examples(handle.file, file);
-  return open_shards.emplace(s, std::move(handle)).first->second;
+  auto handle = std::make_shared<OpenShard>();
+  handle->file = open_read_only(file);
+  handle->examples = open_examples(handle->file, file);
+  open_shards.put(s, handle, 1);  // evicts the least recently read shard past the bound
+  return handle;
 }
 
 void Store::Impl::read_examples(hid_t dset, int64_t start, int64_t count, uint8_t* out,
@@ -287,8 +294,8 @@ std::shared_ptr<const std::vector<uint8_t>> Store::Impl::load(int64_t c) {
       shard_offsets[static_cast<size_t>(info.shard)][static_cast<size_t>(c - shard.first_class)];
   auto data = std::make_shared<std::vector<uint8_t>>(
       static_cast<size_t>(info.num_examples * shape.height * shape.width * shape.channels));
-  OpenShard& handle = shard_handle(info.shard);
-  read_examples(handle.examples, start, info.num_examples, data->data(), shard_path(info.shard),
+  const std::shared_ptr<const OpenShard> handle = shard_handle(info.shard);
+  read_examples(handle->examples, start, info.num_examples, data->data(), shard_path(info.shard),
                 "class " + std::to_string(c) + " '" + info.name + "'");
   return data;
 }

@@ -105,6 +105,27 @@ TEST_F(PrepareCliTest, PrepareIdxThenInfo) {
   EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1);
 }
 
+TEST_F(PrepareCliTest, PrepareSyntheticThenInfoAndItsErrors) {
+  const fs::path store = root_ / "store";
+  const Result prep = run("prepare synthetic --out " + store.string() +
+                          " --classes 20 --examples 2 --size 4 --domains 4 --shard-mb 0.0001");
+  ASSERT_EQ(prep.status, 0) << prep.err;
+  EXPECT_EQ(prep.out, "wrote " + store.string() + ": 4 domains, 20 classes, 40 examples\n");
+  const Result info = run("info " + store.string());
+  ASSERT_EQ(info.status, 0) << info.err;
+  EXPECT_THAT(info.out, HasSubstr("examples   uint8 [H, W, C] = [4, 4, 1]"));
+  EXPECT_THAT(info.out, HasSubstr("train             4         12           24"));
+  EXPECT_THAT(info.out, HasSubstr("shards     7 (shard-00000.h5 .. shard-00006.h5)"));
+
+  const Result domains = run("prepare synthetic --out " + (root_ / "x").string() + " --classes 20 --domains 30");
+  EXPECT_EQ(domains.status, 2);
+  EXPECT_EQ(domains.err, "cezanne prepare synthetic: --domains 30 exceeds --classes 20\n");
+  const Result by_domain = run("prepare synthetic --out " + (root_ / "x").string() + " --split-by domain");
+  EXPECT_EQ(by_domain.status, 2);
+  EXPECT_THAT(by_domain.err, HasSubstr("--split-by domain: prepare synthetic splits by class"));
+  EXPECT_FALSE(fs::exists(root_ / "x"));
+}
+
 TEST_F(PrepareCliTest, TestFractionOnePutsEveryClassInTheTestSplit) {
   // A folder of new classes to evaluate a trained model on: all of it is test data.
   write_idx_fixture();
