@@ -389,6 +389,8 @@ void validate(const TrainConfig& c) {
   if (c.split_by == "example" && !is_unlabelled(c))
     fail("split-by", "example is for --algo vae, autoencoder or mae (multitask always splits by example), got '" + c.algo + "'");
   if (c.split_by == "example") data::parse_example_split(c.example_split);  // its own one-line error
+  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation" && c.pseudo_tasks != "cactus")
+    fail("pseudo-tasks", "none, augmentation or cactus, got '" + c.pseudo_tasks + "'");
   if (c.pseudo_tasks == "cactus") {
     if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
       fail("pseudo-tasks", "cactus makes episodes of images for a meta-learner, not for --algo " + c.algo +
@@ -417,8 +419,6 @@ void validate(const TrainConfig& c) {
     fail("head-first", "or --unfreeze-every, not both (two schedules of unfreezing)");
   if ((c.head_first || c.early_stop) && c.val_every == 0)
     fail(c.head_first ? "head-first" : "early-stop", "needs validation during the run: --val-every N > 0");
-  if (c.pseudo_tasks != "none" && c.pseudo_tasks != "augmentation" && c.pseudo_tasks != "cactus")
-    fail("pseudo-tasks", "none, augmentation or cactus, got '" + c.pseudo_tasks + "'");
   if (is_augmentation_tasks(c)) {
     if (is_multitask(c) || is_unlabelled(c) || is_regression(c))
       fail("pseudo-tasks", "augmentation tasks are episodes of a --store's images, for an episodic --algo with --model conv4; got --algo " +

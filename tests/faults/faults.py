@@ -166,14 +166,18 @@ class Suite:
                                   "--queries", "--checkpoint-every", "--val-episodes", "--seed",
                                   "--lr", "--inner-steps", "--keep", "--threads"])
         eval_option = self.rng.choice(["--episodes", "--ways", "--shots", "--queries", "--seed"])
+        # Seeds are any 64-bit unsigned integer: 2^32 + 1 and 2^63 are valid seeds, not malformed.
+        seed_huge = huge if huge not in ("4294967297", "9223372036854775808") else "18446744073709551617"
         config = os.path.join(self.root, f"config-{self.serial}.ini")
         kind = self.rng.randrange(9)
         if kind == 0:
-            args, what = f"{base} {option} {huge}", f"train {option} '{huge}'"
+            value = seed_huge if option == "--seed" else huge
+            args, what = f"{base} {option} {value}", f"train {option} '{value}'"
         elif kind == 1:
+            value = seed_huge if eval_option == "--seed" else huge
             args = (f"eval --checkpoint {final(os.path.join(self.root, 'reference-1'))} "
-                    f"{eval_option} {huge}")
-            what = f"eval {eval_option} '{huge}'"
+                    f"{eval_option} {value}")
+            what = f"eval {eval_option} '{value}'"
         elif kind == 2:
             args, what = f"{base} 200", "a stray positional word"
         elif kind == 3:

@@ -203,7 +203,7 @@ TEST_F(VaeTrain, BenchStepTimesTheTrainersStep) {
                                                 "\"iters\":2,\"warmup\":1,\"threads\":1,\"ranks\":1,"));
   // 784-16-8 encoder, 4-16-784 decoder and the per-pixel log-variance
   const int64_t parameters = (784 * 16 + 16) + (16 * 8 + 8) + (4 * 16 + 16) + (16 * 784 + 784) + 784;
-  EXPECT_THAT(one.output, HasSubstr(",\"parameters\":" + std::to_string(parameters) + ",\"seconds\":"));
+  EXPECT_THAT(one.output, HasSubstr(",\"parameters\":" + std::to_string(parameters) + ",\"overlap\":\"off\","));
   for (const char* key : {"\"steps_per_s\":", "\"examples_per_s\":", "\"peak_rss_mb\":", "\"last_loss\":"})
     EXPECT_THAT(one.output, HasSubstr(key));
   EXPECT_EQ(std::count(one.output.begin(), one.output.end(), '\n'), 1) << one.output;
@@ -227,7 +227,7 @@ TEST_F(VaeTrain, BenchStepTimesTheTrainersStep) {
   // Bad values of the objective's options are train's one-line errors.
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--algo vae", "cezanne bench step: --store: required with --algo vae\n"},
-      {"--algo vae --model resnet --store " + store().string(), "cezanne bench step: --model: conv4 or mlp, got 'resnet'\n"},
+      {"--algo vae --model resnet --store " + store().string(), "cezanne bench step: --model: conv4, vit or mlp, got 'resnet'\n"},
       {"--algo vae --store " + store().string() + " --beta -1", "cezanne bench step: --beta: must be in [0, 1000000], got -1\n"},
       {"--algo vae --store " + store().string() + " --likelihood poisson",
        "cezanne bench step: --likelihood: bernoulli or gaussian, got 'poisson'\n"},
