@@ -78,36 +78,12 @@ std::vector<int64_t> AugmentationTasks::fill(int64_t step, int64_t task_index, f
 }
 
 Episode AugmentationTasks::sample(int64_t step, int64_t task_index) const {
-  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
-  Episode episode;
-  episode.support = Tensor::empty({ws, channels_, height_, width_}, DType::f32);
-  episode.support_labels = Tensor::empty({ws}, DType::i64);
-  episode.query = Tensor::empty({wq, channels_, height_, width_}, DType::f32);
-  episode.query_labels = Tensor::empty({wq}, DType::i64);
-  episode.task_index = task_index;
-  episode.classes = fill(step, task_index, episode.support.data<float>(), episode.support_labels.data<int64_t>(),
-                         episode.query.data<float>(), episode.query_labels.data<int64_t>());
-  episode.rotations.assign(episode.classes.size(), 0);
-  return episode;
+  return filled_episode(spec_, channels_, height_, width_, task_index, [&](auto... rows) { return fill(step, rows...); });
 }
 
 EpisodeBatch AugmentationTasks::sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const {
-  const auto tasks = static_cast<int64_t>(task_indices.size());
-  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
-  const int64_t image = channels_ * height_ * width_;
-  EpisodeBatch batch;
-  batch.support = Tensor::empty({tasks, ws, channels_, height_, width_}, DType::f32);
-  batch.support_labels = Tensor::empty({tasks, ws}, DType::i64);
-  batch.query = Tensor::empty({tasks, wq, channels_, height_, width_}, DType::f32);
-  batch.query_labels = Tensor::empty({tasks, wq}, DType::i64);
-  batch.task_indices = task_indices;
-  batch.step = step;
-  if (tasks == 0) return batch;
-  for (int64_t t = 0; t < tasks; ++t)
-    fill(step, task_indices[t], batch.support.data<float>() + t * ws * image,
-         batch.support_labels.data<int64_t>() + t * ws, batch.query.data<float>() + t * wq * image,
-         batch.query_labels.data<int64_t>() + t * wq);
-  return batch;
+  return filled_batch(spec_, channels_, height_, width_, step, task_indices,
+                      [&](auto... rows) { return fill(step, rows...); });
 }
 
 }  // namespace cz::data

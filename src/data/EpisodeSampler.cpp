@@ -176,26 +176,12 @@ Episode EpisodeSampler::sample(int64_t step, int64_t task_index) const {
 
 EpisodeBatch EpisodeSampler::sample_batch(int64_t step,
                                           const std::vector<int64_t>& task_indices) const {
-  const auto tasks = static_cast<int64_t>(task_indices.size());
-  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
-  const int64_t image = channels_ * height_ * width_;
-  EpisodeBatch batch;
-  batch.support = Tensor::empty({tasks, ws, channels_, height_, width_}, DType::f32);
-  batch.support_labels = Tensor::empty({tasks, ws}, DType::i64);
-  batch.query = Tensor::empty({tasks, wq, channels_, height_, width_}, DType::f32);
-  batch.query_labels = Tensor::empty({tasks, wq}, DType::i64);
-  batch.task_indices = task_indices;
-  batch.step = step;
-  if (tasks == 0) return batch;
-  float* support = batch.support.data<float>();
-  float* query = batch.query.data<float>();
-  int64_t* support_labels = batch.support_labels.data<int64_t>();
-  int64_t* query_labels = batch.query_labels.data<int64_t>();
-  std::vector<Choice> choices;
-  for (int64_t t = 0; t < tasks; ++t)
-    fill(step, task_indices[t], support + t * ws * image, support_labels + t * ws,
-         query + t * wq * image, query_labels + t * wq, choices);
-  return batch;
+  std::vector<Choice> choices;  // reused across the tasks
+  return filled_batch(spec_, channels_, height_, width_, step, task_indices,
+                      [&](int64_t task, float* support, int64_t* support_labels, float* query, int64_t* query_labels) {
+                        fill(step, task, support, support_labels, query, query_labels, choices);
+                        return std::vector<int64_t>{};  // a batch keeps no classes
+                      });
 }
 
 }  // namespace cz::data

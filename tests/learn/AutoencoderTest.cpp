@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "autograd/GradCheck.hpp"
+#include "learn/UnlabelledFixtures.hpp"
 #include "cezanne/learn/Autoencoder.hpp"
 #include "cezanne/nn/Params.hpp"
 
@@ -11,23 +12,10 @@ namespace {
 
 AutoencoderSpec tiny(double noise = 0.0) { return {{1, 16, 2}, 3, noise}; }
 
-nn::ParamList initialized(const std::vector<nn::ParamSpec>& specs, uint64_t seed) {
-  nn::Params params(specs, DType::f64);
-  params.initialize(seed);
-  nn::ParamList p;
-  for (const Var& v : params.list()) p.emplace_back(v.data().clone(), true);
-  return p;
-}
+using cz::testing::initialized;
 
 data::TaskBatch batch(std::vector<int64_t> slots, int64_t b, int64_t step) {
-  data::TaskBatch out;
-  std::vector<Tensor> rows;
-  for (const int64_t s : slots)
-    rows.push_back(Tensor::uniform({1, b, 1, 16, 16}, 0, 1, 40 + static_cast<uint64_t>(s), 0, DType::f64));
-  out.inputs = cat(rows, 0);
-  out.slots = std::move(slots);
-  out.step = step;
-  return out;
+  return cz::testing::unlabelled_rows(std::move(slots), b, 16, step);
 }
 
 TEST(Autoencoder, ParametersAndCode) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "autograd/GradCheck.hpp"
+#include "learn/UnlabelledFixtures.hpp"
 #include "cezanne/learn/Mae.hpp"
 #include "cezanne/nn/Params.hpp"
 
@@ -23,23 +24,10 @@ MaeSpec tiny(bool norm_pix = false) {
   return s;
 }
 
-nn::ParamList initialized(const std::vector<nn::ParamSpec>& specs, uint64_t seed) {
-  nn::Params params(specs, DType::f64);
-  params.initialize(seed);
-  nn::ParamList p;
-  for (const Var& v : params.list()) p.emplace_back(v.data().clone(), true);
-  return p;
-}
+using cz::testing::initialized;
 
 data::TaskBatch batch(std::vector<int64_t> slots, int64_t b, int64_t step) {
-  data::TaskBatch out;
-  std::vector<Tensor> rows;
-  for (const int64_t s : slots)
-    rows.push_back(Tensor::uniform({1, b, 1, 8, 8}, 0, 1, 40 + static_cast<uint64_t>(s), 0, DType::f64));
-  out.inputs = cat(rows, 0);
-  out.slots = std::move(slots);
-  out.step = step;
-  return out;
+  return cz::testing::unlabelled_rows(std::move(slots), b, 8, step);
 }
 
 TEST(Mae, MasksExactlyTheRatioOfPatchesDeterministically) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "cezanne/data/Episode.hpp"
@@ -23,5 +24,18 @@ class EpisodeSource {
   /// sample(step, task_indices[t]).
   virtual EpisodeBatch sample_batch(int64_t step, const std::vector<int64_t>& task_indices) const = 0;
 };
+
+/// Writes one task's images and labels into its rows (support: ways x shots images, query:
+/// ways x queries, each C x H x W floats) and returns Episode::classes, label by label.
+using FillTask = std::function<std::vector<int64_t>(int64_t task_index, float* support, int64_t* support_labels,
+                                                    float* query, int64_t* query_labels)>;
+
+/// The episode, and the batch of episodes, of a source that fills one task at a time (the
+/// pseudo-task sources): the tensors of `spec`'s sizes on the host, each task filled by `fill`,
+/// rotations 0.
+Episode filled_episode(const EpisodeSpec& spec, int64_t channels, int64_t height, int64_t width, int64_t task_index,
+                       const FillTask& fill);
+EpisodeBatch filled_batch(const EpisodeSpec& spec, int64_t channels, int64_t height, int64_t width, int64_t step,
+                          const std::vector<int64_t>& task_indices, const FillTask& fill);
 
 }  // namespace cz::data
