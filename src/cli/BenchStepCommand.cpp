@@ -281,22 +281,30 @@ Measurement measure(dist::Communicator& comm, const Settings& s, const train::Ru
   return m;
 }
 
-// The fields that say what is stepped (the algorithm and its model), --meta-batch aside.
-void model_fields(std::ostream& line, const Settings& s, const train::RunPlan& plan) {
+// The fields that say what is stepped (the algorithm and its model), with `meta_batch` where
+// bench step has always printed it, if given.
+void model_fields(std::ostream& line, const Settings& s, const train::RunPlan& plan, std::optional<int> meta_batch) {
+  auto batch = [&] {
+    if (meta_batch) line << ",\"meta_batch\":" << *meta_batch;
+  };
   line << ",\"algo\":\"" << s.algo << "\"";
   if (plan.unlabelled) {
-    line << ",\"model\":\"" << plan.unlabelled->description() << "\",\"examples_per_task\":" << s.examples_per_task;
+    line << ",\"model\":\"" << plan.unlabelled->description() << "\"";
+    batch();
+    line << ",\"examples_per_task\":" << s.examples_per_task;
   } else if (plan.objective) {
     line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting << "\"";
     if (!s.freeze.empty()) line << ",\"freeze\":\"" << s.freeze << "\"";
-    line << ",\"tasks\":" << plan.tasks->num_tasks() << ",\"examples_per_task\":" << s.examples_per_task
-         << ",\"filters\":" << s.filters;
+    line << ",\"tasks\":" << plan.tasks->num_tasks();
+    batch();
+    line << ",\"examples_per_task\":" << s.examples_per_task << ",\"filters\":" << s.filters;
   } else {
     const bool images = s.model == "conv4";
     line << ",\"model\":\"" << s.model << "\"";
     if (images) line << ",\"ways\":" << s.ways;
-    line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries << ",\"inner_steps\":" << s.inner_steps
-         << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
+    line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries;
+    batch();
+    line << ",\"inner_steps\":" << s.inner_steps << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
     if (images)
       line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
   }
@@ -307,8 +315,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   const Measurement m = measure(comm, s, plan);
   std::ostringstream line;
   line << "{\"bench\":\"step\"";
-  model_fields(line, s, plan);
-  line << ",\"meta_batch\":" << s.meta_batch;
+  model_fields(line, s, plan, s.meta_batch);
   line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads();
   const bool rows = plan.objective || plan.unlabelled;
   if (!rows) {
@@ -554,11 +561,9 @@ int run_scaling(dist::Communicator& comm, Settings s, const Scaling& scaling) {
   const Measurement m = measure(comm, s, plan);
   std::ostringstream identity;
   identity << "{\"bench\":\"scaling\",\"mode\":\"" << scaling.mode << "\"";
-  model_fields(identity, s, plan);
-  if (scaling.mode == "weak")
-    identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
-  else
-    identity << ",\"meta_batch\":" << s.meta_batch;
+  // Strong: the fixed global meta-batch is a setting; weak: the tasks per rank.
+  model_fields(identity, s, plan, scaling.mode == "strong" ? std::optional<int>(s.meta_batch) : std::nullopt);
+  if (scaling.mode == "weak") identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
   identity << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
            << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
            << s.device.str() << "\"";

@@ -87,7 +87,7 @@ TEST(BenchScalingCli, StrongKeepsTheGlobalMetaBatch) {
   const std::vector<std::string> lines = read_lines(out);
   ASSERT_EQ(lines.size(), 2U);
   EXPECT_NE(lines[0].find("\"mode\":\"strong\",\"algo\":\"maml\""), std::string::npos) << lines[0];
-  EXPECT_NE(lines[0].find("\"meta_batch\":4,\"iters\":2"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("\"queries\":2,\"meta_batch\":4,"), std::string::npos) << lines[0];
   EXPECT_NE(lines[1].find("\"ranks\":2,\"tasks_per_rank\":2,"), std::string::npos) << lines[1];
   // Strong: (tasks/s at 2) / (2 x tasks/s at 1).
   EXPECT_NEAR(field(lines[1], "efficiency"), field(lines[1], "tasks_per_s") / (2 * field(lines[0], "tasks_per_s")),
@@ -106,6 +106,10 @@ TEST(BenchScalingCli, BadValuesAreOneLineUsageErrors) {
                 "--tasks-per-rank: weak scaling only (--mode strong steps --meta-batch tasks over all ranks)"},
            Case{"--meta-batch 8",
                 "--meta-batch: strong scaling only (--mode weak steps --tasks-per-rank tasks on each rank)"},
+           // Weak: one rank's --tasks-per-rank tasks are checked as bench step checks --meta-batch.
+           Case{"--image 1024 --tasks-per-rank 100",
+                "--image: 8000 synthetic images of 1 x 1024 x 1024 are 8388608000 values per meta-step, more than "
+                "4294967296"},
        }) {
     const SpawnResult r = cezanne(std::string("bench scaling ") + c.args);
     EXPECT_EQ(r.status, 2) << c.args << ": " << r.output;
