@@ -1,5 +1,7 @@
 // `cezanne bench step`: training steps per second of one learner on synthetic episodes, of
-// multi-task learning on a store's writing systems, or of an objective on a store's unlabelled examples.
+// multi-task learning on a store's writing systems, or of an objective on a store's unlabelled examples;
+// `cezanne bench scaling`: the same step at the size of its world, its time split into parts, and
+// its efficiency against 1 rank (both share the options, the plan and the timed loop).
 #include <sys/resource.h>
 
 #include <boost/program_options.hpp>
@@ -7,8 +9,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -86,6 +91,26 @@ std::vector<const train::TrainOption*> objective_options(const po::options_descr
   return out;
 }
 
+// A meta-step's sizes: each value is in its bounds (checked while parsing), their products here.
+void check_sizes(const Settings& s) {
+  // In int64 (at most 1e4 x 1e4 x 2e4 x 16 x 1024^2: no overflow).
+  const int64_t ways = s.model == "mlp" ? 1 : s.ways;
+  const int64_t examples = int64_t{s.meta_batch} * ways * (int64_t{s.shots} + s.queries);
+  if (examples > train::kMaxExamplesPerStep)
+    throw UsageError("--meta-batch: " + std::to_string(s.meta_batch) + " tasks of " +
+                     (s.model == "mlp" ? "" : "--ways " + std::to_string(s.ways) + " x ") +
+                     "(--shots " + std::to_string(s.shots) + " + --queries " +
+                     std::to_string(s.queries) + ") are " + std::to_string(examples) +
+                     " examples per meta-step, more than " +
+                     std::to_string(train::kMaxExamplesPerStep));
+  const int64_t values = examples * s.channels * s.image * s.image;
+  if (s.model == "conv4" && values > kMaxImageValues)
+    throw UsageError("--image: " + std::to_string(examples) + " synthetic images of " +
+                     std::to_string(s.channels) + " x " + std::to_string(s.image) + " x " +
+                     std::to_string(s.image) + " are " + std::to_string(values) +
+                     " values per meta-step, more than " + std::to_string(kMaxImageValues));
+}
+
 Settings settings_from(const po::variables_map& vm, const std::vector<const train::TrainOption*>& objective) {
   Settings s;
   s.algo = vm["algo"].as<std::string>();
@@ -148,23 +173,7 @@ Settings settings_from(const po::variables_map& vm, const std::vector<const trai
         "'");
   if (s.model != "mlp" && algorithm->regression_only)
     throw UsageError("--algo " + s.algo + " is sinusoid regression: --model must be mlp, got '" + s.model + "'");
-  // Each value is in its bounds (checked while parsing); their products are checked here, in
-  // int64 (at most 1e4 x 1e4 x 2e4 x 16 x 1024^2: no overflow).
-  const int64_t ways = s.model == "mlp" ? 1 : s.ways;
-  const int64_t examples = int64_t{s.meta_batch} * ways * (int64_t{s.shots} + s.queries);
-  if (examples > train::kMaxExamplesPerStep)
-    throw UsageError("--meta-batch: " + std::to_string(s.meta_batch) + " tasks of " +
-                     (s.model == "mlp" ? "" : "--ways " + std::to_string(s.ways) + " x ") +
-                     "(--shots " + std::to_string(s.shots) + " + --queries " +
-                     std::to_string(s.queries) + ") are " + std::to_string(examples) +
-                     " examples per meta-step, more than " +
-                     std::to_string(train::kMaxExamplesPerStep));
-  const int64_t values = examples * s.channels * s.image * s.image;
-  if (s.model == "conv4" && values > kMaxImageValues)
-    throw UsageError("--image: " + std::to_string(examples) + " synthetic images of " +
-                     std::to_string(s.channels) + " x " + std::to_string(s.image) + " x " +
-                     std::to_string(s.image) + " are " + std::to_string(values) +
-                     " values per meta-step, more than " + std::to_string(kMaxImageValues));
+  check_sizes(s);
   return s;
 }
 
@@ -200,10 +209,24 @@ double blocking_allreduce_seconds(dist::Communicator& comm, const nn::Params& pa
   return comm.allreduce_value((reducer.exposed_seconds() - before) / s.iters, dist::ReduceOp::max);
 }
 
+// What --iters timed steps of a plan cost: the figures of bench step's and bench scaling's lines.
+struct Measurement {
+  int64_t parameters = 0;
+  double seconds = 0.0;  ///< the --iters steps, slowest rank
+  // Per step, slowest rank (the max over ranks of each part): the reducer's time the steps did
+  // not hide, the wait for the batch, Adam's step and after_step.
+  double exposed = 0.0, sampling = 0.0, optimizer = 0.0;
+  double buckets = 0.0, overlapped = 0.0;  ///< bucket allreduces per step, and of those during backward
+  double communication = 0.0;             ///< the blocking allreduce of the gradient alone, per step
+  double allocations = 0.0, device_allocations = 0.0, peak_allocated_mb = 0.0;  ///< rank 0's
+  double rss = 0.0, total_rss = 0.0;
+  double global_loss = 0.0;  ///< the last step's loss over the global meta-batch
+};
+
 // Steps of the plan through the trainer's own Step (sampling included: the prefetcher's for
 // meta-learning, from --store for multi-task learning) and an Adam step, so the figure is what
-// `cezanne train` spends per step, validation aside. One JSON line.
-int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
+// `cezanne train` spends per step, validation aside.
+Measurement measure(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
   CachingAllocator& allocator = backend_for(s.device).allocator();
   allocator.set_caching(s.caching);
   nn::Params params(plan.specs(), DType::f32, s.device);
@@ -212,58 +235,87 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   for (size_t i = 0; i < params.size(); ++i) Var(params[i]).set_requires_grad(!groups[i].frozen);
   optim::Adam adam(params, s.outer_lr, 0.9, 0.999, 1e-8, 0.0, false, groups);
   const std::unique_ptr<train::Step> learning = train::make_step(plan, params, comm, 0);
-  double loss = 0.0;
+  double loss = 0.0, optimizer = 0.0;
   auto step = [&](int64_t index) {
     adam.zero_grad();
     loss = learning->gradient(index).loss;
+    const auto before_optimizer = Clock::now();
     adam.step();
     learning->after_step(index);
+    optimizer += std::chrono::duration<double>(Clock::now() - before_optimizer).count();
   };
   AllocatorStats before;
   train::ReductionStats reduction_before;
-  const double seconds = timed(comm, s, step, [&] {
+  double sampling_before = 0.0;
+  Measurement m;
+  m.parameters = params.numel();
+  m.seconds = timed(comm, s, step, [&] {
     allocator.reset_peak();
     before = allocator.stats();
     reduction_before = learning->reduction();
+    sampling_before = learning->sampling_seconds();
+    optimizer = 0.0;
   });
-  // Per step: the reducer's time the steps did not hide (slowest rank; waiting for a slower
-  // rank's backward included), the buckets and those that left during backward; and the
-  // allreduce of the gradient alone, blocking, after a barrier: what there is to hide.
+  auto slowest_per_step = [&](double seconds) {
+    return comm.allreduce_value(seconds / s.iters, dist::ReduceOp::max);
+  };
+  // The reducer's exposed time includes waiting for a slower rank's backward; the blocking
+  // allreduce of the gradient alone, after a barrier, is what there is to hide.
   const train::ReductionStats reduction = learning->reduction();
-  const double exposed = comm.allreduce_value(
-      (reduction.exposed_seconds - reduction_before.exposed_seconds) / s.iters, dist::ReduceOp::max);
-  const double buckets = static_cast<double>(reduction.buckets - reduction_before.buckets) / s.iters;
-  const double overlapped =
-      static_cast<double>(reduction.overlapped_buckets - reduction_before.overlapped_buckets) / s.iters;
-  const double communication = blocking_allreduce_seconds(comm, params, s);
+  m.exposed = slowest_per_step(reduction.exposed_seconds - reduction_before.exposed_seconds);
+  m.sampling = slowest_per_step(learning->sampling_seconds() - sampling_before);
+  m.optimizer = slowest_per_step(optimizer);
+  m.buckets = static_cast<double>(reduction.buckets - reduction_before.buckets) / s.iters;
+  m.overlapped = static_cast<double>(reduction.overlapped_buckets - reduction_before.overlapped_buckets) / s.iters;
+  m.communication = blocking_allreduce_seconds(comm, params, s);
   const AllocatorStats after = allocator.stats();
   auto per_step = [&](uint64_t AllocatorStats::*counter) {
     return static_cast<double>(after.*counter - before.*counter) / s.iters;
   };
-  const double rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
-  const double total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
-  // The last step's loss over the global meta-batch (the same figure on any rank count).
-  const double global_loss = comm.allreduce_value(loss, dist::ReduceOp::sum) / s.meta_batch;
-  std::ostringstream line;
-  line << "{\"bench\":\"step\",\"algo\":\"" << s.algo << "\"";
+  m.allocations = per_step(&AllocatorStats::requests);
+  m.device_allocations = per_step(&AllocatorStats::device_allocations);
+  m.peak_allocated_mb = static_cast<double>(after.peak_allocated) / (1 << 20);
+  m.rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::max);
+  m.total_rss = comm.allreduce_value(peak_rss_mb(), dist::ReduceOp::sum);
+  m.global_loss = comm.allreduce_value(loss, dist::ReduceOp::sum) / s.meta_batch;
+  return m;
+}
+
+// The fields that say what is stepped (the algorithm and its model), with `meta_batch` where
+// bench step has always printed it, if given.
+void model_fields(std::ostream& line, const Settings& s, const train::RunPlan& plan, std::optional<int> meta_batch) {
+  auto batch = [&] {
+    if (meta_batch) line << ",\"meta_batch\":" << *meta_batch;
+  };
+  line << ",\"algo\":\"" << s.algo << "\"";
   if (plan.unlabelled) {
-    line << ",\"model\":\"" << plan.unlabelled->description() << "\",\"meta_batch\":" << s.meta_batch
-         << ",\"examples_per_task\":" << s.examples_per_task;
+    line << ",\"model\":\"" << plan.unlabelled->description() << "\"";
+    batch();
+    line << ",\"examples_per_task\":" << s.examples_per_task;
   } else if (plan.objective) {
     line << ",\"conditioning\":\"" << s.conditioning << "\",\"weighting\":\"" << s.weighting << "\"";
     if (!s.freeze.empty()) line << ",\"freeze\":\"" << s.freeze << "\"";
-    line << ",\"tasks\":" << plan.tasks->num_tasks() << ",\"meta_batch\":" << s.meta_batch
-         << ",\"examples_per_task\":" << s.examples_per_task << ",\"filters\":" << s.filters;
+    line << ",\"tasks\":" << plan.tasks->num_tasks();
+    batch();
+    line << ",\"examples_per_task\":" << s.examples_per_task << ",\"filters\":" << s.filters;
   } else {
     const bool images = s.model == "conv4";
     line << ",\"model\":\"" << s.model << "\"";
     if (images) line << ",\"ways\":" << s.ways;
-    line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries
-         << ",\"meta_batch\":" << s.meta_batch << ",\"inner_steps\":" << s.inner_steps
-         << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
+    line << ",\"shots\":" << s.shots << ",\"queries\":" << s.queries;
+    batch();
+    line << ",\"inner_steps\":" << s.inner_steps << ",\"inner_lr\":" << s.inner_lr << ",\"outer_lr\":" << s.outer_lr;
     if (images)
       line << ",\"image\":" << s.image << ",\"channels\":" << s.channels << ",\"filters\":" << s.filters;
   }
+}
+
+// bench step's JSON line.
+int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
+  const Measurement m = measure(comm, s, plan);
+  std::ostringstream line;
+  line << "{\"bench\":\"step\"";
+  model_fields(line, s, plan, s.meta_batch);
   line << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads();
   const bool rows = plan.objective || plan.unlabelled;
   if (!rows) {
@@ -271,22 +323,22 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
-  line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << params.numel()
-       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << seconds
-       << ",\"communication_s\":" << communication << ",\"exposed_communication_s\":" << exposed
-       << ",\"buckets_per_step\":" << buckets << ",\"overlapped_buckets_per_step\":" << overlapped;
+  line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << m.parameters
+       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << m.seconds
+       << ",\"communication_s\":" << m.communication << ",\"exposed_communication_s\":" << m.exposed
+       << ",\"buckets_per_step\":" << m.buckets << ",\"overlapped_buckets_per_step\":" << m.overlapped;
   if (rows)
-    line << ",\"steps_per_s\":" << s.iters / seconds << ",\"examples_per_s\":"
-         << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / seconds;
+    line << ",\"steps_per_s\":" << s.iters / m.seconds << ",\"examples_per_s\":"
+         << static_cast<double>(s.meta_batch) * s.examples_per_task * s.iters / m.seconds;
   else
-    line << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / seconds
-         << ",\"meta_steps_per_s\":" << s.iters / seconds;
+    line << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / m.seconds
+         << ",\"meta_steps_per_s\":" << s.iters / m.seconds;
   line << ",\"device\":\"" << s.device.str() << "\",\"allocator\":\"" << (s.caching ? "caching" : "direct")
-       << "\",\"allocations_per_step\":" << per_step(&AllocatorStats::requests)
-       << ",\"device_allocations_per_step\":" << per_step(&AllocatorStats::device_allocations)
-       << ",\"peak_allocated_mb\":" << static_cast<double>(after.peak_allocated) / (1 << 20);
-  line << ",\"peak_rss_mb\":" << rss << ",\"peak_rss_mb_all_ranks\":" << total_rss
-       << ",\"last_loss\":" << (std::isfinite(global_loss) ? global_loss : -1.0) << "}";
+       << "\",\"allocations_per_step\":" << m.allocations
+       << ",\"device_allocations_per_step\":" << m.device_allocations
+       << ",\"peak_allocated_mb\":" << m.peak_allocated_mb;
+  line << ",\"peak_rss_mb\":" << m.rss << ",\"peak_rss_mb_all_ranks\":" << m.total_rss
+       << ",\"last_loss\":" << (std::isfinite(m.global_loss) ? m.global_loss : -1.0) << "}";
   dist::log(comm, line.str());
   return 0;
 }
@@ -399,10 +451,8 @@ train::RunPlan episodic_plan(const Settings& s) {
   return plan;
 }
 
-int bench_step(int argc, char** argv) {
-  po::options_description options(
-      "cezanne bench step: training steps (Adam outer step) on synthetic episodes, on --store's writing systems "
-      "(multitask) or on its unlabelled examples (vae), one JSON line");
+// The options bench step and bench scaling share: what is stepped, and how it is timed.
+void add_bench_options(po::options_description& options) {
   // clang-format off
   options.add_options()
     ("algo", po::value<std::string>()->default_value("maml"), "an algorithm of cezanne train (multitask: rows of --examples-per-task examples of --store's writing systems; vae: rows of its unlabelled train examples)")
@@ -435,25 +485,159 @@ int bench_step(int argc, char** argv) {
     ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor")
     ("freeze", po::value<std::string>(), "multitask, vae: as cezanne train --freeze (e.g. 'block*': a linear probe's step)");
   // clang-format on
+}
+
+// The plan of the settings: multi-task, unlabelled or meta-learning.
+train::RunPlan plan_of(const Settings& s) {
+  const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
+  return s.algo == "multitask"                                     ? multitask_plan(s)
+         : algorithm->kind == learn::Algorithm::Kind::unlabelled ? unlabelled_plan(s)
+                                                                  : episodic_plan(s);
+}
+
+using Run = std::function<int(dist::Communicator&, const Settings&, const train::RunPlan&)>;
+
+// A bench command: `options` (add_bench_options' and the command's own) parsed, the settings
+// (`adjust` reads the command's own options into them) checked and the plan built before MPI
+// starts, so a bad value is one usage error; then `run` on every rank.
+int bench_command(int argc, char** argv, const std::string& name, po::options_description& options,
+                  const std::function<void(const po::variables_map&, Settings&)>& adjust, const Run& run) {
   const std::vector<const train::TrainOption*> objective = objective_options(options);
   for (const train::TrainOption* o : objective) add_train_option(options, *o);
   po::variables_map vm;
-  if (!parse_options(argc, argv, "bench step", options, nullptr, vm)) return 0;
-  const Settings s = settings_from(vm, objective);
-  const learn::Algorithm* algorithm = learn::find_algorithm(s.algo);
-  const train::RunPlan plan = s.algo == "multitask" ? multitask_plan(s)
-                              : algorithm->kind == learn::Algorithm::Kind::unlabelled ? unlabelled_plan(s)
-                                                                                      : episodic_plan(s);
+  if (!parse_options(argc, argv, name, options, nullptr, vm)) return 0;
+  Settings s = settings_from(vm, objective);
+  adjust(vm, s);
+  const train::RunPlan plan = plan_of(s);
   set_num_threads(s.threads);
   auto world = dist::init(&argc, &argv);
-  const int status = dist::run_guarded(*world, [&] { return run_bench(*world, s, plan); });
+  const int status = dist::run_guarded(*world, [&] { return run(*world, s, plan); });
   world.reset();
   dist::finalize();
   return status;
 }
 
+int bench_step(int argc, char** argv) {
+  po::options_description options(
+      "cezanne bench step: training steps (Adam outer step) on synthetic episodes, on --store's writing systems "
+      "(multitask) or on its unlabelled examples (vae), one JSON line");
+  add_bench_options(options);
+  return bench_command(argc, argv, "bench step", options, [](const po::variables_map&, Settings&) {}, run_bench);
+}
+
 const CommandRegistrar kBenchStep(
     "bench step", "training steps per second of a learner (episodes, multi-task rows, unlabelled examples)", bench_step);
+
+// bench scaling's own settings.
+struct Scaling {
+  std::string mode = "weak";  // weak: --tasks-per-rank x ranks tasks per step; strong: --meta-batch
+  int tasks_per_rank = 4;
+  std::string out;  // the JSON lines file rank 0 appends to ("": none)
+};
+
+// The tasks/s of the first 1-rank line of `out` whose settings are `identity` (the line's text
+// up to "ranks"), if any: the reference of the efficiency.
+std::optional<double> one_rank_tasks_per_s(const std::string& out, const std::string& identity) {
+  std::ifstream in(out);
+  const std::string prefix = identity + ",\"ranks\":1,";
+  const std::string field = "\"tasks_per_s\":";
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    const size_t at = line.find(field);
+    if (at == std::string::npos) continue;
+    const double value = std::strtod(line.c_str() + at + field.size(), nullptr);
+    if (value > 0) return value;
+  }
+  return std::nullopt;
+}
+
+// bench scaling's JSON line: the step time of the world it runs in split into sampling,
+// communication, optimizer and compute (the rest), tasks/s and the efficiency against the 1-rank
+// line of --out; rank 0 appends it to --out.
+int run_scaling(dist::Communicator& comm, Settings s, const Scaling& scaling) {
+  // Weak scaling: --tasks-per-rank tasks on each rank of this world.
+  if (scaling.mode == "weak") s.meta_batch = scaling.tasks_per_rank * comm.size();
+  const train::RunPlan plan = plan_of(s);
+  const Measurement m = measure(comm, s, plan);
+  std::ostringstream identity;
+  identity << "{\"bench\":\"scaling\",\"mode\":\"" << scaling.mode << "\"";
+  // Strong: the fixed global meta-batch is a setting; weak: the tasks per rank.
+  model_fields(identity, s, plan, scaling.mode == "strong" ? std::optional<int>(s.meta_batch) : std::nullopt);
+  if (scaling.mode == "weak") identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
+  identity << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
+           << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
+           << s.device.str() << "\"";
+  const double per_step = m.seconds / s.iters;
+  const double tasks_per_s = static_cast<double>(s.meta_batch) / per_step;
+  std::optional<double> efficiency;
+  if (comm.rank() == 0 && !scaling.out.empty()) {
+    if (const std::optional<double> one = one_rank_tasks_per_s(scaling.out, identity.str())) {
+      const double ranks = comm.size();
+      efficiency = scaling.mode == "weak" ? tasks_per_s / ranks / *one : tasks_per_s / (ranks * *one);
+    }
+  }
+  std::ostringstream line;
+  line << identity.str() << ",\"ranks\":" << comm.size();
+  if (scaling.mode == "weak")
+    line << ",\"meta_batch\":" << s.meta_batch;
+  else
+    line << ",\"tasks_per_rank\":" << static_cast<double>(s.meta_batch) / comm.size();
+  line << ",\"seconds_per_step\":" << per_step << ",\"sampling_s\":" << m.sampling
+       << ",\"compute_s\":" << per_step - m.sampling - m.exposed - m.optimizer
+       << ",\"communication_s\":" << m.exposed << ",\"optimizer_s\":" << m.optimizer
+       << ",\"tasks_per_s\":" << tasks_per_s << ",\"steps_per_s\":" << 1.0 / per_step << ",\"efficiency\":";
+  if (efficiency)
+    line << *efficiency;
+  else
+    line << "null";
+  line << ",\"parameters\":" << m.parameters << "}";
+  dist::log(comm, line.str());
+  if (comm.rank() == 0 && !scaling.out.empty()) {
+    std::ofstream out(scaling.out, std::ios::app);
+    out << line.str() << "\n";
+    if (!out.flush()) throw std::runtime_error(scaling.out + ": cannot append to it");
+  }
+  return 0;
+}
+
+int bench_scaling(int argc, char** argv) {
+  po::options_description options(
+      "cezanne bench scaling: bench step's meta-step at the size of the world it runs in (mpirun/srun -n P), "
+      "its time split into sampling, compute, communication and optimizer, one JSON line (docs/scaling.md)");
+  add_bench_options(options);
+  // clang-format off
+  options.add_options()
+    ("mode", po::value<std::string>()->default_value("weak"), "weak (--tasks-per-rank tasks on each rank) or strong (--meta-batch tasks over all ranks)")
+    ("tasks-per-rank", bounded<int>(bound("meta-batch")), "weak: tasks per rank per step (default 4)")
+    ("out", po::value<std::string>()->value_name("FILE.jsonl"), "append the line to FILE.jsonl (rank 0; created if missing); its 1-rank line of the same settings is the efficiency's reference");
+  // clang-format on
+  Scaling scaling;
+  auto adjust = [&](const po::variables_map& vm, Settings& s) {
+    scaling.mode = vm["mode"].as<std::string>();
+    if (scaling.mode != "weak" && scaling.mode != "strong")
+      throw UsageError("--mode: weak or strong, got '" + scaling.mode + "'");
+    if (scaling.mode == "strong" && vm.count("tasks-per-rank") != 0)
+      throw UsageError("--tasks-per-rank: weak scaling only (--mode strong steps --meta-batch tasks over all ranks)");
+    if (scaling.mode == "weak" && !vm["meta-batch"].defaulted())
+      throw UsageError("--meta-batch: strong scaling only (--mode weak steps --tasks-per-rank tasks on each rank)");
+    if (vm.count("tasks-per-rank") != 0) scaling.tasks_per_rank = vm["tasks-per-rank"].as<int>();
+    if (vm.count("out") != 0) scaling.out = vm["out"].as<std::string>();
+    // Checked (settings_from, the plan) with the tasks of one rank; run_scaling multiplies them.
+    if (scaling.mode == "weak") {
+      s.meta_batch = scaling.tasks_per_rank;
+      if (s.algo != "multitask" && learn::find_algorithm(s.algo)->kind != learn::Algorithm::Kind::unlabelled)
+        check_sizes(s);
+    }
+  };
+  return bench_command(argc, argv, "bench scaling", options, adjust,
+                       [&](dist::Communicator& comm, const Settings& s, const train::RunPlan&) {
+                         return run_scaling(comm, s, scaling);
+                       });
+}
+
+const CommandRegistrar kBenchScaling(
+    "bench scaling", "a meta-step's time split into sampling, compute, communication and optimizer, and its scaling efficiency",
+    bench_scaling);
 
 }  // namespace
 }  // namespace cz::cli

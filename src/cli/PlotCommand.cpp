@@ -1,5 +1,6 @@
 // PlotCommand.cpp — `cezanne plot RUN_DIR [--out FILE] [--title TEXT]`: a run's learning curves;
-// `cezanne plot --tasks A.json B.json --out FILE`: two multi-task runs' per-task accuracies.
+// `cezanne plot --tasks A.json B.json --out FILE`: two multi-task runs' per-task accuracies;
+// `cezanne plot --scaling FILE.jsonl --out FILE`: a scaling sweep (cz::train::plot_scaling).
 //
 // Reads RUN_DIR/metrics.csv, draws it with gnuplot (cz::train::plot_metrics) into FILE
 // (default RUN_DIR/curves.png) and prints FILE's path; with --tasks, the lines `cezanne eval`
@@ -37,6 +38,8 @@ int run_plot(int argc, char** argv) {
        "the run directory, with its metrics.csv")
       ("tasks", po::value<std::vector<std::string>>()->multitoken()->value_name("A.json B.json"),
        "instead of RUN_DIR: two files with what `cezanne eval` printed for two multitask checkpoints; draws their per-task test accuracies side by side (needs --out)")
+      ("scaling", po::value<std::string>()->value_name("FILE.jsonl"),
+       "instead of RUN_DIR: the lines of `cezanne bench scaling`; draws efficiency and the step time's parts vs ranks (needs --out)")
       ("out", po::value<std::string>()->value_name("FILE"),
        "the PNG to write (default RUN_DIR/curves.png)")
       ("title", po::value<std::string>()->value_name("TEXT"),
@@ -62,7 +65,20 @@ int run_plot(int argc, char** argv) {
     std::cout << out.string() << std::endl;
     return 0;
   }
-  if (vm.count("run") == 0) throw UsageError("the run directory RUN_DIR is required (or --tasks A.json B.json)");
+  if (vm.count("scaling") != 0) {
+    if (vm.count("run") != 0 || vm.count("tasks") != 0) throw UsageError("give one of RUN_DIR, --tasks or --scaling");
+    if (vm.count("out") == 0) throw UsageError("--out: required with --scaling (the PNG to write)");
+    train::PlotOptions plot;
+    plot.title = vm.count("title") != 0 ? vm["title"].as<std::string>() : "scaling";
+    plot.width = vm["width"].defaulted() ? 1600 : vm["width"].as<int>();
+    plot.height = vm["height"].defaulted() ? 700 : vm["height"].as<int>();
+    const fs::path out = vm["out"].as<std::string>();
+    train::plot_scaling(vm["scaling"].as<std::string>(), out, plot);
+    std::cout << out.string() << std::endl;
+    return 0;
+  }
+  if (vm.count("run") == 0)
+    throw UsageError("the run directory RUN_DIR is required (or --tasks A.json B.json, or --scaling FILE.jsonl)");
   const fs::path run = vm["run"].as<std::string>();
   const fs::path csv = run / "metrics.csv";
   std::error_code ec;
@@ -79,7 +95,7 @@ int run_plot(int argc, char** argv) {
   return 0;
 }
 
-const CommandRegistrar kPlot("plot", "draw a run's learning curves (metrics.csv), or two multitask runs' per-task accuracies, into a PNG",
+const CommandRegistrar kPlot("plot", "draw a run's learning curves (metrics.csv), two multitask runs' per-task accuracies, or a scaling sweep, into a PNG",
                              run_plot);
 
 }  // namespace

@@ -31,7 +31,8 @@ class EpisodicStep final : public Step {
     learn::Metrics m;
     if (!mine_.empty()) {
       if (!prefetcher_) throw std::logic_error("EpisodicStep: the plan has no training episodes");
-      const data::EpisodeBatch batch = prefetcher_->next().to(params_.device());  // step `step`'s
+      const data::EpisodeBatch batch =  // step `step`'s
+          timed_fetch(sampling_seconds_, [&] { return prefetcher_->next().to(params_.device()); });
       // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
       m = learn::backward_meta_loss(learner_, params_.list(), batch, tasks_per_pass(c_.tasks_per_pass, c_.model),
                                     [&] { reducer_.before_last_backward(); });
@@ -67,6 +68,7 @@ class EpisodicStep final : public Step {
   }
 
   ReductionStats reduction() const override { return reducer_.stats(); }
+  double sampling_seconds() const override { return sampling_seconds_; }
 
   bool has_accuracy() const override { return learner_.config().loss == learn::Loss::cross_entropy; }
 
@@ -79,6 +81,7 @@ class EpisodicStep final : public Step {
   const std::shared_ptr<const data::EpisodeSource> eval_episodes_;
   const std::vector<int64_t> mine_;
   std::unique_ptr<data::Prefetcher> prefetcher_;
+  double sampling_seconds_ = 0.0;
 };
 
 }  // namespace

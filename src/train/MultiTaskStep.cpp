@@ -37,7 +37,8 @@ class MultiTaskStep final : public Step {
   }
 
   StepSums gradient(int64_t step) override {
-    const data::TaskBatch batch = source_.sample(data::Split::train, step, mine_).to(params_.device());
+    const data::TaskBatch batch = timed_fetch(
+        sampling_seconds_, [&] { return source_.sample(data::Split::train, step, mine_).to(params_.device()); });
     StepSums sums;
     rows_.clear();
     if (weighting_ == learn::Weighting::pcgrad) {
@@ -105,6 +106,7 @@ class MultiTaskStep final : public Step {
   }
 
   ReductionStats reduction() const override { return reducer_.stats(); }
+  double sampling_seconds() const override { return sampling_seconds_; }
 
  private:
   // Row r's objective before the sum: its loss times its task's weight (uniform 1, manual the
@@ -203,6 +205,7 @@ class MultiTaskStep final : public Step {
   std::vector<std::pair<int64_t, double>> rows_;  // this step's (task, loss) of this rank
   std::vector<int64_t> gathered_tasks_;
   std::vector<double> gathered_losses_;
+  double sampling_seconds_ = 0.0;
 };
 
 }  // namespace

@@ -471,6 +471,44 @@ std::string reliability_script(const learn::ReliabilityBins& bins, const fs::pat
   return out.str();
 }
 
+// The scaling sweep's two panels: efficiency vs ranks (a curve per algo and mode; 1 at 1 rank),
+// and the per-step time's four parts vs ranks (a colour per part, a dash per algo and mode).
+// `smooth unique` draws the mean of the repeats at each rank count.
+std::string scaling_script(const std::vector<ScalingPoint>& points, const fs::path& output,
+                           const PlotOptions& options) {
+  std::vector<std::string> series;
+  for (const ScalingPoint& p : points)
+    if (std::find(series.begin(), series.end(), p.series) == series.end()) series.push_back(p.series);
+  std::ostringstream out;
+  for (size_t i = 0; i < series.size(); ++i) {
+    out << "$s" << i << " << EOD\n";
+    for (const ScalingPoint& p : points)
+      if (p.series == series[i])
+        out << p.ranks << " " << value(p.ranks == 1 && std::isnan(p.efficiency) ? 1.0 : p.efficiency) << " "
+            << value(1e3 * p.sampling) << " " << value(1e3 * p.compute) << " " << value(1e3 * p.communication)
+            << " " << value(1e3 * p.optimizer) << "\n";
+    out << "EOD\n";
+  }
+  out << "set terminal pngcairo size " << options.width << "," << options.height << " noenhanced font 'sans,10'\n"
+      << "set output " << gnuplot_string(output.string()) << "\n"
+      << "set multiplot layout 1,2 title " << gnuplot_string(clean_title(options.title)) << " font ',13'\n"
+      << "set logscale x 2\nset xlabel 'ranks'\nset grid\nset key bottom left\nset datafile missing 'NaN'\n"
+      << "set ylabel 'efficiency against 1 rank'\nset yrange [0:*]\n"
+      << "plot ";
+  for (size_t i = 0; i < series.size(); ++i)
+    out << (i == 0 ? "" : ", ") << "$s" << i << " using 1:2 smooth unique with linespoints lw 2 title "
+        << gnuplot_string(series[i]);
+  out << "\nset ylabel 'ms per step (slowest rank)'\nset key top left font ',8'\n"
+      << "plot ";
+  const std::array<const char*, 4> parts = {"sampling", "compute", "communication", "optimizer"};
+  for (size_t i = 0; i < series.size(); ++i)
+    for (size_t k = 0; k < parts.size(); ++k)
+      out << (i + k == 0 ? "" : ", ") << "$s" << i << " using 1:" << k + 3 << " smooth unique with linespoints lc "
+          << k + 1 << " dt " << i + 1 << " title " << gnuplot_string(series[i] + ": " + parts[k]);
+  out << "\nunset multiplot\n";
+  return out.str();
+}
+
 }  // namespace
 
 void plot_reliability(const learn::ReliabilityBins& bins, const fs::path& png, const PlotOptions& options) {
@@ -539,6 +577,60 @@ void plot_task_accuracies(const fs::path& a, const fs::path& b, const fs::path& 
   render(png, options, [&](const fs::path& partial) {
     return tasks_script(first, matched, label_a, label_b, partial, options);
   });
+}
+
+}  // namespace cz::train
+
+namespace cz::train {
+
+std::vector<ScalingPoint> read_scaling_points(const fs::path& jsonl) {
+  std::error_code ec;
+  if (!fs::exists(jsonl, ec)) throw std::runtime_error(jsonl.string() + ": no such file");
+  std::ifstream in(jsonl, std::ios::binary);
+  std::vector<ScalingPoint> points;
+  size_t number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = jsonl.string() + ": line " + std::to_string(number) + ": ";
+    auto field = [&](const std::string& name) {
+      const size_t at = line.find("\"" + name + "\":");
+      if (at == std::string::npos) throw std::runtime_error(where + "no field '" + name + "' (not a bench scaling line)");
+      return std::string_view(line).substr(at + name.size() + 3);
+    };
+    auto text = [&](const std::string& name) {
+      const std::string_view v = field(name);
+      const size_t close = v.find('"', 1);
+      if (v.empty() || v.front() != '"' || close == std::string_view::npos) throw std::runtime_error(where + "bad " + name);
+      return std::string(v.substr(1, close - 1));
+    };
+    auto number_of = [&](const std::string& name, bool nullable) {
+      const std::string_view v = field(name);
+      if (nullable && v.substr(0, 4) == "null") return std::numeric_limits<double>::quiet_NaN();
+      double out = 0;
+      const auto parsed = std::from_chars(v.data(), v.data() + v.size(), out);
+      if (parsed.ec != std::errc()) throw std::runtime_error(where + "bad " + name);
+      return out;
+    };
+    ScalingPoint p;
+    p.series = text("algo") + " " + text("mode");
+    const double ranks = number_of("ranks", false);
+    if (ranks < 1 || ranks != std::floor(ranks)) throw std::runtime_error(where + "bad ranks");
+    p.ranks = static_cast<int>(ranks);
+    p.efficiency = number_of("efficiency", true);
+    p.sampling = number_of("sampling_s", false);
+    p.compute = number_of("compute_s", false);
+    p.communication = number_of("communication_s", false);
+    p.optimizer = number_of("optimizer_s", false);
+    points.push_back(std::move(p));
+  }
+  if (points.empty()) throw std::runtime_error(jsonl.string() + ": no lines");
+  return points;
+}
+
+void plot_scaling(const fs::path& jsonl, const fs::path& png, const PlotOptions& options) {
+  const std::vector<ScalingPoint> points = read_scaling_points(jsonl);
+  render(png, options, [&](const fs::path& partial) { return scaling_script(points, partial, options); });
 }
 
 }  // namespace cz::train

@@ -39,7 +39,7 @@ class UnlabelledStep final : public Step {
     // A rank without rows has nothing to differentiate, and an objective that gathers from
     // other ranks requires every rank to hold a row (check_ranks).
     if (!mine_.empty()) {
-      const data::TaskBatch batch = this_step(step);
+      const data::TaskBatch batch = timed_fetch(sampling_seconds_, [&] { return this_step(step); });
       const Var losses = objective_.step_losses(params_.list(), state_, batch, c_.seed, ranks_);
       const Var loss = sum(losses);
       reducer_.before_last_backward();
@@ -93,6 +93,7 @@ class UnlabelledStep final : public Step {
   bool has_accuracy() const override { return false; }
 
   ReductionStats reduction() const override { return reducer_.stats(); }
+  double sampling_seconds() const override { return sampling_seconds_; }
 
  private:
   // This rank's rows of step `step` on the parameters' device (empty rows: T = 0).
@@ -109,6 +110,7 @@ class UnlabelledStep final : public Step {
   StepReducer reducer_;
   const std::vector<int64_t> mine_;
   learn::UnlabelledObjective::State state_;  // the objective's persistent state (moco's queue)
+  double sampling_seconds_ = 0.0;
 };
 
 }  // namespace

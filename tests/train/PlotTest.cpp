@@ -405,7 +405,7 @@ TEST_F(PlotCliTest, ErrorsAreOneLineWithTheirExitStatus) {
 
   r = cezanne("plot");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "cezanne plot: the run directory RUN_DIR is required (or --tasks A.json B.json)\n");
+  EXPECT_EQ(r.err, "cezanne plot: the run directory RUN_DIR is required (or --tasks A.json B.json, or --scaling FILE.jsonl)\n");
 
   // Per-task accuracies of two multitask runs: two files of `cezanne eval` lines and --out.
   const fs::path a = root_ / "a.json", b = root_ / "b.json";

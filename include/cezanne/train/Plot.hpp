@@ -71,4 +71,23 @@ void plot_task_accuracies(const std::filesystem::path& a, const std::filesystem:
 void plot_reliability(const learn::ReliabilityBins& bins, const std::filesystem::path& png,
                       const PlotOptions& options);
 
+/// One line of `cezanne bench scaling` (the fields the plot draws; seconds per step).
+struct ScalingPoint {
+  std::string series;  ///< "<algo> <mode>"
+  int ranks = 1;
+  double efficiency = 0.0;  ///< NaN where the line's is null
+  double sampling = 0.0, compute = 0.0, communication = 0.0, optimizer = 0.0;
+};
+
+/// The lines of a bench scaling JSON lines file (blank lines skipped). Throws
+/// std::runtime_error, one line: "<file>: no such file", "<file>: line <n>: no field '<name>'
+/// (not a bench scaling line)", "<file>: line <n>: bad <name>", "<file>: no lines".
+std::vector<ScalingPoint> read_scaling_points(const std::filesystem::path& jsonl);
+
+/// Draws a scaling sweep (`cezanne plot --scaling`): efficiency against 1 rank vs ranks (a
+/// curve per algo and mode), beside the step time's sampling, compute, communication and
+/// optimizer parts vs ranks; repeats at a rank count are averaged. Errors as plot_metrics, plus
+/// read_scaling_points'.
+void plot_scaling(const std::filesystem::path& jsonl, const std::filesystem::path& png, const PlotOptions& options);
+
 }  // namespace cz::train

@@ -1,6 +1,7 @@
 // Step: what one kind of learning does in a training step; the trainer's loop owns the rest.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -31,6 +32,16 @@ struct ReductionStats {
   int64_t overlapped_buckets = 0;  ///< of those, launched during backward (--overlap on)
 };
 
+/// `fetch()` (a step's wait for its batch), its seconds added to `seconds`: the sampling part of
+/// a step's time (Step::sampling_seconds, `cezanne bench scaling`).
+template <class Fetch>
+auto timed_fetch(double& seconds, Fetch&& fetch) {
+  const auto start = std::chrono::steady_clock::now();
+  auto batch = fetch();
+  seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return batch;
+}
+
 /// The part of a step that depends on the kind of learning (design §1), shared by `train`, `eval`
 /// and `bench step`: sample the rank's rows from the plan's task source, compute their per-task
 /// losses, weight them, and leave in params' gradients the gradient of the global loss (the same
@@ -52,6 +63,9 @@ class Step {
   virtual std::string describe(const learn::EvalResult& result) const = 0;
   /// The gradient allreduce's figures so far (zero for a step without one).
   virtual ReductionStats reduction() const { return {}; }
+  /// Seconds this rank's gradient() calls so far waited for their training batches (the
+  /// prefetcher's next(), the source's sample, their copy to the device).
+  virtual double sampling_seconds() const { return 0.0; }
   /// Whether the rows have an accuracy (classifiers; not the sinusoid regression).
   virtual bool has_accuracy() const { return true; }
   /// The persistent state for a checkpoint, and its restoration.
