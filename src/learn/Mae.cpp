@@ -142,8 +142,10 @@ std::vector<double> Mae::evaluate(const nn::ParamList& theta, const Tensor& inpu
 }
 
 Var Mae::embed(const nn::ParamList& theta, const Tensor& images) const {
+  // Every token in patch order, not their mean: which patch holds which stroke is what tells
+  // characters apart, and the mean of the tokens forgets where each patch was.
   const Var h = vit_.encode(theta, vit_.tokens(theta, Var(images.to(theta.front().dtype())), false));
-  return mean(h, {1});
+  return reshape(h, {h.size(0), -1});
 }
 
 }  // namespace cz::learn

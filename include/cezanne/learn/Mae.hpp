@@ -44,7 +44,8 @@ class Mae final : public UnlabelledObjective {
   std::vector<std::string> metrics() const override { return {"masked_mse"}; }
   std::vector<double> evaluate(const nn::ParamList& theta, const Tensor& inputs, int64_t index,
                                uint64_t seed) const override;
-  /// The encoder on all patches (no mask), its tokens' mean [N, D]: the same as nn::Vit::embed.
+  /// The encoder on all patches (no mask), its P tokens in patch order [N, P x D] (their mean is
+  /// nn::Vit::embed).
   Var embed(const nn::ParamList& theta, const Tensor& images) const override;
 
   /// The patch order of example `example` of the stream `key`: a permutation of the patches,
