@@ -155,22 +155,16 @@ void EpisodeSampler::fill(int64_t step, int64_t task_index, float* support, int6
 }
 
 Episode EpisodeSampler::sample(int64_t step, int64_t task_index) const {
-  const int64_t ws = int64_t{spec_.ways} * spec_.shots, wq = int64_t{spec_.ways} * spec_.queries;
-  Episode episode;
-  episode.support = Tensor::empty({ws, channels_, height_, width_}, DType::f32);
-  episode.support_labels = Tensor::empty({ws}, DType::i64);
-  episode.query = Tensor::empty({wq, channels_, height_, width_}, DType::f32);
-  episode.query_labels = Tensor::empty({wq}, DType::i64);
-  episode.task_index = task_index;
   std::vector<Choice> choices;
-  fill(step, task_index, episode.support.data<float>(), episode.support_labels.data<int64_t>(),
-       episode.query.data<float>(), episode.query_labels.data<int64_t>(), choices);
-  episode.classes.reserve(choices.size());
-  episode.rotations.reserve(choices.size());
-  for (const Choice& c : choices) {
-    episode.classes.push_back(c.class_index);
-    episode.rotations.push_back(c.rotation);
-  }
+  Episode episode = filled_episode(
+      spec_, channels_, height_, width_, task_index,
+      [&](int64_t task, float* support, int64_t* support_labels, float* query, int64_t* query_labels) {
+        fill(step, task, support, support_labels, query, query_labels, choices);
+        std::vector<int64_t> classes;
+        for (const Choice& c : choices) classes.push_back(c.class_index);
+        return classes;
+      });
+  for (size_t l = 0; l < choices.size(); ++l) episode.rotations[l] = choices[l].rotation;
   return episode;
 }
 
