@@ -7,7 +7,7 @@
 #   pre-training objectives (--meta-batch 8 rows of 32 examples = 256 per step, 128 per rank,
 #   Adam 1e-3, $STEPS steps; mae 10 x $STEPS: its step sees a quarter of the patches and takes
 #   about a tenth of a Conv4 step's time, so the budgets are about equal in time): autoencoder,
-#   mae, triplet (every negative), triplet with
+#   mae (and mae-long, mae-xlong: 20 and 40 x $STEPS), triplet (every negative), triplet with
 #   semi-hard negatives, nt_xent with local and with global negatives (the same batch per rank),
 #   moco (queue 4096) -> their frozen embedding, nearest centroid (eval --protocol few-shot);
 #   meta-learners (ProtoNets, 5-way 1-shot, 5 queries, meta-batch 8, Adam 1e-3, $STEPS steps):
@@ -63,6 +63,8 @@ episodic() {  # NAME ARGS...: meta-train ProtoNets, then its episodes
 evaluate pixels --baseline pixels --store "$glyphs"
 unlabelled autoencoder --algo autoencoder
 budget=$((10 * steps)) unlabelled mae --algo mae --model vit
+budget=$((20 * steps)) unlabelled mae-long --algo mae --model vit   # still improving at 10x
+budget=$((40 * steps)) unlabelled mae-xlong --algo mae --model vit  # and at 20x
 unlabelled triplet --algo triplet --mining none
 unlabelled triplet-semi-hard --algo triplet --mining semi-hard
 unlabelled nt_xent-local --algo nt_xent --negatives local

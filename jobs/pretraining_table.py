@@ -5,6 +5,8 @@ import sys
 
 out = pathlib.Path(sys.argv[1])
 rows = [("pixels", "nearest neighbour on pixels"), ("autoencoder", "autoencoder"), ("mae", "masked autoencoder (ViT)"),
+        ("mae-long", "masked autoencoder (ViT), 2x the steps"),
+        ("mae-xlong", "masked autoencoder (ViT), 4x the steps"),
         ("triplet", "triplet"), ("triplet-semi-hard", "triplet + semi-hard negatives"),
         ("nt_xent-local", "NT-Xent, local negatives"), ("nt_xent-global", "NT-Xent, global negatives"),
         ("moco", "MoCo"), ("cactus-protonet", "CACTUs-ProtoNets"), ("augmentation-protonet", "augmentation tasks (ProtoNets)"),
