@@ -126,12 +126,17 @@ namespace cz::train {
 
 namespace {
 
-// --algo vae's objective.
+// The objectives on convolutions or patches of the whole image take square images only.
+void require_square(const RunPlan& plan, const std::string& model) {
+  if (plan.image.height != plan.image.width)
+    throw std::invalid_argument("--store " + plan.config.store + ": " + model + " needs square images, the store has " +
+                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+}
+
+// --algo mae: the masked autoencoder on the ViT.
 std::unique_ptr<learn::UnlabelledObjective> make_mae(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
-  if (plan.image.height != plan.image.width)
-    throw std::invalid_argument("--store " + c.store + ": the masked autoencoder needs square images, the store has " +
-                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  require_square(plan, "the masked autoencoder");
   learn::MaeSpec spec;
   spec.encoder = vit_spec(c, plan.image.channels, plan.image.height);
   spec.decoder = {c.decoder_dim, c.decoder_depth, c.heads, c.mlp_ratio};
@@ -142,9 +147,7 @@ std::unique_ptr<learn::UnlabelledObjective> make_mae(const RunPlan& plan) {
 
 std::unique_ptr<learn::UnlabelledObjective> make_autoencoder(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
-  if (plan.image.height != plan.image.width)
-    throw std::invalid_argument("--store " + c.store + ": the convolutional autoencoder needs square images, the store has " +
-                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  require_square(plan, "the convolutional autoencoder");
   learn::AutoencoderSpec spec;
   spec.coder = {plan.image.channels, plan.image.height, c.filters};
   spec.bottleneck = c.bottleneck;
@@ -169,9 +172,7 @@ std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
   spec.filters = c.filters;
   spec.channels = plan.image.channels;
   spec.image = plan.image.height;
-  if (spec.convolutional && plan.image.height != plan.image.width)
-    throw std::invalid_argument("--store " + c.store + ": the convolutional VAE needs square images, the store has " +
-                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  if (spec.convolutional) require_square(plan, "the convolutional VAE");
   try {
     return std::make_unique<learn::Vae>(spec);
   } catch (const std::invalid_argument& e) {
@@ -183,9 +184,7 @@ std::unique_ptr<learn::UnlabelledObjective> make_vae(const RunPlan& plan) {
 // --algo triplet, nt_xent or moco: Conv4 on the store's square images plus a projection head.
 std::unique_ptr<learn::UnlabelledObjective> make_contrastive(const RunPlan& plan) {
   const TrainConfig& c = plan.config;
-  if (plan.image.height != plan.image.width)
-    throw std::invalid_argument("--store " + c.store + ": conv4 needs square images, the store has " +
-                                std::to_string(plan.image.height) + "x" + std::to_string(plan.image.width));
+  require_square(plan, "conv4");
   learn::ContrastiveSpec spec;
   spec.contrast = learn::parse_contrast(c.algo);
   spec.filters = c.filters;

@@ -98,7 +98,7 @@ class Communicator {
   /// The same reduction, started and returned at once (MPI_Iallreduce); every rank must start
   /// its collectives in the same order. The result may differ in the last bits from
   /// allreduce()'s (MPI may pick another algorithm), never between two runs of it on the same
-  /// bytes. The default runs allreduce() and returns a completed collective (stub, NCCL).
+  /// bytes. The default runs allreduce() and returns a completed collective (the single-process and NCCL communicators).
   virtual std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op);
   /// recv holds size() * count elements: rank r's `count` elements at r * count.
   virtual void allgather(const void* send, size_t count, void* recv, DataType type) = 0;
