@@ -1,12 +1,11 @@
-// Backend registry and CPU thread count.
+// The backend of each device, and the CPU thread count.
 #include "cezanne/backend/Backend.hpp"
 
 #include <omp.h>
 
-#include <array>
-
 #include "check/CheckBackend.hpp"
 #include "cpu/CpuBackend.hpp"
+#include "cuda/CudaDevices.hpp"
 
 extern "C" void openblas_set_num_threads(int);
 #if CEZANNE_BLAS_OPENBLAS
@@ -18,24 +17,18 @@ namespace cz {
 Backend::Backend(CachingAllocator::DeviceAllocate allocate, CachingAllocator::DeviceFree free)
     : allocator_(std::move(allocate), std::move(free)) {}
 
-namespace {
-
-std::array<Backend*, kDeviceTypes>& registry() {
-  static cpu::CpuBackend cpu_backend;
-  static std::array<Backend*, kDeviceTypes> backends{&cpu_backend, nullptr, nullptr};
-  return backends;
-}
-
-}  // namespace
-
 Backend& backend_for(Device device) {
-  if (device.type == DeviceType::check) return check::backend(device.index);
-  Backend* b = registry()[static_cast<size_t>(device.type)];
-  if (!b) throw DeviceError("no backend for device " + device.str() + " in this build");
-  return *b;
+  static cpu::CpuBackend cpu_backend;
+  switch (device.type) {
+    case DeviceType::cpu:
+      return cpu_backend;
+    case DeviceType::check:
+      return check::backend(device.index);
+    case DeviceType::cuda:
+      return cuda::backend(device.index);
+  }
+  throw DeviceError("no backend for device " + device.str());
 }
-
-void register_backend(DeviceType type, Backend* backend) { registry()[static_cast<size_t>(type)] = backend; }
 
 void set_num_threads(int threads) {
   if (threads <= 0) return;

@@ -1,4 +1,4 @@
-// The interface every compute backend implements (CPU, the checking device, CUDA next): memory
+// The interface every compute backend implements (CPU, the checking device, CUDA): memory
 // and kernels on preallocated outputs, grouped by op family. The tensor ops in tensor/Ops.hpp
 // check shapes and dtypes, allocate, and dispatch here; a backend never sees autograd.
 //
@@ -119,11 +119,9 @@ class Backend {
   CachingAllocator allocator_;
 };
 
-/// The backend that owns `device`; throws DeviceError if this build has none for it.
+/// The backend that owns `device`; throws DeviceError naming the device when this build or this
+/// machine has none for it (a CUDA device in a build without CUDA, or beyond the machine's GPUs).
 Backend& backend_for(Device device);
-/// Registers the backend of every device of `type` (the CPU and checking backends are built in;
-/// the CUDA backend registers itself when built).
-void register_backend(DeviceType type, Backend* backend);
 
 /// Threads used by CPU kernels (OpenMP) and BLAS.
 void set_num_threads(int threads);

@@ -1,5 +1,7 @@
-// CudaRuntimeStub.cpp — cz::cuda for builds without CUDA: no devices, memory calls throw.
+// CudaRuntimeStub.cpp — cz::cuda for builds without CUDA: no devices, memory calls and the
+// backend throw.
 #include "cezanne/backend/CudaRuntime.hpp"
+#include "CudaDevices.hpp"
 
 #if !CEZANNE_WITH_CUDA
 
@@ -26,6 +28,10 @@ void copy_to_host(void*, const void*, std::size_t) { no_cuda("copy_to_host"); }
 void copy_to_device(void*, const void*, std::size_t) { no_cuda("copy_to_device"); }
 void fill(float*, std::size_t, float, void*) { no_cuda("fill"); }
 void synchronize(void*) { no_cuda("synchronize"); }
+
+Backend& backend(int index) {
+  throw DeviceError(Device::cuda(index).str() + ": cezanne was built without CUDA");
+}
 
 }  // namespace cz::cuda
 

@@ -1,0 +1,97 @@
+// The CUDA backend's memory, streams, cuBLAS handle and registry.
+#include "CudaBackend.cuh"
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "CudaDevices.hpp"
+#include "cezanne/backend/CudaRuntime.hpp"
+
+namespace cz::cuda {
+
+Indexer indexer(const Shape& shape, const Shape& strides) {
+  if (shape.size() > static_cast<size_t>(Indexer::kMaxDims))
+    throw ShapeError("cuda backend: at most " + std::to_string(Indexer::kMaxDims) + " dims, got " +
+                     std::to_string(shape.size()));
+  Indexer ix;
+  ix.dims = static_cast<int>(shape.size());
+  for (size_t d = 0; d < shape.size(); ++d) {
+    ix.shape[d] = shape[d];
+    ix.strides[d] = strides[d];
+  }
+  return ix;
+}
+
+namespace {
+
+/// Makes `index` the calling thread's current CUDA device.
+void use_device(int index) { CZ_CHECK_CUDA(cudaSetDevice(index)); }
+
+}  // namespace
+
+CudaBackend::CudaBackend(int index)
+    : Backend(
+          [index](size_t bytes) {
+            use_device(index);
+            void* p = nullptr;
+            CZ_CHECK_CUDA(cudaMalloc(&p, bytes == 0 ? 256 : bytes));
+            return p;
+          },
+          [index](void* ptr, size_t) {
+            use_device(index);
+            CZ_CHECK_CUDA(cudaFree(ptr));
+          }),
+      index_(index) {
+  use_device(index);
+}
+
+CudaBackend::~CudaBackend() {
+  if (blas_) cublasDestroy(blas_);
+}
+
+cudaStream_t CudaBackend::stream() const { return static_cast<cudaStream_t>(current_stream(device()).handle); }
+
+cublasHandle_t CudaBackend::blas() {
+  if (!blas_) {
+    use_device(index_);
+    CZ_CHECK_CUBLAS(cublasCreate(&blas_));
+  }
+  CZ_CHECK_CUBLAS(cublasSetStream(blas_, stream()));
+  return blas_;
+}
+
+void CudaBackend::memcpy(void* dst, const void* src, size_t bytes, Device dst_device, Device src_device) {
+  for (Device d : {dst_device, src_device})
+    if (!d.is_cpu() && d != device())
+      throw DeviceError("cuda backend of " + device().str() + ": cannot copy between " + src_device.str() +
+                        " and " + dst_device.str());
+  if (bytes == 0) return;
+  use_device(index_);
+  const cudaStream_t s = stream();
+  CZ_CHECK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s));
+  // The host may read or free its side as soon as the copy returns.
+  if (dst_device.is_cpu() || src_device.is_cpu()) CZ_CHECK_CUDA(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::synchronize(const Stream& stream) {
+  CZ_CHECK_CUDA(cudaStreamSynchronize(static_cast<cudaStream_t>(stream.handle)));
+}
+
+Backend& backend(int index) {
+  static std::mutex mutex;
+  static std::vector<std::unique_ptr<CudaBackend>> backends;
+  const std::lock_guard<std::mutex> lock(mutex);
+  const int count = device_count();
+  const std::string name = Device::cuda(index).str();
+  if (count == 0) throw DeviceError(name + ": this machine has no CUDA device");
+  if (index >= count)
+    throw DeviceError(name + ": this machine has " + std::to_string(count) + " CUDA device" +
+                      (count == 1 ? "" : "s"));
+  if (backends.empty()) backends.resize(static_cast<size_t>(count));
+  auto& b = backends[static_cast<size_t>(index)];
+  if (!b) b = std::make_unique<CudaBackend>(index);
+  return *b;
+}
+
+}  // namespace cz::cuda
