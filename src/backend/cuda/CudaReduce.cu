@@ -64,18 +64,39 @@ __device__ typename Op::Acc warp_reduce(typename Op::Acc acc) {
 
 // ---- where the elements come from and where the results go.
 
-/// Element r of output k's reduced block of x.
+/// Output k's reduced block of x; accumulate() folds elements r = first, first + G, ... < end
+/// into acc in that order.
 template <class T, class Op>
 struct StridedSource {
   const T* x;
   Indexer kept, reduced;
-  __device__ int64_t reduced_offset(int64_t r) const {
-    // One coalesced reduced dim is the common case (rows, columns): no division.
-    if (reduced.dims == 1) return r * reduced.strides[0];
-    return reduced.offset(r);
-  }
   __device__ const T* base(int64_t k) const { return x + kept.offset(k); }
-  __device__ typename Op::Acc load(const T* b, int64_t r) const { return Op::take(b[reduced_offset(r)], r); }
+  template <int G>
+  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const T* b, int64_t first, int64_t end) const {
+    if (reduced.dims == 1) {  // rows or columns: no division
+      const int64_t stride = reduced.strides[0];
+#pragma unroll 4
+      for (int64_t r = first; r < end; r += G) acc = Op::combine(acc, Op::take(b[r * stride], r));
+    } else if (reduced.dims == 2) {
+      // Two reduced dims (the batch and the plane of a bias gradient): r's coordinates (q, u)
+      // advance by G without dividing per element (64-bit division is dozens of instructions).
+      const int64_t n1 = reduced.shape[1], s0 = reduced.strides[0], s1 = reduced.strides[1];
+      const int64_t dq = G / n1, du = G % n1;
+      int64_t q = first / n1, u = first % n1;
+      for (int64_t r = first; r < end; r += G) {
+        acc = Op::combine(acc, Op::take(b[q * s0 + u * s1], r));
+        q += dq;
+        u += du;
+        if (u >= n1) {
+          u -= n1;
+          ++q;
+        }
+      }
+    } else {
+      for (int64_t r = first; r < end; r += G) acc = Op::combine(acc, Op::take(b[reduced.offset(r)], r));
+    }
+    return acc;
+  }
 };
 
 /// The first pass's partials of output k, chunk r.
@@ -84,7 +105,12 @@ struct PartialSource {
   const typename Op::Acc* partials;
   int64_t chunks;
   __device__ const typename Op::Acc* base(int64_t k) const { return partials + k * chunks; }
-  __device__ typename Op::Acc load(const typename Op::Acc* b, int64_t r) const { return b[r]; }
+  template <int G>
+  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const typename Op::Acc* b, int64_t first,
+                                         int64_t end) const {
+    for (int64_t r = first; r < end; r += G) acc = Op::combine(acc, b[r]);
+    return acc;
+  }
 };
 
 template <class Op>
@@ -128,10 +154,7 @@ __global__ void __launch_bounds__(kThreads)
        w += static_cast<int64_t>(gridDim.x) * kGroupsPerBlock) {
     const int64_t k = w / chunks, begin = (w % chunks) * chunk;
     const int64_t end = begin + chunk < R ? begin + chunk : R;
-    const auto base = source.base(k);
-    Acc acc = Op::identity();
-#pragma unroll 4
-    for (int64_t r = begin + t; r < end; r += G) acc = Op::combine(acc, source.load(base, r));
+    Acc acc = source.template accumulate<G>(Op::identity(), source.base(k), begin + t, end);
     if constexpr (G >= 32) acc = warp_reduce<Op>(acc);
     if constexpr (G == kThreads) {
       const int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
