@@ -177,8 +177,18 @@ struct FaultState {
   IndexFaultRecord* mapped = nullptr;   // its device address
 };
 
+// By device, created on first use and never freed: the CUDA runtime may be gone by the time
+// static destructors run.
 std::mutex fault_mutex;
-std::vector<std::unique_ptr<FaultState>> fault_states;  // by device, created on first use
+std::vector<std::unique_ptr<FaultState>> fault_states;
+
+/// Frees the claim word for the next fault; waits for the device, since a kernel on a stream that
+/// does not synchronize with the default one must not see the word before it is cleared.
+void clear_claim(int device, int* claim) {
+  CZ_CHECK_CUDA(cudaSetDevice(device));
+  CZ_CHECK_CUDA(cudaMemset(claim, 0, sizeof(int)));
+  CZ_CHECK_CUDA(cudaDeviceSynchronize());
+}
 
 }  // namespace
 
@@ -190,7 +200,7 @@ IndexFaults index_faults(int device) {
     auto s = std::make_unique<FaultState>();
     CZ_CHECK_CUDA(cudaSetDevice(device));
     CZ_CHECK_CUDA(cudaMalloc(&s->claim, sizeof(int)));
-    CZ_CHECK_CUDA(cudaMemset(s->claim, 0, sizeof(int)));
+    clear_claim(device, s->claim);
     CZ_CHECK_CUDA(cudaHostAlloc(&s->host, sizeof(IndexFaultRecord), cudaHostAllocMapped));
     *s->host = IndexFaultRecord{0, 0, 0, 0};
     CZ_CHECK_CUDA(cudaHostGetDevicePointer(&s->mapped, s->host, 0));
@@ -209,8 +219,7 @@ void raise_index_fault(int device) {
     if (r->set == 0) return;
     fault = IndexFaultRecord{r->index, r->size, r->op, 1};
     r->set = 0;
-    CZ_CHECK_CUDA(cudaSetDevice(device));
-    CZ_CHECK_CUDA(cudaMemset(s.claim, 0, sizeof(int)));
+    clear_claim(device, s.claim);
   }
   throw ShapeError(std::string(op_name(static_cast<IndexOp>(fault.op))) + ": index " + std::to_string(fault.index) +
                    " out of range [0, " + std::to_string(fault.size) + ")");
