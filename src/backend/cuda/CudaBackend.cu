@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "CudaDevices.hpp"
+#include "CudaIndex.cuh"
 #include "cezanne/backend/CudaRuntime.hpp"
 
 namespace cz::cuda {
@@ -71,11 +72,15 @@ void CudaBackend::memcpy(void* dst, const void* src, size_t bytes, Device dst_de
   const cudaStream_t s = stream();
   CZ_CHECK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s));
   // The host may read or free its side as soon as the copy returns.
-  if (dst_device.is_cpu() || src_device.is_cpu()) CZ_CHECK_CUDA(cudaStreamSynchronize(s));
+  if (dst_device.is_cpu() || src_device.is_cpu()) {
+    CZ_CHECK_CUDA(cudaStreamSynchronize(s));
+    raise_index_fault(index_);
+  }
 }
 
 void CudaBackend::synchronize(const Stream& stream) {
   CZ_CHECK_CUDA(cudaStreamSynchronize(static_cast<cudaStream_t>(stream.handle)));
+  raise_index_fault(index_);
 }
 
 Backend& backend(int index) {
