@@ -6,6 +6,7 @@
 // Both kernels give one thread one output element, so no two threads write the same address:
 // fold is a gather (each image pixel sums the columns that cover it, in the CPU's order) rather
 // than the CPU's scatter, and needs no atomics; its sums are the CPU's bit for bit.
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -81,11 +82,13 @@ __global__ void fold_kernel(const T* __restrict__ cols, ConvGeometry<I> g, T* __
   }
 }
 
-// Whether every element index of x and of its columns fits in int32_t (32-bit division is
-// several times faster than 64-bit on the GPU, and these kernels divide a lot).
-bool fits_int32(const Tensor& image, const Tensor& cols) {
+// Whether every index the kernels compute fits in int32_t (32-bit division is several times
+// faster than 64-bit on the GPU, and these kernels divide a lot): the elements of the image and
+// of its columns, and the padded coordinates (h + padding, oh * stride + kernel).
+bool fits_int32(const ConvGeometry<int64_t>& g, const Tensor& image, const Tensor& cols) {
   constexpr int64_t limit = std::numeric_limits<int32_t>::max();
-  return image.numel() <= limit && cols.numel() <= limit;
+  const int64_t side = std::max(g.H, g.W) + 2 * g.padding + g.stride + std::max(g.kh, g.kw);
+  return image.numel() <= limit && cols.numel() <= limit && side <= limit;
 }
 
 }  // namespace
@@ -96,7 +99,7 @@ void CudaBackend::unfold(const Tensor& x, int64_t kh, int64_t kw, int64_t stride
   if (total == 0) return;
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (fits_int32(x, cols))
+    if (fits_int32(g, x, cols))
       unfold_kernel<T, int32_t><<<blocks_for(total), kThreads, 0, stream()>>>(data<T>(x), narrowed<int32_t>(g),
                                                                                data<T>(cols), total);
     else
@@ -111,7 +114,7 @@ void CudaBackend::fold(const Tensor& cols, int64_t kh, int64_t kw, int64_t strid
   if (total == 0) return;
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if (fits_int32(out, cols))
+    if (fits_int32(g, out, cols))
       fold_kernel<T, int32_t><<<blocks_for(total), kThreads, 0, stream()>>>(data<T>(cols), narrowed<int32_t>(g),
                                                                              data<T>(out), total);
     else
