@@ -37,8 +37,8 @@ struct Tf32Scope {
 };
 
 void set_rate(benchmark::State& state, double flops) {
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
 // Layer 2's forward GEMM as the composite issues it: [B, 64, 576] @ [B, 576, 80*14*14].
@@ -54,7 +54,10 @@ void BM_cuda_sgemm_tasks(benchmark::State& state) {
   }
   set_rate(state, 2.0 * B * m * n * k);
 }
-BENCHMARK(BM_cuda_sgemm_tasks)->ArgsProduct({{1, 8, 32}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_cuda_sgemm_tasks)
+    ->ArgsProduct({{1, 8, 32}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Conv4's four layers (C, H) = (1, 28), (64, 14), (64, 7), (64, 3), each forward + backward
 // (input, weight and bias gradients), with B tasks' weights.
@@ -72,21 +75,26 @@ void BM_cuda_conv4_stack_tasks(benchmark::State& state) {
     const auto uniform = [&](const cz::Shape& shape) {
       return cz::Tensor::uniform(shape, -1, 1, 1, counter++ << 32, cz::DType::f32, kGpu);
     };
-    layers.push_back({cz::Var(uniform({B, kImages, C, H, H}), true),
-                      cz::Var(uniform({B, kFilters, C, kKernel, kKernel}), true),
-                      cz::Var(cz::Tensor::zeros({B, kFilters}, cz::DType::f32, kGpu), true),
-                      cz::Var(cz::Tensor::ones({B, kImages, kFilters, H, H}, cz::DType::f32, kGpu))});
+    layers.push_back(
+        {cz::Var(uniform({B, kImages, C, H, H}), true),
+         cz::Var(uniform({B, kFilters, C, kKernel, kKernel}), true),
+         cz::Var(cz::Tensor::zeros({B, kFilters}, cz::DType::f32, kGpu), true),
+         cz::Var(cz::Tensor::ones({B, kImages, kFilters, H, H}, cz::DType::f32, kGpu))});
     flops += 3.0 * 2.0 * B * kFilters * C * kKernel * kKernel * kImages * H * H;  // 3 GEMMs
   }
   for (auto _ : state) {
     for (const Layer& l : layers) {
-      const std::vector<cz::Var> g = cz::grad({cz::conv2d(l.x, l.w, l.b, 1, 1)}, {l.x, l.w, l.b}, {l.seed});
+      const std::vector<cz::Var> g =
+          cz::grad({cz::conv2d(l.x, l.w, l.b, 1, 1)}, {l.x, l.w, l.b}, {l.seed});
       benchmark::DoNotOptimize(g[0].data().raw_data());
     }
     wait_for_gpu();
   }
   set_rate(state, flops);
 }
-BENCHMARK(BM_cuda_conv4_stack_tasks)->ArgsProduct({{1, 8, 32}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_cuda_conv4_stack_tasks)
+    ->ArgsProduct({{1, 8, 32}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

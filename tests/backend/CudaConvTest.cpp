@@ -26,17 +26,18 @@ struct Geometry {
   Shape image() const { return {B, N, C, H, W}; }
   Shape cols() const { return {B, C * kh * kw, N * Ho() * Wo()}; }
   std::string str() const {
-    return "x [" + std::to_string(B) + ", " + std::to_string(N) + ", " + std::to_string(C) + ", " + std::to_string(H) +
-           ", " + std::to_string(W) + "] kernel " + std::to_string(kh) + "x" + std::to_string(kw) + " stride " +
-           std::to_string(stride) + " padding " + std::to_string(padding);
+    return "x [" + std::to_string(B) + ", " + std::to_string(N) + ", " + std::to_string(C) + ", " +
+           std::to_string(H) + ", " + std::to_string(W) + "] kernel " + std::to_string(kh) + "x" +
+           std::to_string(kw) + " stride " + std::to_string(stride) + " padding " +
+           std::to_string(padding);
   }
 };
 
 const std::vector<Geometry>& geometries() {
   static const std::vector<Geometry> all = {
-      {1, 1, 1, 5, 5, 3, 3, 1, 1},   {2, 3, 4, 7, 6, 3, 3, 1, 1},  {3, 2, 2, 9, 8, 3, 3, 2, 1},
-      {1, 4, 3, 8, 8, 2, 2, 2, 0},   {2, 2, 3, 6, 9, 3, 2, 1, 0},  {1, 3, 2, 7, 7, 5, 5, 3, 2},
-      {2, 1, 5, 4, 4, 1, 1, 1, 0},   {1, 2, 2, 3, 3, 3, 3, 1, 3},  {2, 5, 3, 14, 14, 3, 3, 1, 1},
+      {1, 1, 1, 5, 5, 3, 3, 1, 1}, {2, 3, 4, 7, 6, 3, 3, 1, 1}, {3, 2, 2, 9, 8, 3, 3, 2, 1},
+      {1, 4, 3, 8, 8, 2, 2, 2, 0}, {2, 2, 3, 6, 9, 3, 2, 1, 0}, {1, 3, 2, 7, 7, 5, 5, 3, 2},
+      {2, 1, 5, 4, 4, 1, 1, 1, 0}, {1, 2, 2, 3, 3, 3, 3, 1, 3}, {2, 5, 3, 14, 14, 3, 3, 1, 1},
       {1, 1, 2, 4, 5, 4, 5, 1, 0},
   };
   return all;
@@ -115,29 +116,33 @@ TEST(CudaConv, Conv2dAndItsGradientsEqualTheCpus) {
       for (const bool tasks : {false, true}) {
         if (!tasks && g.B != 1) continue;
         const int64_t F = 3;
-        const std::string what = std::string(cz::dtype_name(dtype)) + " " + g.str() + (tasks ? " task axis" : "");
+        const std::string what =
+            std::string(cz::dtype_name(dtype)) + " " + g.str() + (tasks ? " task axis" : "");
         const Shape x_shape = tasks ? g.image() : Shape{g.N, g.C, g.H, g.W};
         const Shape w_shape = tasks ? Shape{g.B, F, g.C, g.kh, g.kw} : Shape{F, g.C, g.kh, g.kw};
         const Shape b_shape = tasks ? Shape{g.B, F} : Shape{F};
-        const Shape y_shape = tasks ? Shape{g.B, g.N, F, g.Ho(), g.Wo()} : Shape{g.N, F, g.Ho(), g.Wo()};
+        const Shape y_shape =
+            tasks ? Shape{g.B, g.N, F, g.Ho(), g.Wo()} : Shape{g.N, F, g.Ho(), g.Wo()};
         const Tensor x = Tensor::uniform(x_shape, -1, 1, ++seed, 0, dtype);
         const Tensor w = Tensor::uniform(w_shape, -1, 1, ++seed, 0, dtype);
         const Tensor bias = Tensor::uniform(b_shape, -1, 1, ++seed, 0, dtype);
         const Tensor gy = Tensor::uniform(y_shape, -1, 1, ++seed, 0, dtype);
         const double tolerance = dtype == DType::f64 ? 1e-12 : 1e-5;
-        EXPECT_LT(relative_difference(cz::conv2d(on_gpu(x), on_gpu(w), on_gpu(bias), g.stride, g.padding),
-                                      cz::conv2d(x, w, bias, g.stride, g.padding)),
-                  tolerance)
+        EXPECT_LT(
+            relative_difference(cz::conv2d(on_gpu(x), on_gpu(w), on_gpu(bias), g.stride, g.padding),
+                                cz::conv2d(x, w, bias, g.stride, g.padding)),
+            tolerance)
             << "conv2d " << what;
         EXPECT_LT(relative_difference(
                       cz::conv2d_input_grad(on_gpu(gy), on_gpu(w), x_shape, g.stride, g.padding),
                       cz::conv2d_input_grad(gy, w, x_shape, g.stride, g.padding)),
                   tolerance)
             << "conv2d_input_grad " << what;
-        EXPECT_LT(relative_difference(
-                      cz::conv2d_weight_grad(on_gpu(x), on_gpu(gy), g.kh, g.kw, g.stride, g.padding),
-                      cz::conv2d_weight_grad(x, gy, g.kh, g.kw, g.stride, g.padding)),
-                  tolerance)
+        EXPECT_LT(
+            relative_difference(
+                cz::conv2d_weight_grad(on_gpu(x), on_gpu(gy), g.kh, g.kw, g.stride, g.padding),
+                cz::conv2d_weight_grad(x, gy, g.kh, g.kw, g.stride, g.padding)),
+            tolerance)
             << "conv2d_weight_grad " << what;
       }
 }

@@ -30,8 +30,8 @@ struct Problem {
 };
 
 // A problem whose stored matrices have `pad` extra elements per row; stride 0 shares an operand.
-Problem make_problem(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, bool shared_a,
-                     bool shared_b, int64_t pad, uint64_t seed) {
+Problem make_problem(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b,
+                     bool shared_a, bool shared_b, int64_t pad, uint64_t seed) {
   Problem p;
   GemmBatch& g = p.g;
   g.batch = batch, g.m = m, g.n = n, g.k = k, g.trans_a = trans_a, g.trans_b = trans_b;
@@ -69,8 +69,10 @@ double magnitude(const Problem& p, int64_t batch, int64_t i, int64_t j) {
   const GemmBatch& g = p.g;
   double sum = 0;
   for (int64_t l = 0; l < g.k; ++l) {
-    const double a = p.a[static_cast<size_t>(batch * g.stride_a + (g.trans_a ? l * g.lda + i : i * g.lda + l))];
-    const double b = p.b[static_cast<size_t>(batch * g.stride_b + (g.trans_b ? j * g.ldb + l : l * g.ldb + j))];
+    const double a =
+        p.a[static_cast<size_t>(batch * g.stride_a + (g.trans_a ? l * g.lda + i : i * g.lda + l))];
+    const double b =
+        p.b[static_cast<size_t>(batch * g.stride_b + (g.trans_b ? j * g.ldb + l : l * g.ldb + j))];
     sum += std::abs(a * b);
   }
   return sum;
@@ -78,14 +80,16 @@ double magnitude(const Problem& p, int64_t batch, int64_t i, int64_t j) {
 
 // The GPU's C equals the CPU's within `tolerance` x magnitude, and C's padding is untouched.
 void expect_like_cpu(const Problem& p, DType dtype, double tolerance, const std::string& what) {
-  const std::vector<double> cpu = run(p, dtype, Device::cpu()), gpu = run(p, dtype, Device::cuda(0));
+  const std::vector<double> cpu = run(p, dtype, Device::cpu()),
+                            gpu = run(p, dtype, Device::cuda(0));
   const GemmBatch& g = p.g;
   for (int64_t s = 0; s < g.batch; ++s)
     for (int64_t i = 0; i < g.m; ++i)
       for (int64_t j = 0; j < g.ldc; ++j) {
         const size_t at = static_cast<size_t>(s * g.stride_c + i * g.ldc + j);
         if (j >= g.n) {
-          ASSERT_EQ(gpu[at], kUntouched) << what << ": padding of C written at batch " << s << " (" << i << ", " << j << ")";
+          ASSERT_EQ(gpu[at], kUntouched)
+              << what << ": padding of C written at batch " << s << " (" << i << ", " << j << ")";
           continue;
         }
         ASSERT_NEAR(gpu[at], cpu[at], tolerance * magnitude(p, s, i, j) + 1e-300)
@@ -109,19 +113,22 @@ TEST(CudaGemm, EveryLayoutEqualsTheCpus) {
   if (cz::cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
   uint64_t seed = 1;
   for (const DType dtype : {DType::f64, DType::f32})
-    for (const Sizes& s : {Sizes{3, 7, 5, 3}, Sizes{2, 33, 17, 65}, Sizes{4, 1, 9, 4}, Sizes{3, 6, 1, 2},
-                           Sizes{1, 64, 48, 129}, Sizes{5, 1, 1, 1}})
+    for (const Sizes& s : {Sizes{3, 7, 5, 3}, Sizes{2, 33, 17, 65}, Sizes{4, 1, 9, 4},
+                           Sizes{3, 6, 1, 2}, Sizes{1, 64, 48, 129}, Sizes{5, 1, 1, 1}})
       for (const bool trans_a : {false, true})
         for (const bool trans_b : {false, true})
           for (const int shared : {0, 1, 2})  // none, A, B
             for (const int64_t pad : {0, 3}) {
-              const Problem p =
-                  make_problem(s.batch, s.m, s.n, s.k, trans_a, trans_b, shared == 1, shared == 2, pad, seed += 2);
-              const std::string what = std::string(cz::dtype_name(dtype)) + " batch " + std::to_string(s.batch) +
-                                       " m " + std::to_string(s.m) + " n " + std::to_string(s.n) + " k " +
-                                       std::to_string(s.k) + (trans_a ? " A^T" : "") + (trans_b ? " B^T" : "") +
-                                       (shared == 1 ? " shared A" : shared == 2 ? " shared B" : "") + " pad " +
-                                       std::to_string(pad);
+              const Problem p = make_problem(s.batch, s.m, s.n, s.k, trans_a, trans_b, shared == 1,
+                                             shared == 2, pad, seed += 2);
+              const std::string what = std::string(cz::dtype_name(dtype)) + " batch " +
+                                       std::to_string(s.batch) + " m " + std::to_string(s.m) +
+                                       " n " + std::to_string(s.n) + " k " + std::to_string(s.k) +
+                                       (trans_a ? " A^T" : "") + (trans_b ? " B^T" : "") +
+                                       (shared == 1   ? " shared A"
+                                        : shared == 2 ? " shared B"
+                                                      : "") +
+                                       " pad " + std::to_string(pad);
               expect_like_cpu(p, dtype, dtype == DType::f64 ? 1e-13 : 1e-5, what);
             }
 }

@@ -34,7 +34,8 @@ TEST(Tf32Cli, EveryCommandListsIt) {
     args.push_back("--help");
     const SpawnResult r = cezanne(args);
     EXPECT_EQ(r.status, 0) << r.output;
-    EXPECT_NE(r.output.find("--tf32 arg (=off)"), std::string::npos) << command[0] << ": " << r.output;
+    EXPECT_NE(r.output.find("--tf32 arg (=off)"), std::string::npos)
+        << command[0] << ": " << r.output;
   }
 }
 
@@ -45,9 +46,11 @@ TEST(Tf32Cli, BadValueIsOneUsageLine) {
     std::string line;
   };
   for (const Case& c : {
-           Case{{"train", "--algo", "maml", "--model", "mlp", "--out", out.string(), "--tf32", "yes"},
+           Case{{"train", "--algo", "maml", "--model", "mlp", "--out", out.string(), "--tf32",
+                 "yes"},
                 "cezanne train: --tf32: on or off, got 'yes'\n"},
-           Case{{"eval", "--baseline", "pixels", "--tf32", "ON"}, "cezanne eval: --tf32: on or off, got 'ON'\n"},
+           Case{{"eval", "--baseline", "pixels", "--tf32", "ON"},
+                "cezanne eval: --tf32: on or off, got 'ON'\n"},
            Case{{"bench", "step", "--tf32", ""}, "cezanne bench step: --tf32: on or off, got ''\n"},
        }) {
     const SpawnResult r = cezanne(c.args);
@@ -59,9 +62,10 @@ TEST(Tf32Cli, BadValueIsOneUsageLine) {
 
 // The CPU has no TF32: the same step, the same last loss; the JSON line records the setting.
 TEST(Tf32Cli, BenchStepReportsItAndTheCpuIgnoresIt) {
-  const std::vector<std::string> step = {"bench", "step", "--algo", "maml", "--ways", "3", "--shots", "1",
-                                         "--queries", "2", "--meta-batch", "2", "--image", "16", "--filters", "4",
-                                         "--iters", "2", "--warmup", "0", "--threads", "1", "--tf32"};
+  const std::vector<std::string> step = {
+      "bench",     "step", "--algo",       "maml", "--ways",    "3",  "--shots",   "1",
+      "--queries", "2",    "--meta-batch", "2",    "--image",   "16", "--filters", "4",
+      "--iters",   "2",    "--warmup",     "0",    "--threads", "1",  "--tf32"};
   std::vector<std::string> on = step, off = step;
   on.push_back("on");
   off.push_back("off");

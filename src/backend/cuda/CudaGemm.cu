@@ -17,7 +17,8 @@ namespace {
 
 // c[b] = 0 for b < batch: m rows of n elements, row stride ldc, matrix stride stride_c (k = 0).
 template <class T>
-__global__ void zero_products(T* c, int64_t batch, int64_t m, int64_t n, int64_t ldc, int64_t stride_c) {
+__global__ void zero_products(T* c, int64_t batch, int64_t m, int64_t n, int64_t ldc,
+                              int64_t stride_c) {
   CZ_CUDA_LOOP(i, batch * m * n) {
     const int64_t col = i % n, row = (i / n) % m, b = i / (m * n);
     c[b * stride_c + row * ldc + col] = T(0);
@@ -38,8 +39,8 @@ void CudaBackend::gemm(DType dtype, const GemmBatch& g) {
     if (g.k == 0) {
       // An empty sum: zeros, as the CPU's BLAS writes them (beta = 0), without relying on how
       // cuBLAS treats k = 0.
-      zero_products<T><<<blocks_for(g.batch * g.m * g.n), kThreads, 0, stream()>>>(c, g.batch, g.m, g.n, g.ldc,
-                                                                                    g.stride_c);
+      zero_products<T><<<blocks_for(g.batch * g.m * g.n), kThreads, 0, stream()>>>(
+          c, g.batch, g.m, g.n, g.ldc, g.stride_c);
       CZ_CHECK_CUDA_LAUNCH();
       return;
     }
@@ -55,9 +56,10 @@ void CudaBackend::gemm(DType dtype, const GemmBatch& g) {
     for (int64_t first = 0; first < g.batch; first += kMaxBatchPerCall) {
       const int64_t count = std::min(kMaxBatchPerCall, g.batch - first);
       CZ_CHECK_CUBLAS(cublasGemmStridedBatchedEx_64(
-          handle, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, g.n, g.m, g.k, &one,
-          b + first * g.stride_b, type, g.ldb, g.stride_b, a + first * g.stride_a, type, g.lda, g.stride_a, &zero,
-          c + first * g.stride_c, type, g.ldc, g.stride_c, count, compute, CUBLAS_GEMM_DEFAULT));
+          handle, g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, g.trans_a ? CUBLAS_OP_T : CUBLAS_OP_N, g.n,
+          g.m, g.k, &one, b + first * g.stride_b, type, g.ldb, g.stride_b, a + first * g.stride_a,
+          type, g.lda, g.stride_a, &zero, c + first * g.stride_c, type, g.ldc, g.stride_c, count,
+          compute, CUBLAS_GEMM_DEFAULT));
     }
   });
 }
