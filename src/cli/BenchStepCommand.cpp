@@ -22,6 +22,7 @@
 #include "Command.hpp"
 #include "cezanne/data/SyntheticEpisodes.hpp"
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/backend/Tf32.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
@@ -55,6 +56,7 @@ struct Settings {
   train::TrainConfig objective;
   Device device;
   bool caching = true;  // --allocator caching (else direct: every tensor from the device allocator)
+  bool tf32 = false;    // --tf32 on: f32 GEMMs on a CUDA device may use TF32
   int examples_per_task = 16, task_descriptor = 0;
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
@@ -139,6 +141,11 @@ Settings settings_from(const po::variables_map& vm, const std::vector<const trai
   if (allocator != "caching" && allocator != "direct")
     throw UsageError("--allocator: caching or direct, got '" + allocator + "'");
   s.caching = allocator == "caching";
+  try {
+    s.tf32 = train::tf32_from(vm["tf32"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   s.tasks_per_pass = vm["tasks-per-pass"].as<int>();
   s.overlap = vm["overlap"].as<std::string>();
   if (s.overlap != "on" && s.overlap != "off") throw UsageError("--overlap: on or off, got '" + s.overlap + "'");
@@ -333,7 +340,8 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   else
     line << ",\"tasks_per_s\":" << static_cast<double>(s.meta_batch) * s.iters / m.seconds
          << ",\"meta_steps_per_s\":" << s.iters / m.seconds;
-  line << ",\"device\":\"" << s.device.str() << "\",\"allocator\":\"" << (s.caching ? "caching" : "direct")
+  line << ",\"device\":\"" << s.device.str() << "\",\"tf32\":\"" << (s.tf32 ? "on" : "off")
+       << "\",\"allocator\":\"" << (s.caching ? "caching" : "direct")
        << "\",\"allocations_per_step\":" << m.allocations
        << ",\"device_allocations_per_step\":" << m.device_allocations
        << ",\"peak_allocated_mb\":" << m.peak_allocated_mb;
@@ -485,6 +493,7 @@ void add_bench_options(po::options_description& options) {
     ("task-descriptor", bounded<int>(bound("task-descriptor"))->default_value(0), "multitask: as cezanne train --task-descriptor")
     ("freeze", po::value<std::string>(), "multitask, vae: as cezanne train --freeze (e.g. 'block*': a linear probe's step)");
   // clang-format on
+  add_train_option(options, train::train_option("tf32"));
 }
 
 // The plan of the settings: multi-task, unlabelled or meta-learning.
@@ -510,6 +519,7 @@ int bench_command(int argc, char** argv, const std::string& name, po::options_de
   adjust(vm, s);
   const train::RunPlan plan = plan_of(s);
   set_num_threads(s.threads);
+  set_tf32(s.tf32);
   auto world = dist::init(&argc, &argv);
   const int status = dist::run_guarded(*world, [&] { return run(*world, s, plan); });
   world.reset();

@@ -14,6 +14,7 @@
 
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/backend/Tf32.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/EpisodeSource.hpp"
 #include "cezanne/data/PooledEpisodes.hpp"
@@ -510,8 +511,15 @@ int eval_command(int argc, char** argv) {
     ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
+  add_train_option(options, train::train_option("tf32"));
   po::variables_map vm;
   if (!parse_options(argc, argv, "eval", options, nullptr, vm)) return 0;
+  bool tf32 = false;
+  try {
+    tf32 = train::tf32_from(vm["tf32"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
   const bool list_examples = vm["list-examples"].as<bool>();
   if (list_examples && vm.count("baseline") != 0)
     throw UsageError("--list-examples: for a vae checkpoint, got --baseline");
@@ -523,6 +531,7 @@ int eval_command(int argc, char** argv) {
     return 0;
   }
   set_num_threads(vm["threads"].as<int>());
+  set_tf32(tf32);
   // --watchdog on the command line or in --config wins over CEZANNE_WATCHDOG_SECONDS.
   double watchdog = vm["watchdog"].as<double>();
   if (vm["watchdog"].defaulted()) watchdog = dist::watchdog_seconds_from_env().value_or(watchdog);

@@ -9,6 +9,7 @@
 
 #include "Command.hpp"
 #include "cezanne/backend/Backend.hpp"
+#include "cezanne/backend/Tf32.hpp"
 #include "cezanne/data/StoreError.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
@@ -106,6 +107,7 @@ int train_command(int argc, char** argv) {
     throw UsageError(e.what());
   }
   set_num_threads(static_cast<int>(config.threads));
+  set_tf32(train::tf32_from(config.tf32));  // checked by plan_run
   const double phase_limit = train::kWatchdogRelaxedFactor * config.watchdog;
   auto world = dist::init(&argc, &argv, {.startup_seconds = phase_limit});
   try {

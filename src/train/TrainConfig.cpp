@@ -167,6 +167,7 @@ const std::vector<TrainOption>& train_options() {
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
     {"device", "where parameters, activations and optimizer state live: cpu, or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
+    {"tf32", "on: f32 matrix products on a CUDA device (GEMMs, convolutions) may round their inputs to TF32 on the tensor cores (faster, about 1e-3 relative); off: f32 throughout. f64 and the CPU are unaffected (docs/engine.md)", &C::tf32, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"overlap", "on: each bucket of the gradient allreduce starts during the last backward pass as soon as its gradients are final (second-order MAML included), off: all after backward; the same result bit for bit (docs/scaling.md)", &C::overlap, false},
     {"bucket-kb", "KiB per bucket of the gradient allreduce (smaller: more of it overlaps backward, more latency per step)", &C::bucket_kb, false},
@@ -295,6 +296,17 @@ std::string bounds_error(const TrainConfig& c, const TrainOption& o) {
       o.field);
 }
 
+const TrainOption& train_option(const std::string& name) {
+  for (const TrainOption& o : train_options())
+    if (name == o.name) return o;
+  throw std::out_of_range("train_option: no option '" + name + "'");
+}
+
+bool tf32_from(const std::string& value) {
+  if (value != "on" && value != "off") throw std::invalid_argument("--tf32: on or off, got '" + value + "'");
+  return value == "on";
+}
+
 std::vector<std::pair<std::string, std::string>> to_pairs(const TrainConfig& config) {
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const TrainOption& o : train_options()) pairs.emplace_back(o.name, value_of(config, o));
@@ -350,6 +362,7 @@ void validate(const TrainConfig& c) {
     fail("device", e.what());
   }
   if (c.overlap != "on" && c.overlap != "off") fail("overlap", "on or off, got '" + c.overlap + "'");
+  tf32_from(c.tf32);  // its own one-line error
   // The gathered negatives' backward is itself a collective, which the buckets' allreduces would
   // interleave with in an order that may differ across ranks.
   if (c.overlap == "on" && c.negatives == "global")

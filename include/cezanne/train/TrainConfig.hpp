@@ -114,6 +114,8 @@ struct TrainConfig {
   int64_t stop_after = 0;
   int64_t threads = 0;
   std::string device = "cpu";
+  /// "on": f32 GEMMs on CUDA devices may use TF32 (cz::set_tf32); "off", the default: f32.
+  std::string tf32 = "off";
   int64_t tasks_per_pass = 0;
   /// The gradient allreduce: overlapped with the last backward pass ("on") or after it ("off"),
   /// in buckets of bucket_kb KiB (train::StepReducer).
@@ -137,6 +139,14 @@ struct TrainOption {
 
 /// Every option, in --help order.
 const std::vector<TrainOption>& train_options();
+
+/// The option called `name` of train_options(), for the commands that take it too (eval and
+/// bench step: --tf32). Throws std::out_of_range naming it when there is none.
+const TrainOption& train_option(const std::string& name);
+
+/// --tf32's value: true for "on", false for "off"; otherwise std::invalid_argument
+/// "--tf32: on or off, got '<value>'".
+bool tf32_from(const std::string& value);
 
 /// The values a numeric option accepts: [low, high], with ( when `open_low` and ) when
 /// `open_high` (the mask ratio's (0, 1)); a double
