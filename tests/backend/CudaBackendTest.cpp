@@ -142,6 +142,10 @@ TEST_F(CudaBackend, CopiesBetweenDevicesAndDtypes) {
               });
   expect_same("cat into views", {random({2, 3, 4}, 5), random({2, 1, 4}, 6)},
               [](const std::vector<Tensor>& x) { return std::vector{cat({x[0], x[1], x[0].slice(1, 1, 3)}, 1)}; });
+  // A copy on the device, then the stream's work waited for.
+  const Tensor a = random({1000}, 7).to(kGpu), b = a.clone();
+  backend_for(kGpu).synchronize(current_stream(kGpu));
+  EXPECT_EQ(on_host(b).to_vector(), on_host(a).to_vector());
 }
 
 TEST_F(CudaBackend, FillsEveryDtypeAndStridedViews) {
