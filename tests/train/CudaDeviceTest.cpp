@@ -1,11 +1,12 @@
 // `--device cuda[:N]` of train, eval and bench step: a device this machine lacks is one line and
-// exit 2 before anything is written (on every machine: without a GPU every cuda device is
-// missing, with N GPUs cuda:N is); on a GPU, a short MAML run follows the CPU's run, its
-// checkpoint evaluates there, and bench step times a step.
+// exit 2 before anything is written (on every machine: without a GPU, or in a build without
+// CUDA, every cuda device is missing; with N GPUs cuda:N is); on a GPU, a short MAML run
+// follows the CPU's run, its checkpoint evaluates there, and bench step times a step.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "TrainFixtures.hpp"
+#include "cezanne/BuildInfo.hpp"
 #include "cezanne/backend/CudaRuntime.hpp"
 
 namespace cz::train::testing {
@@ -27,8 +28,9 @@ class CudaDevice : public ::testing::Test {
     return small_run(root_->path / "store", dir(name), 4) + " --device " + device;
   }
 
-  // The message of a device this machine does not have.
+  // The message of a device this machine (or this build) does not have.
   static std::string missing(const std::string& device) {
+    if (!build_info::kWithCuda) return device + ": cezanne was built without CUDA";
     const int count = cuda::device_count();
     if (count == 0) return device + ": this machine has no CUDA device";
     return device + ": this machine has " + std::to_string(count) + " CUDA device" + (count == 1 ? "" : "s");
