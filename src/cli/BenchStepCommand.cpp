@@ -478,7 +478,7 @@ void add_bench_options(po::options_description& options) {
     ("iters", bounded<int>(1, kMaxIters)->default_value(10), "timed meta-steps")
     ("warmup", bounded<int>(0, kMaxIters)->default_value(2), "untimed meta-steps first")
     ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
-    ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu, or check (the checking device, docs/engine.md)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu, cuda[:N] (GPU N of this machine), or check (the checking device, docs/engine.md)")
     ("allocator", po::value<std::string>()->default_value("caching"), "caching (size-class free lists) or direct (every tensor from the device's allocator): the cache's effect")
     ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
     ("overlap", po::value<std::string>()->default_value(train::TrainConfig{}.overlap), "on or off: the gradient allreduce overlapped with the last backward pass (as cezanne train --overlap)")

@@ -508,7 +508,7 @@ int eval_command(int argc, char** argv) {
     ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")
     ("list-examples", po::bool_switch(), "vae: instead of evaluating, one JSON line of the store example ids of --split (as the checkpoint splits the store: by class or by example)")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
-    ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, or check (the checking device of the tests, docs/engine.md)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, cuda[:N] (GPU N of this machine), or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
   add_train_option(options, train::train_option("tf32"));

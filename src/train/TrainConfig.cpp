@@ -166,7 +166,7 @@ const std::vector<TrainOption>& train_options() {
     {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
-    {"device", "where parameters, activations and optimizer state live: cpu, or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
+    {"device", "where parameters, activations and optimizer state live: cpu, cuda[:N] (GPU N of this machine), or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
     {"tf32", "on: f32 matrix products on a CUDA device (GEMMs, convolutions) may round their inputs to TF32 on the tensor cores (faster, about 1e-3 relative); off: f32 throughout. f64 and the CPU are unaffected (docs/engine.md)", &C::tf32, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"overlap", "on: each bucket of the gradient allreduce starts during the last backward pass as soon as its gradients are final (second-order MAML included), off: all after backward; the same result bit for bit (docs/scaling.md)", &C::overlap, false},

@@ -2,10 +2,11 @@
 // central differences, second derivatives through grad(create_graph) against central
 // differences of the analytic first derivative, and forward, first and second derivatives equal
 // on every backend (check:0 runs the CPU kernels: bit for bit; check:1 the backend interface's
-// composites where a kernel has one: to round-off).
+// composites where a kernel has one: to round-off; cuda:0, where there is a GPU, in f64 and f32).
 #include <gtest/gtest.h>
 
 #include "GradCheck.hpp"
+#include "cezanne/backend/CudaRuntime.hpp"
 
 namespace cz {
 namespace {
@@ -155,19 +156,20 @@ TEST_P(OpGrad, SecondDerivativeMatchesCentralDifferences) {
 }
 
 // The forward values, first derivatives along r and second derivatives along (r, v) of f at xs,
-// computed on `device`, as host vectors.
-std::vector<std::vector<double>> derivatives(const testing::Fn& f, const std::vector<Tensor>& xs, Device device) {
+// computed on `device` in `dtype`, as host vectors.
+std::vector<std::vector<double>> derivatives(const testing::Fn& f, const std::vector<Tensor>& xs, Device device,
+                                             DType dtype = DType::f64) {
   std::vector<Var> in;
-  for (const Tensor& x : xs) in.emplace_back(x.to(device), true);
+  for (const Tensor& x : xs) in.emplace_back(x.to(dtype).to(device), true);
   const Var y = f(in);
   std::vector<std::vector<double>> out{y.data().to_vector()};
-  const Var loss = sum(y * Var(testing::random_f64(y.shape(), 991).to(device)));
+  const Var loss = sum(y * Var(testing::random_f64(y.shape(), 991).to(dtype).to(device)));
   const std::vector<Var> g = grad({loss}, in, {}, {.create_graph = true, .retain_graph = std::nullopt, .allow_unused = true});
   Var total;
   for (size_t i = 0; i < in.size(); ++i) {
     if (!g[i].defined()) continue;
     out.push_back(g[i].data().to_vector());
-    const Var term = sum(g[i] * Var(testing::random_f64(xs[i].shape(), 17 + i).to(device)));
+    const Var term = sum(g[i] * Var(testing::random_f64(xs[i].shape(), 17 + i).to(dtype).to(device)));
     total = total.defined() ? total + term : term;
   }
   if (!total.defined() || !total.requires_grad()) return out;
@@ -176,17 +178,32 @@ std::vector<std::vector<double>> derivatives(const testing::Fn& f, const std::ve
   return out;
 }
 
+// Each result of `other` within tolerance * (1 + |cpu|) of the CPU's.
+void expect_near(const std::vector<std::vector<double>>& other, const std::vector<std::vector<double>>& cpu,
+                 double tolerance, const std::string& label) {
+  ASSERT_EQ(other.size(), cpu.size()) << label;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    ASSERT_EQ(other[i].size(), cpu[i].size()) << label;
+    for (size_t k = 0; k < cpu[i].size(); ++k)
+      EXPECT_NEAR(other[i][k], cpu[i][k], tolerance * (1 + std::abs(cpu[i][k])))
+          << label << ", result " << i << " element " << k;
+  }
+}
+
 TEST_P(OpGrad, EveryBackendComputesTheSame) {
   const std::vector<std::vector<double>> cpu = derivatives(GetParam().f, inputs(), Device::cpu());
   EXPECT_EQ(derivatives(GetParam().f, inputs(), Device::check(0)), cpu) << GetParam().name << " on check:0";
-  const std::vector<std::vector<double>> composite = derivatives(GetParam().f, inputs(), Device::check(1));
-  ASSERT_EQ(composite.size(), cpu.size()) << GetParam().name;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_EQ(composite[i].size(), cpu[i].size()) << GetParam().name;
-    for (size_t k = 0; k < cpu[i].size(); ++k)
-      EXPECT_NEAR(composite[i][k], cpu[i][k], 1e-10 * (1 + std::abs(cpu[i][k])))
-          << GetParam().name << " on check:1, result " << i << " element " << k;
-  }
+  expect_near(derivatives(GetParam().f, inputs(), Device::check(1)), cpu, 1e-10, GetParam().name + " on check:1");
+}
+
+// The GPU's kernels sum in other orders than the CPU's: f64 to 1e-9, f32 (the training dtype)
+// to 1e-5, against the CPU in the same dtype.
+TEST_P(OpGrad, CudaComputesTheSameAsTheCpu) {
+  if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  for (const auto& [dtype, tolerance] : {std::pair{DType::f64, 1e-9}, std::pair{DType::f32, 1e-5}})
+    expect_near(derivatives(GetParam().f, inputs(), Device::cuda(0), dtype),
+                derivatives(GetParam().f, inputs(), Device::cpu(), dtype), tolerance,
+                GetParam().name + " on cuda:0 in " + dtype_name(dtype));
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, OpGrad, ::testing::ValuesIn(cases()),

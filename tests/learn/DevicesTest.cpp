@@ -1,13 +1,16 @@
 // Every objective on the checking devices: the per-task losses and the gradient of their sum on
 // check:0 (the CPU's kernels behind a device the code above the backend may not read) equal the
 // CPU's bit for bit, and on check:1 (the backend interface's composite kernels) to round-off. A
-// host read left in a learner, a loss or the sampler's batch throws here.
+// host read left in a learner, a loss or the sampler's batch throws here. Where there is a GPU,
+// cuda:0 too: every objective to round-off, and a second-order MAML meta-gradient of Conv4 in
+// f32 to 1e-4.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 
 #include "LearnFixtures.hpp"
+#include "cezanne/backend/CudaRuntime.hpp"
 #include "cezanne/autograd/Grad.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/Algorithms.hpp"
@@ -32,17 +35,23 @@ Results collect(const Var& losses, const Metrics& m, nn::Params& params) {
   return r;
 }
 
-void expect_agree(const std::function<Results(Device)>& run, const std::string& label) {
+// Each result of `other` within tolerance * (1 + |cpu|) of the CPU's.
+void expect_near(const Results& other, const Results& cpu, double tolerance, const std::string& label) {
+  ASSERT_EQ(other.size(), cpu.size()) << label;
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    ASSERT_EQ(other[i].size(), cpu[i].size()) << label;
+    for (size_t k = 0; k < cpu[i].size(); ++k)
+      EXPECT_NEAR(other[i][k], cpu[i][k], tolerance * (1 + std::abs(cpu[i][k]))) << label << ", " << i;
+  }
+}
+
+// check:0 bitwise, check:1 to 1e-9, and cuda:0 where there is one to `gpu_tolerance` (its sums
+// run in other orders: 1e-9 in f64, 1e-5 in f32).
+void expect_agree(const std::function<Results(Device)>& run, const std::string& label, double gpu_tolerance = 1e-9) {
   const Results cpu = run(Device::cpu());
   EXPECT_EQ(run(Device::check(0)), cpu) << label << " on check:0";
-  const Results composite = run(Device::check(1));
-  ASSERT_EQ(composite.size(), cpu.size()) << label;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_EQ(composite[i].size(), cpu[i].size()) << label;
-    for (size_t k = 0; k < cpu[i].size(); ++k)
-      EXPECT_NEAR(composite[i][k], cpu[i][k], 1e-9 * (1 + std::abs(cpu[i][k])))
-          << label << " on check:1, " << i;
-  }
+  expect_near(run(Device::check(1)), cpu, 1e-9, label + " on check:1");
+  if (cuda::device_count() > 0) expect_near(run(Device::cuda(0)), cpu, gpu_tolerance, label + " on cuda:0");
 }
 
 TEST(Devices, EveryMetaLearnerComputesTheSameOnEveryBackend) {
@@ -78,7 +87,7 @@ TEST(Devices, RegressionLearnersComputeTheSameOnEveryBackend) {
           const Var losses = learner->task_losses(params.list(), host.to(device), &m);
           return collect(losses, m, params);
         },
-        algorithm);
+        algorithm, 1e-5);
   }
 }
 
@@ -137,6 +146,43 @@ TEST(Devices, VaeComputesTheSameOnEveryBackend) {
         return collect(convolutional.losses(params.list(), images.to(device), 4), {}, params);
       },
       "convolutional");
+}
+
+// Second-order MAML (two inner steps) on Conv4 in f32, the dtype of training: the per-task
+// losses, the metrics and the meta-gradient (every parameter's gradient as one vector; the conv
+// biases before batch norm have a gradient of zero, round-off on both devices) on the GPU within
+// 1e-4 of the CPU's, relative.
+TEST(Devices, MamlMetaGradientOnTheGpuEqualsTheCpus) {
+  if (cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  data::EpisodeBatch host = testing::image_batch(4, 43, 2);
+  host.support = host.support.to(DType::f32);
+  host.query = host.query.to(DType::f32);
+  LearnerConfig config = testing::image_config(*find_algorithm("maml"), MetaRegularization::none);
+  config.model = std::make_shared<nn::Conv4>(32, 1, 16, 3);
+  config.multi_step_loss = false;
+  const auto learner = make_learner(config);
+  const auto run = [&](Device device) {
+    nn::Params params(learner->specs(), DType::f32, device);
+    params.initialize(3);
+    Metrics m;
+    const Var losses = learner->task_losses(params.list(), host.to(device), &m);
+    return collect(losses, m, params);
+  };
+  const Results cpu = run(Device::cpu()), gpu = run(Device::cuda(0));
+  ASSERT_EQ(gpu.size(), cpu.size());
+  for (size_t i = 0; i < 2; ++i)
+    for (size_t k = 0; k < cpu[i].size(); ++k)
+      EXPECT_NEAR(gpu[i][k], cpu[i][k], 1e-4 * std::abs(cpu[i][k])) << (i == 0 ? "loss of task " : "metric ") << k;
+  double difference = 0, norm = 0;
+  for (size_t i = 2; i < cpu.size(); ++i) {
+    ASSERT_EQ(gpu[i].size(), cpu[i].size());
+    for (size_t k = 0; k < cpu[i].size(); ++k) {
+      difference += (gpu[i][k] - cpu[i][k]) * (gpu[i][k] - cpu[i][k]);
+      norm += cpu[i][k] * cpu[i][k];
+    }
+  }
+  EXPECT_GT(norm, 0.0);
+  EXPECT_LE(std::sqrt(difference), 1e-4 * std::sqrt(norm));
 }
 
 TEST(Devices, HostPointersOfADeviceTensorAreRefused) {

@@ -51,7 +51,13 @@ CudaBackend::~CudaBackend() {
   if (blas_) cublasDestroy(blas_);
 }
 
-cudaStream_t CudaBackend::stream() const { return static_cast<cudaStream_t>(current_stream(device()).handle); }
+cudaStream_t CudaBackend::stream() const {
+  // Every launch asks for its stream here: making the device current here puts the kernels of
+  // cuda:N on GPU N whatever device the calling thread used last (a rank on its GPU, a test on
+  // two). Setting the device that is already current is cheap.
+  use_device(index_);
+  return static_cast<cudaStream_t>(current_stream(device()).handle);
+}
 
 cublasHandle_t CudaBackend::blas() {
   if (!blas_) {

@@ -81,7 +81,8 @@ class CudaBackend final : public Backend {
   ~CudaBackend() override;
   Device device() const override { return Device::cuda(index_); }
 
-  /// The calling thread's current stream on this device (null: the default stream).
+  /// The calling thread's current stream on this device (null: the default stream); makes this
+  /// device the thread's current CUDA device, so that a kernel launched on it runs here.
   cudaStream_t stream() const;
   /// The cuBLAS handle of this device, bound to stream() for the call that follows.
   cublasHandle_t blas();
