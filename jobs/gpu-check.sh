@@ -6,8 +6,9 @@
 #   configure CMake in build-gpu/ for sm_90 with CUDA (and NCCL when found), Boost from .gpu-deps/
 #   build     `cezanne` and the test programs that touch the GPU, with every core
 #   tests     the GPU tests: every test whose name holds Cuda, Nccl or Gpu, in the programs that
-#             name a CUDA device (every op's forward and derivatives against the CPU's, the
-#             MAML meta-gradient, the NCCL test on one rank)
+#             name a CUDA device, and the every-backend cases of OpGradTest and DevicesTest
+#             (every op's forward and derivatives against the CPU's, the MAML meta-gradient, the
+#             NCCL test on one rank)
 #   store     the store to train on: a carried one, else glyphs from the host's Noto fonts, else
 #             `prepare synthetic`
 #   train     the first 3 steps of a second-order MAML run on the CPU, then 60 steps of it with
@@ -93,11 +94,13 @@ stage_configure() {
   grep -E '^CEZANNE_WITH_(CUDA|NCCL)|^CMAKE_CUDA_ARCHITECTURES' "$BUILD/CMakeCache.txt"
 }
 
-# The test programs that name a CUDA device or NCCL: tests/<module>/<Name>Test.cpp is the target
-# test_<module>_<Name>Test (cmake/CezanneTests.cmake).
+# The test programs that name a CUDA device or NCCL, and the two whose every-backend cases the
+# issue names (they may list the devices without naming CUDA): tests/<module>/<Name>Test.cpp is
+# the target test_<module>_<Name>Test (cmake/CezanneTests.cmake).
 gpu_test_targets() {
-  grep -rlE 'Device::cuda|cuda::device_count|Nccl|NCCL' tests --include='*Test.cpp' | sort |
-    sed -E 's|^tests/(.*)/([^/]*)\.cpp$|test_\1_\2|; s|/|_|g'
+  { grep -rlE 'Device::cuda|cuda::device_count|Nccl|NCCL' tests --include='*Test.cpp'
+    ls tests/autograd/OpGradTest.cpp tests/learn/DevicesTest.cpp 2> /dev/null
+  } | sort -u | sed -E 's|^tests/(.*)/([^/]*)\.cpp$|test_\1_\2|; s|/|_|g'
 }
 
 stage_build() {
@@ -110,7 +113,8 @@ stage_build() {
 stage_tests() {
   # One rank for the MPI tests (CEZANNE_MPI_TEST_RANKS=1): one GPU, and NCCL refuses two ranks
   # on one device.
-  ctest --test-dir "$BUILD" -R 'Cuda|CUDA|Nccl|NCCL|Gpu|GPU' --no-tests=error --output-on-failure \
+  ctest --test-dir "$BUILD" -R 'Cuda|CUDA|Nccl|NCCL|Gpu|GPU|EveryBackendComputesTheSame|^learn\.Devices\.' \
+    --no-tests=error --output-on-failure \
     -j8 --timeout 240 > "$WORK/ctest.out" 2>&1
   local rc=$?
   cat "$WORK/ctest.out"
