@@ -208,12 +208,16 @@ stage_profile() {
   fi
   local ncu; ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu /usr/local/cuda/bin/ncu 2> /dev/null | tail -1)
   [[ -n $ncu ]] || { echo "neither nsys nor ncu is installed: no kernel profile" | tee "$WORK/profile.result"; return 1; }
-  local cap=2500
+  local cap=2500 csv="$OUT_DIR/kernels.csv"
   echo "== $ncu (one meta-step, parameter initialization and Adam included): ${step[*]}"
+  # Short kernel names, times in ns, caches and clocks as the program leaves them; if this ncu
+  # refuses one of those options, once more with the essential ones only.
   "$ncu" --metrics gpu__time_duration.sum --csv --print-units base --print-kernel-base function \
-    --cache-control none --clock-control none --launch-count "$cap" --log-file "$OUT_DIR/kernels.csv" \
-    "${step[@]}" || return
-  python3 bench/kernel_profile.py "$OUT_DIR/kernels.csv" --launch-cap "$cap" ${wall:+--wall-seconds "$wall"} |
+    --cache-control none --clock-control none --launch-count "$cap" --log-file "$csv" "${step[@]}" ||
+    grep -q '^"ID"' "$csv" ||
+    "$ncu" --metrics gpu__time_duration.sum --csv --launch-count "$cap" --log-file "$csv" "${step[@]}" ||
+    return
+  python3 bench/kernel_profile.py "$csv" --launch-cap "$cap" ${wall:+--wall-seconds "$wall"} |
     tee "$WORK/profile.result"
 }
 export -f stage_host stage_configure gpu_test_targets stage_build stage_tests stage_store losses \
