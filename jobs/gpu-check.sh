@@ -57,13 +57,15 @@ if [[ $DEVICE == cpu ]]; then  # a rehearsal: small enough for a few cores
   export BENCH_SIZES="--quick"
 fi
 
-# Boost.Program_options from the staged packages (the host has none): the build and every run of
-# cezanne need it, so it is unpacked here, in this shell. unpack.sh sets -e; this script does not.
+# Boost.Program_options and the other packages staged by jobs/stage-gpu-deps.sh (the host has no
+# Boost): the build and every run of cezanne need them, so it is unpacked here, in this shell. unpack.sh sets -e; this script does not.
 if [[ -f .gpu-deps/unpack.sh ]]; then
   source .gpu-deps/unpack.sh >> "$OUT_DIR/build.log" 2>&1 || echo "unpacking .gpu-deps failed" >> "$OUT_DIR/build.log"
   set +e
 fi
 export CZ_DEPS_CMAKE_ARGS=${CZ_DEPS_CMAKE_ARGS:-}
+# The other staged packages (jobs/stage-gpu-deps.sh: Google Benchmark, FreeType, libpng, zlib).
+[[ -d /opt/cz-deps/usr/include ]] && CZ_DEPS_CMAKE_ARGS+=" -DCMAKE_PREFIX_PATH=/opt/cz-deps/usr"
 
 stage_host() {
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
