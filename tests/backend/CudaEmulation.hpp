@@ -36,7 +36,8 @@ template <class Kernel, class... Args>
 void launch(unsigned grid, unsigned threads, Kernel kernel, Args... args) {
   block_state.block = std::make_unique<std::barrier<>>(threads);
   block_state.warps.clear();
-  for (unsigned w = 0; w < threads / 32; ++w) block_state.warps.push_back(std::make_unique<std::barrier<>>(32));
+  for (unsigned w = 0; w < threads / 32; ++w)
+    block_state.warps.push_back(std::make_unique<std::barrier<>>(32));
   block_state.slots.assign(threads, 0.0);
   std::vector<std::thread> block;
   for (unsigned t = 0; t < threads; ++t)
@@ -78,4 +79,6 @@ inline double shfl_down(double v, int offset) {
 #define blockDim ::cz::cuda::emulation::block_dim
 #define gridDim ::cz::cuda::emulation::grid_dim
 inline void __syncthreads() { ::cz::cuda::emulation::syncthreads(); }
-inline double __shfl_down_sync(unsigned, double v, int offset) { return ::cz::cuda::emulation::shfl_down(v, offset); }
+inline double __shfl_down_sync(unsigned, double v, int offset) {
+  return ::cz::cuda::emulation::shfl_down(v, offset);
+}

@@ -39,7 +39,8 @@ void expect_same_bits(const Tensor& gpu, const Tensor& cpu, const std::string& w
   int64_t differ = 0;
   for (size_t i = 0; i < c.size(); ++i)
     if (std::memcmp(&g[i], &c[i], sizeof(double)) != 0 && differ++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on the GPU, " << c[i] << " on the CPU";
+      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on the GPU, " << c[i]
+                    << " on the CPU";
   EXPECT_EQ(differ, 0) << what;
 }
 
@@ -51,7 +52,8 @@ void expect_within(const Tensor& gpu, const Tensor& cpu, const std::string& what
   int64_t differ = 0;
   for (size_t i = 0; i < c.size(); ++i)
     if (!(std::abs(g[i] - c[i]) <= bound(c[i])) && differ++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on the GPU, " << c[i] << " on the CPU";
+      ADD_FAILURE() << what << ": element " << i << " is " << g[i] << " on the GPU, " << c[i]
+                    << " on the CPU";
   EXPECT_EQ(differ, 0) << what;
 }
 
@@ -70,9 +72,11 @@ TEST_F(CudaExactness, UniformDrawsAndDropoutMasksAreTheCpusBits) {
   const uint64_t counter = (1ULL << 32) - 5;  // the Philox counter's low word carries
   for (DType dtype : {DType::f32, DType::f64}) {
     expect_same_bits(Tensor::uniform({kBeyondOneGrid}, -2.0, 3.0, 42, counter, dtype, kGpu),
-                     Tensor::uniform({kBeyondOneGrid}, -2.0, 3.0, 42, counter, dtype), "uniform " + name(dtype));
+                     Tensor::uniform({kBeyondOneGrid}, -2.0, 3.0, 42, counter, dtype),
+                     "uniform " + name(dtype));
     expect_same_bits(dropout_mask({kBeyondOneGrid}, 0.3, 5, counter, dtype, kGpu),
-                     dropout_mask({kBeyondOneGrid}, 0.3, 5, counter, dtype, Device::cpu()), "dropout " + name(dtype));
+                     dropout_mask({kBeyondOneGrid}, 0.3, 5, counter, dtype, Device::cpu()),
+                     "dropout " + name(dtype));
   }
   // A strided output gets element i at its row-major position, as the CPU's copy places it.
   Tensor gpu = Tensor::zeros({30, 40}, DType::f64, kGpu).transpose(0, 1);
@@ -106,20 +110,27 @@ TEST_F(CudaExactness, OptimizerUpdatesAreTheCpusBits) {
     const Tensor v = Tensor::uniform({n}, 0.0, 0.1, 44, 0, dtype);
     for (bool decoupled : {false, true})
       for (int64_t t : {1, 7}) {
-        const AdamStep step{.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.01,
-                            .decoupled = decoupled, .t = t};
+        const AdamStep step{.lr = 1e-3,
+                            .beta1 = 0.9,
+                            .beta2 = 0.999,
+                            .eps = 1e-8,
+                            .weight_decay = 0.01,
+                            .decoupled = decoupled,
+                            .t = t};
         Tensor pc = p.clone(), mc = m.clone(), vc = v.clone();
         Tensor pg = p.to(kGpu), mg = m.to(kGpu), vg = v.to(kGpu);
         adam_update_(step, pc, g, mc, vc);
         adam_update_(step, pg, g.to(kGpu), mg, vg);
-        const std::string what = "adam " + name(dtype) + (decoupled ? " decoupled" : "") + " t=" + std::to_string(t);
+        const std::string what =
+            "adam " + name(dtype) + (decoupled ? " decoupled" : "") + " t=" + std::to_string(t);
         expect_same_bits(pg, pc, what + " p");
         expect_same_bits(mg, mc, what + " m");
         expect_same_bits(vg, vc, what + " v");
       }
     for (double momentum : {0.0, 0.9})
       for (bool nesterov : {false, true}) {
-        const SgdStep step{.lr = 0.1, .momentum = momentum, .weight_decay = 1e-4, .nesterov = nesterov};
+        const SgdStep step{
+            .lr = 0.1, .momentum = momentum, .weight_decay = 1e-4, .nesterov = nesterov};
         Tensor pc = p.clone(), bc = m.clone();
         Tensor pg = p.to(kGpu), bg = m.to(kGpu);
         sgd_update_(step, pc, g, bc);
@@ -142,14 +153,16 @@ TEST_F(CudaExactness, FusedPoolPicksTheCpusMaximaOnTies) {
     const Tensor gamma = Tensor::uniform({3, 4}, 0.5, 1.5, 52, 0, dtype);
     const Tensor beta = Tensor::uniform({3, 4}, -1, 1, 53, 0, dtype);
     const BatchNormPoolResult c = batch_norm_max_pool2d(x, gamma, beta, 1e-5, true);
-    const BatchNormPoolResult g = batch_norm_max_pool2d(x.to(kGpu), gamma.to(kGpu), beta.to(kGpu), 1e-5, true);
+    const BatchNormPoolResult g =
+        batch_norm_max_pool2d(x.to(kGpu), gamma.to(kGpu), beta.to(kGpu), 1e-5, true);
     const std::string what = "fused pool " + name(dtype);
     expect_same_bits(g.indices, c.indices, what + " indices");
     expect_close(g.y, c.y, what + " y");
     const Tensor dy = Tensor::uniform(c.y.shape(), -1, 1, 54, 0, dtype);
-    const BatchNormGrads dc = batch_norm_max_pool2d_backward(dy, c.indices, x, gamma, c.mean, c.var, 1e-5, true);
-    const BatchNormGrads dg = batch_norm_max_pool2d_backward(dy.to(kGpu), g.indices, x.to(kGpu), gamma.to(kGpu),
-                                                             g.mean, g.var, 1e-5, true);
+    const BatchNormGrads dc =
+        batch_norm_max_pool2d_backward(dy, c.indices, x, gamma, c.mean, c.var, 1e-5, true);
+    const BatchNormGrads dg = batch_norm_max_pool2d_backward(
+        dy.to(kGpu), g.indices, x.to(kGpu), gamma.to(kGpu), g.mean, g.var, 1e-5, true);
     expect_close(dg.x, dc.x, what + " grad x");
     expect_close(dg.gamma, dc.gamma, what + " grad gamma");
     expect_close(dg.beta, dc.beta, what + " grad beta");
@@ -170,22 +183,26 @@ TEST_F(CudaExactness, BatchNormOverManyPairsAndLongChannelsIsDeterministic) {
                                    {{2, 7, 3, 5, 9}, true}};
   for (DType dtype : {DType::f32, DType::f64})
     for (const Case& k : cases) {
-      const std::string what = std::string(k.fused ? "fused " : "") + "batch norm " + shape_str(k.x) + " " + name(dtype);
+      const std::string what =
+          std::string(k.fused ? "fused " : "") + "batch norm " + shape_str(k.x) + " " + name(dtype);
       const Shape param{k.x[0], k.x[2]};
-      const Tensor x = Tensor::uniform(k.x, -2, 3, 61, 0, dtype), gamma = Tensor::uniform(param, 0.5, 1.5, 62, 0, dtype),
+      const Tensor x = Tensor::uniform(k.x, -2, 3, 61, 0, dtype),
+                   gamma = Tensor::uniform(param, 0.5, 1.5, 62, 0, dtype),
                    beta = Tensor::uniform(param, -1, 1, 63, 0, dtype);
       auto run = [&](Device d) {
         std::vector<Tensor> out;
         if (k.fused) {
-          const BatchNormPoolResult r = batch_norm_max_pool2d(x.to(d), gamma.to(d), beta.to(d), 1e-5, true);
+          const BatchNormPoolResult r =
+              batch_norm_max_pool2d(x.to(d), gamma.to(d), beta.to(d), 1e-5, true);
           const Tensor dy = Tensor::uniform(r.y.shape(), -1, 1, 64, 0, dtype).to(d);
-          const BatchNormGrads g =
-              batch_norm_max_pool2d_backward(dy, r.indices, x.to(d), gamma.to(d), r.mean, r.var, 1e-5, true);
+          const BatchNormGrads g = batch_norm_max_pool2d_backward(
+              dy, r.indices, x.to(d), gamma.to(d), r.mean, r.var, 1e-5, true);
           out = {r.y, r.indices, r.mean, r.var, g.x, g.gamma, g.beta};
         } else {
           const BatchNormResult r = batch_norm(x.to(d), gamma.to(d), beta.to(d), 1e-5, true);
           const Tensor dy = Tensor::uniform(k.x, -1, 1, 64, 0, dtype).to(d);
-          const BatchNormGrads g = batch_norm_backward(dy, x.to(d), gamma.to(d), r.mean, r.var, 1e-5, true);
+          const BatchNormGrads g =
+              batch_norm_backward(dy, x.to(d), gamma.to(d), r.mean, r.var, 1e-5, true);
           out = {r.y, r.mean, r.var, g.x, g.gamma, g.beta};
         }
         return out;

@@ -32,7 +32,8 @@ void expect_close(const Tensor& actual, const Tensor& expected, const std::strin
   int differ = 0;
   for (size_t i = 0; i < e.size(); ++i) {
     const bool same = std::isnan(e[i]) ? std::isnan(a[i]) : std::abs(a[i] - e[i]) <= tolerance;
-    if (!same && differ++ < 5) ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
+    if (!same && differ++ < 5)
+      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
   }
 }
 
@@ -61,8 +62,9 @@ const T* optional_data(const Tensor& t) {
 
 template <class T>
 void check(const Case& k, DType dtype) {
-  const std::string what = shape_str(k.x) + (k.fused ? " fused" : "") + (k.affine ? " affine" : "") + " on " +
-                           std::to_string(k.blocks) + " blocks, " + dtype_name(dtype);
+  const std::string what = shape_str(k.x) + (k.fused ? " fused" : "") +
+                           (k.affine ? " affine" : "") + " on " + std::to_string(k.blocks) +
+                           " blocks, " + dtype_name(dtype);
   SCOPED_TRACE(what);
   const int64_t B = k.x[0], N = k.x[1], C = k.x[2];
   const Tensor x = input(k, dtype);
@@ -82,7 +84,8 @@ void check(const Case& k, DType dtype) {
     expect_close(mean, cpu.mean, "mean");
     expect_close(var, cpu.var, "var");
     const Tensor dy = Tensor::uniform(k.x, -1, 1, 64, 0, dtype);
-    const BatchNormGrads cpu_grads = batch_norm_backward(dy, x, gamma, cpu.mean, cpu.var, eps, true);
+    const BatchNormGrads cpu_grads =
+        batch_norm_backward(dy, x, gamma, cpu.mean, cpu.var, eps, true);
     launch(k.blocks, kNormThreads, batch_norm_backward_kernel<T>, g, dy.data<T>(), x.data<T>(),
            optional_data<T>(gamma), cpu.mean.data<T>(), cpu.var.data<T>(), eps, grad_x.data<T>(),
            grad_gamma.data<T>(), grad_beta.data<T>());
@@ -94,15 +97,18 @@ void check(const Case& k, DType dtype) {
   const int H = static_cast<int>(k.x[3]), W = static_cast<int>(k.x[4]);
   const PoolGeometry pg{H, W, W / 2, (H / 2) * (W / 2)};
   const BatchNormPoolResult cpu = batch_norm_max_pool2d(x, gamma, beta, eps, true);
-  Tensor y = Tensor::empty(cpu.y.shape(), dtype), indices = Tensor::empty(cpu.y.shape(), DType::i64);
-  launch(k.blocks, kNormThreads, batch_norm_max_pool2d_kernel<T>, g, pg, x.data<T>(), optional_data<T>(gamma),
-         optional_data<T>(beta), eps, y.data<T>(), indices.data<int64_t>(), mean.data<T>(), var.data<T>());
+  Tensor y = Tensor::empty(cpu.y.shape(), dtype),
+         indices = Tensor::empty(cpu.y.shape(), DType::i64);
+  launch(k.blocks, kNormThreads, batch_norm_max_pool2d_kernel<T>, g, pg, x.data<T>(),
+         optional_data<T>(gamma), optional_data<T>(beta), eps, y.data<T>(), indices.data<int64_t>(),
+         mean.data<T>(), var.data<T>());
   EXPECT_EQ(indices.to_vector(), cpu.indices.to_vector());
   expect_close(y, cpu.y, "y");
   expect_close(mean, cpu.mean, "mean");
   expect_close(var, cpu.var, "var");
   const Tensor dy = Tensor::uniform(cpu.y.shape(), -1, 1, 64, 0, dtype);
-  const BatchNormGrads cpu_grads = batch_norm_max_pool2d_backward(dy, cpu.indices, x, gamma, cpu.mean, cpu.var, eps, true);
+  const BatchNormGrads cpu_grads =
+      batch_norm_max_pool2d_backward(dy, cpu.indices, x, gamma, cpu.mean, cpu.var, eps, true);
   launch(k.blocks, kNormThreads, batch_norm_max_pool2d_backward_kernel<T>, g, pg, dy.data<T>(),
          cpu.indices.data<int64_t>(), x.data<T>(), optional_data<T>(gamma), cpu.mean.data<T>(),
          cpu.var.data<T>(), eps, grad_x.data<T>(), grad_gamma.data<T>(), grad_beta.data<T>());

@@ -23,7 +23,9 @@ void expect_same_bits(const std::vector<double>& actual, const std::vector<doubl
 }
 
 // The value the shared draws give element i of a tensor of `dtype` (rounded as the kernels round).
-double as_dtype(double v, DType dtype) { return dtype == DType::f32 ? static_cast<double>(static_cast<float>(v)) : v; }
+double as_dtype(double v, DType dtype) {
+  return dtype == DType::f32 ? static_cast<double>(static_cast<float>(v)) : v;
+}
 
 TEST(RandomDraws, CpuTensorsKeepThePinnedNumbers) {
   // Printed by the CPU backend before its draws became the shared host-device functions; an
@@ -31,13 +33,14 @@ TEST(RandomDraws, CpuTensorsKeepThePinnedNumbers) {
   // sqrt) gives the same bits. The counter's low word carries between elements 3 and 4.
   const uint64_t counter = 0xfffffffcu;
   expect_same_bits(Tensor::uniform({6}, -2.0, 3.0, kSeed, counter, DType::f64).to_vector(),
-                   {0x1.206ad2df28348p-1, 0x1.bb5dc280e227cp+0, 0x1.5d0de09a44ca8p+1, 0x1.74a7f5b374d1p+1,
-                    0x1.8daa5ac175a84p+0, -0x1.ff96c2e8e1f0cp-1});
+                   {0x1.206ad2df28348p-1, 0x1.bb5dc280e227cp+0, 0x1.5d0de09a44ca8p+1,
+                    0x1.74a7f5b374d1p+1, 0x1.8daa5ac175a84p+0, -0x1.ff96c2e8e1f0cp-1});
   expect_same_bits(Tensor::normal({6}, 0.5, 2.0, kSeed, counter, DType::f64).to_vector(),
-                   {0x1.f1450aaacdc7ep+0, -0x1.4f568a8e36b6bp+1, -0x1.116029bf93728p+0, -0x1.78a45e0547c83p+1,
-                    0x1.2cfa8e8c777a4p+1, 0x1.054966902786ep-2});
+                   {0x1.f1450aaacdc7ep+0, -0x1.4f568a8e36b6bp+1, -0x1.116029bf93728p+0,
+                    -0x1.78a45e0547c83p+1, 0x1.2cfa8e8c777a4p+1, 0x1.054966902786ep-2});
   expect_same_bits(Tensor::normal({6}, 0.5, 2.0, kSeed, counter, DType::f32).to_vector(),
-                   {0x1.f1450ap+0, -0x1.4f568ap+1, -0x1.11602ap+0, -0x1.78a45ep+1, 0x1.2cfa8ep+1, 0x1.054966p-2});
+                   {0x1.f1450ap+0, -0x1.4f568ap+1, -0x1.11602ap+0, -0x1.78a45ep+1, 0x1.2cfa8ep+1,
+                    0x1.054966p-2});
   const double keep = 0x1.6db6dcp+0;  // 1 / 0.7 in f32
   expect_same_bits(dropout_mask({12}, 0.3, kSeed, counter, DType::f32, Device::cpu()).to_vector(),
                    {keep, keep, keep, keep, keep, 0, keep, keep, keep, keep, 0, 0});
@@ -63,7 +66,8 @@ TEST(RandomDraws, SharedDrawsAreTheCpuBackendsTensors) {
     }
     expect_same_bits(Tensor::uniform({n}, -1.5, 2.5, kSeed, counter, dtype).to_vector(), uniform);
     expect_same_bits(Tensor::normal({n}, 0.25, 3.0, kSeed, counter, dtype).to_vector(), normal);
-    expect_same_bits(dropout_mask({n}, 0.4, kSeed, counter, dtype, Device::cpu()).to_vector(), mask);
+    expect_same_bits(dropout_mask({n}, 0.4, kSeed, counter, dtype, Device::cpu()).to_vector(),
+                     mask);
   }
 }
 
@@ -73,7 +77,8 @@ TEST(RandomDraws, AStridedOutputGetsElementIAtItsRowMajorPosition) {
   backend_for(Device::cpu()).random(true, 0.0, 1.0, kSeed, 7, out);
   const Philox philox(kSeed);
   std::vector<double> expected;
-  for (uint64_t i = 0; i < 12; ++i) expected.push_back(random_element(true, 0.0, 1.0, philox.block(7 + i)));
+  for (uint64_t i = 0; i < 12; ++i)
+    expected.push_back(random_element(true, 0.0, 1.0, philox.block(7 + i)));
   expect_same_bits(out.contiguous().to_vector(), expected);
 }
 

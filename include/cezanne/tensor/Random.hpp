@@ -62,23 +62,29 @@ CZ_HOST_DEVICE inline double unit_interval(uint32_t hi, uint32_t lo) {
 }
 
 /// a + (b - a) * u: uniform in [a, b) for u uniform in [0, 1).
-CZ_HOST_DEVICE inline double uniform_draw(double a, double b, double u) { return add_rn(a, mul_rn(b - a, u)); }
+CZ_HOST_DEVICE inline double uniform_draw(double a, double b, double u) {
+  return add_rn(a, mul_rn(b - a, u));
+}
 
 /// mean + stddev * sqrt(-2 log(1 - u)) * cos(2 pi v): a normal draw from two uniforms in [0, 1)
 /// (Box-Muller, its cosine branch; 1 - u is in (0, 1], so the log is finite).
 CZ_HOST_DEVICE inline double normal_draw(double mean, double stddev, double u, double v) {
-  return add_rn(mean, mul_rn(mul_rn(stddev, ::sqrt(-2.0 * ::log(1.0 - u))), ::cos(mul_rn(6.283185307179586, v))));
+  return add_rn(mean, mul_rn(mul_rn(stddev, ::sqrt(-2.0 * ::log(1.0 - u))),
+                             ::cos(mul_rn(6.283185307179586, v))));
 }
 
 /// Element i of a random tensor from its Philox block (counter + i): uniform in [a, b) from
 /// words 0-1, or normal with mean a and standard deviation b from words 0-1 and 2-3.
-CZ_HOST_DEVICE inline double random_element(bool normal, double a, double b, const Philox::Block& r) {
+CZ_HOST_DEVICE inline double random_element(bool normal, double a, double b,
+                                            const Philox::Block& r) {
   const double u = unit_interval(r[0], r[1]);
   return normal ? normal_draw(a, b, u, unit_interval(r[2], r[3])) : uniform_draw(a, b, u);
 }
 
 /// Whether dropout with probability p keeps the element of Philox block r (its uniform >= p).
-CZ_HOST_DEVICE inline bool dropout_keeps(double p, const Philox::Block& r) { return unit_interval(r[0], r[1]) >= p; }
+CZ_HOST_DEVICE inline bool dropout_keeps(double p, const Philox::Block& r) {
+  return unit_interval(r[0], r[1]) >= p;
+}
 
 /// Mixes several 64-bit identifiers into one key (splitmix64 finalizer per word).
 inline uint64_t mix_key(std::initializer_list<uint64_t> words) {
@@ -114,7 +120,9 @@ class CounterRng {
   }
   double uniform(double lo, double hi) { return uniform_draw(lo, hi, uniform()); }
   /// Uniform integer in [0, n) (Lemire's multiply-shift; bias below 2^-32 for n < 2^32).
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64); }
+  uint64_t below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(next_u64()) * n) >> 64);
+  }
   /// Standard normal (Box-Muller on two uniforms).
   double normal() {
     const double u = uniform(), v = uniform();

@@ -6,7 +6,8 @@
 
 namespace cz::cpu {
 
-void CpuBackend::random(bool normal, double a, double b, uint64_t seed, uint64_t counter, Tensor& out) {
+void CpuBackend::random(bool normal, double a, double b, uint64_t seed, uint64_t counter,
+                        Tensor& out) {
   const Philox philox(seed);
   const int64_t n = out.numel();
   Tensor target = out.is_contiguous() ? out : Tensor::empty(out.shape(), out.dtype());
@@ -15,7 +16,8 @@ void CpuBackend::random(bool normal, double a, double b, uint64_t seed, uint64_t
     T* p = static_cast<T*>(target.raw_data());
 #pragma omp parallel for if (n >= kParallelGrain) schedule(static)
     for (int64_t i = 0; i < n; ++i)
-      p[i] = static_cast<T>(random_element(normal, a, b, philox.block(counter + static_cast<uint64_t>(i))));
+      p[i] = static_cast<T>(
+          random_element(normal, a, b, philox.block(counter + static_cast<uint64_t>(i))));
   });
   if (!out.is_contiguous()) copy(target, out);
 }
@@ -29,7 +31,9 @@ void CpuBackend::dropout_mask(double p, uint64_t seed, uint64_t counter, Tensor&
     T* o = static_cast<T*>(out.raw_data());
 #pragma omp parallel for if (n >= kParallelGrain) schedule(static)
     for (int64_t i = 0; i < n; ++i)
-      o[i] = dropout_keeps(p, philox.block(counter + static_cast<uint64_t>(i))) ? static_cast<T>(keep_scale) : T(0);
+      o[i] = dropout_keeps(p, philox.block(counter + static_cast<uint64_t>(i)))
+                 ? static_cast<T>(keep_scale)
+                 : T(0);
   });
 }
 

@@ -27,7 +27,9 @@ inline constexpr int kWarps = kNormThreads / 32;
 // contiguous elements, C * P apart.
 struct NormGeometry {
   int64_t B, N, C, P;
-  __device__ int64_t run(int64_t b, int64_t n, int64_t c) const { return ((b * N + n) * C + c) * P; }
+  __device__ int64_t run(int64_t b, int64_t n, int64_t c) const {
+    return ((b * N + n) * C + c) * P;
+  }
   __device__ double count() const { return static_cast<double>(N * P); }
 };
 
@@ -93,13 +95,14 @@ struct ChannelAffine {
 // mean[bc] and var[bc]), and the map they give: scale = gamma / sqrt(var + eps),
 // shift = beta - mean * scale.
 template <class T>
-__device__ ChannelAffine<T> channel_statistics(const NormGeometry& g, int64_t b, int64_t c, const T* x,
-                                               const T* gamma, const T* beta, double eps, T* mean, T* var,
-                                               Sums* shared) {
+__device__ ChannelAffine<T> channel_statistics(const NormGeometry& g, int64_t b, int64_t c,
+                                               const T* x, const T* gamma, const T* beta,
+                                               double eps, T* mean, T* var, Sums* shared) {
   const int64_t bc = b * g.C + c, first = g.run(b, 0, c), run_stride = g.C * g.P;
   Sums part{0, 0};
-  for_each_in_channel(g.N, g.P,
-                      [&](int64_t n, int64_t p) { part.first += static_cast<double>(x[first + n * run_stride + p]); });
+  for_each_in_channel(g.N, g.P, [&](int64_t n, int64_t p) {
+    part.first += static_cast<double>(x[first + n * run_stride + p]);
+  });
   const double mu = block_sum(part, shared).first / g.count();
   part = Sums{0, 0};
   for_each_in_channel(g.N, g.P, [&](int64_t n, int64_t p) {
@@ -112,7 +115,8 @@ __device__ ChannelAffine<T> channel_statistics(const NormGeometry& g, int64_t b,
     var[bc] = static_cast<T>(v);
   }
   const double scale = (gamma ? static_cast<double>(gamma[bc]) : 1.0) / ::sqrt(v + eps);
-  return {static_cast<T>(scale), static_cast<T>((beta ? static_cast<double>(beta[bc]) : 0.0) - mul_rn(mu, scale))};
+  return {static_cast<T>(scale),
+          static_cast<T>((beta ? static_cast<double>(beta[bc]) : 0.0) - mul_rn(mu, scale))};
 }
 
 // The gradients of channel bc from the sums of dy and of dy * (x - mean) over it: grad_gamma and
@@ -121,14 +125,17 @@ __device__ ChannelAffine<T> channel_statistics(const NormGeometry& g, int64_t b,
 template <class T>
 struct ChannelInputGrad {
   T a, s, t;
-  __device__ T operator()(T dy, T x) const { return add_rn(add_rn(mul_rn(a, dy), -mul_rn(s, x)), t); }
+  __device__ T operator()(T dy, T x) const {
+    return add_rn(add_rn(mul_rn(a, dy), -mul_rn(s, x)), t);
+  }
   // Where dy is zero (off the window maxima), written t - s * x as the CPU writes it.
   __device__ T without_dy(T x) const { return add_rn(t, -mul_rn(s, x)); }
 };
 
 template <class T>
-__device__ ChannelInputGrad<T> input_grad(Sums sums, int64_t bc, double count, const T* gamma, double mu,
-                                          const T* var, double eps, T* grad_gamma, T* grad_beta) {
+__device__ ChannelInputGrad<T> input_grad(Sums sums, int64_t bc, double count, const T* gamma,
+                                          double mu, const T* var, double eps, T* grad_gamma,
+                                          T* grad_beta) {
   const double inv_std = 1.0 / ::sqrt(static_cast<double>(var[bc]) + eps);
   const double sum_dy = sums.first, sum_dy_xhat = inv_std * sums.second;
   if (threadIdx.x == 0) {
@@ -137,16 +144,18 @@ __device__ ChannelInputGrad<T> input_grad(Sums sums, int64_t bc, double count, c
   }
   const double k = (gamma ? static_cast<double>(gamma[bc]) : 1.0) * inv_std;
   const double mean_dy = sum_dy / count, slope = sum_dy_xhat / count * inv_std;
-  return {static_cast<T>(k), static_cast<T>(k * slope), static_cast<T>(k * add_rn(mul_rn(mu, slope), -mean_dy))};
+  return {static_cast<T>(k), static_cast<T>(k * slope),
+          static_cast<T>(k * add_rn(mul_rn(mu, slope), -mean_dy))};
 }
 
 template <class T>
-__global__ void batch_norm_kernel(NormGeometry g, const T* x, const T* gamma, const T* beta, double eps, T* y,
-                                  T* mean, T* var) {
+__global__ void batch_norm_kernel(NormGeometry g, const T* x, const T* gamma, const T* beta,
+                                  double eps, T* y, T* mean, T* var) {
   __shared__ Sums shared[kWarps + 1];
   for (int64_t bc = blockIdx.x; bc < g.B * g.C; bc += gridDim.x) {
     const int64_t b = bc / g.C, c = bc % g.C, first = g.run(b, 0, c), run_stride = g.C * g.P;
-    const ChannelAffine<T> normalized = channel_statistics(g, b, c, x, gamma, beta, eps, mean, var, shared);
+    const ChannelAffine<T> normalized =
+        channel_statistics(g, b, c, x, gamma, beta, eps, mean, var, shared);
     for_each_in_channel(g.N, g.P, [&](int64_t n, int64_t p) {
       const int64_t i = first + n * run_stride + p;
       y[i] = normalized(x[i]);
@@ -155,8 +164,9 @@ __global__ void batch_norm_kernel(NormGeometry g, const T* x, const T* gamma, co
 }
 
 template <class T>
-__global__ void batch_norm_backward_kernel(NormGeometry g, const T* dy, const T* x, const T* gamma, const T* mean,
-                                           const T* var, double eps, T* dx, T* grad_gamma, T* grad_beta) {
+__global__ void batch_norm_backward_kernel(NormGeometry g, const T* dy, const T* x, const T* gamma,
+                                           const T* mean, const T* var, double eps, T* dx,
+                                           T* grad_gamma, T* grad_beta) {
   __shared__ Sums shared[kWarps + 1];
   for (int64_t bc = blockIdx.x; bc < g.B * g.C; bc += gridDim.x) {
     const int64_t b = bc / g.C, c = bc % g.C, first = g.run(b, 0, c), run_stride = g.C * g.P;
@@ -168,8 +178,8 @@ __global__ void batch_norm_backward_kernel(NormGeometry g, const T* dy, const T*
       part.first += d;
       part.second += d * (static_cast<double>(x[i]) - mu);
     });
-    const ChannelInputGrad<T> k =
-        input_grad(block_sum(part, shared), bc, g.count(), gamma, mu, var, eps, grad_gamma, grad_beta);
+    const ChannelInputGrad<T> k = input_grad(block_sum(part, shared), bc, g.count(), gamma, mu, var,
+                                             eps, grad_gamma, grad_beta);
     for_each_in_channel(g.N, g.P, [&](int64_t n, int64_t p) {
       const int64_t i = first + n * run_stride + p;
       dx[i] = k(dy[i], x[i]);
@@ -184,12 +194,14 @@ struct PoolGeometry {
 };
 
 template <class T>
-__global__ void batch_norm_max_pool2d_kernel(NormGeometry g, PoolGeometry pg, const T* x, const T* gamma,
-                                             const T* beta, double eps, T* y, int64_t* indices, T* mean, T* var) {
+__global__ void batch_norm_max_pool2d_kernel(NormGeometry g, PoolGeometry pg, const T* x,
+                                             const T* gamma, const T* beta, double eps, T* y,
+                                             int64_t* indices, T* mean, T* var) {
   __shared__ Sums shared[kWarps + 1];
   for (int64_t bc = blockIdx.x; bc < g.B * g.C; bc += gridDim.x) {
     const int64_t b = bc / g.C, c = bc % g.C;
-    const ChannelAffine<T> normalized = channel_statistics(g, b, c, x, gamma, beta, eps, mean, var, shared);
+    const ChannelAffine<T> normalized =
+        channel_statistics(g, b, c, x, gamma, beta, eps, mean, var, shared);
     for_each_in_channel(g.N, pg.Q, [&](int64_t n, int64_t q) {
       const int64_t plane = (b * g.N + n) * g.C + c;
       const T* xs = x + plane * g.P;
@@ -220,9 +232,10 @@ __global__ void batch_norm_max_pool2d_kernel(NormGeometry g, PoolGeometry pg, co
 // inside its own window).
 template <class T>
 __global__ void batch_norm_max_pool2d_backward_kernel(NormGeometry g, PoolGeometry pg, const T* dy,
-                                                      const int64_t* indices, const T* x, const T* gamma,
-                                                      const T* mean, const T* var, double eps, T* dx,
-                                                      T* grad_gamma, T* grad_beta) {
+                                                      const int64_t* indices, const T* x,
+                                                      const T* gamma, const T* mean, const T* var,
+                                                      double eps, T* dx, T* grad_gamma,
+                                                      T* grad_beta) {
   __shared__ Sums shared[kWarps + 1];
   for (int64_t bc = blockIdx.x; bc < g.B * g.C; bc += gridDim.x) {
     const int64_t b = bc / g.C, c = bc % g.C;
@@ -234,8 +247,8 @@ __global__ void batch_norm_max_pool2d_backward_kernel(NormGeometry g, PoolGeomet
       part.first += d;
       part.second += d * (static_cast<double>(x[plane * g.P + indices[j]]) - mu);
     });
-    const ChannelInputGrad<T> k =
-        input_grad(block_sum(part, shared), bc, g.count(), gamma, mu, var, eps, grad_gamma, grad_beta);
+    const ChannelInputGrad<T> k = input_grad(block_sum(part, shared), bc, g.count(), gamma, mu, var,
+                                             eps, grad_gamma, grad_beta);
     const int Ho = pg.Q / pg.Wo;
     for_each_in_channel(g.N, g.P, [&](int64_t n, int64_t p) {
       const int64_t plane = (b * g.N + n) * g.C + c, i = plane * g.P + p;

@@ -27,10 +27,12 @@ __global__ void adam_kernel(AdamConstants k, int64_t n, T* p, const T* g, T* m, 
     const double gi = add_rn(static_cast<double>(g[i]), mul_rn(k.coupled_wd, pi));
     pi = mul_rn(pi, k.decay);
     const double mi = add_rn(mul_rn(k.beta1, static_cast<double>(m[i])), mul_rn(1.0 - k.beta1, gi));
-    const double vi = add_rn(mul_rn(k.beta2, static_cast<double>(v[i])), mul_rn(mul_rn(1.0 - k.beta2, gi), gi));
+    const double vi =
+        add_rn(mul_rn(k.beta2, static_cast<double>(v[i])), mul_rn(mul_rn(1.0 - k.beta2, gi), gi));
     m[i] = static_cast<T>(mi);
     v[i] = static_cast<T>(vi);
-    p[i] = static_cast<T>(pi - mul_rn(k.step_size, mi) / add_rn(mul_rn(::sqrt(vi), k.inv_sqrt_bias2), k.eps));
+    p[i] = static_cast<T>(pi - mul_rn(k.step_size, mi) /
+                                   add_rn(mul_rn(::sqrt(vi), k.inv_sqrt_bias2), k.eps));
   }
 }
 
@@ -63,7 +65,8 @@ void CudaBackend::adam_update(const AdamStep& s, Tensor& p, const Tensor& g, Ten
                         s.decoupled ? 0.0 : s.weight_decay};
   dispatch_floating(p.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    adam_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(k, n, data<T>(p), data<T>(g), data<T>(m), data<T>(v));
+    adam_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(k, n, data<T>(p), data<T>(g),
+                                                             data<T>(m), data<T>(v));
     CZ_CHECK_CUDA_LAUNCH();
   });
 }
@@ -73,7 +76,8 @@ void CudaBackend::sgd_update(const SgdStep& s, Tensor& p, const Tensor& g, Tenso
   if (n == 0) return;
   dispatch_floating(p.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    sgd_kernel<T><<<blocks_for(n), kThreads, 0, stream()>>>(s, n, data<T>(p), data<T>(g), data<T>(buffer));
+    sgd_kernel<T>
+        <<<blocks_for(n), kThreads, 0, stream()>>>(s, n, data<T>(p), data<T>(g), data<T>(buffer));
     CZ_CHECK_CUDA_LAUNCH();
   });
 }
