@@ -1,0 +1,84 @@
+// Runs CUDA kernels on the host, for machines without a GPU: a block's threads are std::threads,
+// __syncthreads a barrier of the block, a warp shuffle an exchange through slots between two
+// barriers of the warp; blocks run one after another. Enough of CUDA for kernels written with
+// threadIdx, blockIdx, blockDim, gridDim, __shared__ arrays, __syncthreads and
+// __shfl_down_sync on doubles (the batch norm kernels, CudaNorm.cuh): it checks their indexing,
+// their reductions and their semantics against the CPU, not their speed or the device's
+// arithmetic (host and device round the same only where the kernels say so). Include it after
+// every other header and before the kernels' .cuh.
+#pragma once
+
+#include <barrier>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace cz::cuda::emulation {
+
+struct Dim3 {
+  unsigned x = 0, y = 0, z = 0;
+};
+
+inline thread_local Dim3 thread_index, block_index, block_dim, grid_dim;
+
+/// The barriers and shuffle slots of the block being run.
+struct BlockState {
+  std::unique_ptr<std::barrier<>> block;
+  std::vector<std::unique_ptr<std::barrier<>>> warps;
+  std::vector<double> slots;
+};
+inline BlockState block_state;
+
+/// kernel(args...) on `grid` blocks of `threads` threads (a multiple of 32): one std::thread per
+/// thread of a block, which runs the blocks in turn, the next once every thread has left this one.
+template <class Kernel, class... Args>
+void launch(unsigned grid, unsigned threads, Kernel kernel, Args... args) {
+  block_state.block = std::make_unique<std::barrier<>>(threads);
+  block_state.warps.clear();
+  for (unsigned w = 0; w < threads / 32; ++w)
+    block_state.warps.push_back(std::make_unique<std::barrier<>>(32));
+  block_state.slots.assign(threads, 0.0);
+  std::vector<std::thread> block;
+  for (unsigned t = 0; t < threads; ++t)
+    block.emplace_back([=] {
+      thread_index = {t};
+      block_dim = {threads};
+      grid_dim = {grid};
+      for (unsigned b = 0; b < grid; ++b) {
+        block_index = {b};
+        kernel(args...);
+        block_state.block->arrive_and_wait();
+      }
+    });
+  for (std::thread& t : block) t.join();
+}
+
+inline void syncthreads() { block_state.block->arrive_and_wait(); }
+
+/// v of the lane `offset` above the caller's in its warp (the caller's own v past the warp's end).
+inline double shfl_down(double v, int offset) {
+  const unsigned t = thread_index.x, lane = t % 32;
+  std::barrier<>& warp = *block_state.warps[t / 32];
+  block_state.slots[t] = v;
+  warp.arrive_and_wait();
+  const double r = lane + offset < 32 ? block_state.slots[t + offset] : v;
+  warp.arrive_and_wait();
+  return r;
+}
+
+}  // namespace cz::cuda::emulation
+
+#define __global__
+#define __device__
+#define __host__
+// One block runs at a time, so a kernel's function-local static is its block's shared memory.
+#define __shared__ static
+#define threadIdx ::cz::cuda::emulation::thread_index
+#define blockIdx ::cz::cuda::emulation::block_index
+#define blockDim ::cz::cuda::emulation::block_dim
+#define gridDim ::cz::cuda::emulation::grid_dim
+inline void __syncthreads() { ::cz::cuda::emulation::syncthreads(); }
+inline double __shfl_down_sync(unsigned, double v, int offset) {
+  return ::cz::cuda::emulation::shfl_down(v, offset);
+}
