@@ -10,6 +10,7 @@
 // CPU's bit for bit except where the device's math library rounds differently from glibc (exp,
 // log, tanh, erf, pow: within a few ulp).
 #include "CudaBackend.cuh"
+#include "cezanne/tensor/HostDevice.hpp"
 
 #include <array>
 #include <cmath>
@@ -208,17 +209,11 @@ struct Binary {
   }
 };
 
-// Multiply, then add, each rounded: nvcc would contract s * v + t into one fused multiply-add,
-// which the CPU build (no -march, so no FMA) does not.
-__device__ __forceinline__ float mul_then_add(float s, float v, float t) { return __fadd_rn(__fmul_rn(s, v), t); }
-__device__ __forceinline__ double mul_then_add(double s, double v, double t) {
-  return __dadd_rn(__dmul_rn(s, v), t);
-}
-
 template <class T>
 struct Affine {
   T scale, shift;
-  __device__ T operator()(T v) const { return mul_then_add(scale, v, shift); }
+  // The product and the sum rounded on their own, as the CPU computes them (no FMA).
+  __device__ T operator()(T v) const { return add_rn(mul_rn(scale, v), shift); }
 };
 
 template <class T>
