@@ -1,0 +1,99 @@
+// --collectives: NCCL from device memory or the world's communicator, chosen and refused alike by
+// train and bench step.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "TrainFixtures.hpp"
+#include "cezanne/dist/Bootstrap.hpp"
+#include "cezanne/train/StepCommunicator.hpp"
+#include "dist/backend/stub/StubCommunicator.hpp"
+
+namespace cz::train::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string refusal(const std::string& choice, Device device) {
+  try {
+    resolve_collectives(choice, device);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Collectives, AutoIsNcclExactlyOnAGpuOfABuildWithNccl) {
+  EXPECT_EQ(resolve_collectives("auto", Device::cpu()), "mpi");
+  EXPECT_EQ(resolve_collectives("auto", Device::check(1)), "mpi");
+  EXPECT_EQ(resolve_collectives("auto", Device::cuda(3)), dist::nccl_built() ? "nccl" : "mpi");
+  EXPECT_EQ(resolve_collectives("mpi", Device::cuda(0)), "mpi");  // staged host copies
+  EXPECT_EQ(resolve_collectives("mpi", Device::check(0)), "mpi");
+}
+
+TEST(Collectives, NcclOffAGpuOrWithoutNcclAndUnknownNamesAreRefused) {
+  EXPECT_EQ(refusal("nccl", Device::cpu()), "--collectives: nccl moves GPU memory and needs --device cuda, got --device cpu");
+  EXPECT_EQ(refusal("nccl", Device::check(0)),
+            "--collectives: nccl moves GPU memory and needs --device cuda, got --device check:0");
+  EXPECT_EQ(refusal("nccl", Device::cuda(1)),
+            dist::nccl_built() ? "" : "--collectives: nccl is not in this build (configure with CEZANNE_WITH_NCCL=ON)");
+  EXPECT_EQ(refusal("gloo", Device::cpu()), "--collectives: auto, nccl or mpi, got 'gloo'");
+}
+
+TEST(Collectives, MpiIsTheWorldItself) {
+  dist::detail::StubCommunicator world;
+  const auto comm = step_communicator("auto", world, Device::check(0));
+  EXPECT_EQ(comm.get(), &world);
+  EXPECT_EQ(comm.use_count(), 0);  // not owned: the world outlives every step
+}
+
+class CollectivesCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new TempDir("collectives");
+    make_store(root_->path / "store");
+  }
+  static void TearDownTestSuite() { delete root_; }
+  static std::string run(const std::string& extra) {
+    return train_args({{"--algo", "protonet"},
+                       {"--store", (root_->path / "store").string()},
+                       {"--out", (root_->path / "run").string()},
+                       {"--filters", "8"},
+                       {"--ways", "3"},
+                       {"--shots", "1"},
+                       {"--queries", "2"},
+                       {"--meta-batch", "2"},
+                       {"--steps", "1"},
+                       {"--val-episodes", "2"},
+                       {"--threads", "1"}},
+                      extra);
+  }
+  static TempDir* root_;
+};
+TempDir* CollectivesCli::root_ = nullptr;
+
+TEST_F(CollectivesCli, NcclWithoutAGpuIsOneLineExitTwo) {
+  SpawnResult r = cezanne(run("--device check --collectives nccl"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --collectives: nccl moves GPU memory and needs --device cuda, got --device check:0\n");
+  r = cezanne(run("--collectives gloo"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --collectives: auto, nccl or mpi, got 'gloo'\n");
+  EXPECT_FALSE(fs::exists(root_->path / "run"));
+  r = cezanne("bench step --filters 8 --meta-batch 2 --iters 1 --warmup 0 --device check --collectives nccl");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne bench step: --collectives: nccl moves GPU memory and needs --device cuda, got --device check:0\n");
+}
+
+TEST_F(CollectivesCli, BenchStepNamesTheCollectivesItUsed) {
+  const SpawnResult r =
+      cezanne("bench step --algo protonet --filters 8 --ways 3 --queries 2 --meta-batch 2 --iters 1 --warmup 0 "
+              "--threads 1 --device check");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("\"collectives\":\"mpi\""));
+  EXPECT_THAT(r.output, HasSubstr("\"device\":\"check:0\""));
+}
+
+}  // namespace
+}  // namespace cz::train::testing
