@@ -62,7 +62,7 @@ struct Settings {
       filters = 64;
   int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
   std::string overlap;  // as train --overlap, --collectives, --bucket-kb
-  std::string collectives;
+  std::string collectives;  // the choice; resolve_collectives with the world's size says what it is
   int64_t bucket_kb = 0;
   double inner_lr = 0.4, outer_lr = 1e-3;
   uint64_t seed = 0;
@@ -139,7 +139,8 @@ Settings settings_from(const po::variables_map& vm, const std::vector<const trai
     throw UsageError(std::string("--device: ") + e.what());
   }
   try {
-    s.collectives = train::resolve_collectives(vm["collectives"].as<std::string>(), s.device);
+    s.collectives = vm["collectives"].as<std::string>();
+    train::resolve_collectives(s.collectives, s.device, 1);  // its refusals, before MPI starts
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
@@ -339,7 +340,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << m.parameters
-       << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << s.collectives << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << m.seconds
+       << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << m.seconds
        << ",\"communication_s\":" << m.communication << ",\"exposed_communication_s\":" << m.exposed
        << ",\"buckets_per_step\":" << m.buckets << ",\"overlapped_buckets_per_step\":" << m.overlapped;
   if (rows)
@@ -581,7 +582,7 @@ int run_scaling(dist::Communicator& comm, Settings s, const Scaling& scaling) {
   model_fields(identity, s, plan, scaling.mode == "strong" ? std::optional<int>(s.meta_batch) : std::nullopt);
   if (scaling.mode == "weak") identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
   identity << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
-           << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << s.collectives << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
+           << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
            << s.device.str() << "\"";
   const double per_step = m.seconds / s.iters;
   const double tasks_per_s = static_cast<double>(s.meta_batch) / per_step;

@@ -7,9 +7,9 @@
 
 namespace cz::train {
 
-std::string resolve_collectives(const std::string& choice, Device device) {
+std::string resolve_collectives(const std::string& choice, Device device, int ranks) {
   const bool gpu = device.type == DeviceType::cuda;
-  if (choice == "auto") return gpu && dist::nccl_built() ? "nccl" : "mpi";
+  if (choice == "auto") return gpu && dist::nccl_built() && ranks > 1 ? "nccl" : "mpi";
   if (choice == "mpi") return choice;
   if (choice != "nccl") throw std::invalid_argument("--collectives: auto, nccl or mpi, got '" + choice + "'");
   if (!gpu)
@@ -22,7 +22,7 @@ std::string resolve_collectives(const std::string& choice, Device device) {
 
 std::shared_ptr<dist::Communicator> step_communicator(const std::string& choice, dist::Communicator& world,
                                                       Device device) {
-  if (resolve_collectives(choice, device) == "mpi") return {std::shared_ptr<void>(), &world};
+  if (resolve_collectives(choice, device, world.size()) == "mpi") return {std::shared_ptr<void>(), &world};
   return dist::make_nccl_communicator(world, device.index);
 }
 

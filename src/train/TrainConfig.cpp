@@ -171,7 +171,7 @@ const std::vector<TrainOption>& train_options() {
     {"device", "where parameters, activations and optimizer state live: cpu; cuda (each rank the GPU of its node-local rank, modulo the visible GPUs: one rank per GPU) or cuda:N; or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"overlap", "on: each bucket of the gradient allreduce starts during the last backward pass as soon as its gradients are final (second-order MAML included), off: all after backward; the same result bit for bit (docs/scaling.md)", &C::overlap, false},
-    {"collectives", "who moves the gradient between ranks: nccl (straight from GPU memory; needs --device cuda), mpi (MPI, through a host copy each way when the parameters are on a device), or auto: nccl when --device is cuda and NCCL is built, else mpi (docs/distributed.md)", &C::collectives, false},
+    {"collectives", "who moves the gradient between ranks: nccl (straight from GPU memory; needs --device cuda), mpi (MPI, through a host copy each way when the parameters are on a device), or auto: nccl when --device is cuda, NCCL is built and there are several ranks, else mpi (docs/distributed.md)", &C::collectives, false},
     {"bucket-kb", "KiB per bucket of the gradient allreduce (smaller: more of it overlaps backward, more latency per step)", &C::bucket_kb, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
     {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
@@ -354,7 +354,7 @@ void validate(const TrainConfig& c) {
   } catch (const DeviceError& e) {
     fail("device", e.what());
   }
-  resolve_collectives(c.collectives, device);
+  resolve_collectives(c.collectives, device, 1);  // its refusals; the choice itself needs the ranks
   if (c.overlap != "on" && c.overlap != "off") fail("overlap", "on or off, got '" + c.overlap + "'");
   // The gathered negatives' backward is itself a collective, which the buckets' allreduces would
   // interleave with in an order that may differ across ranks.

@@ -17,27 +17,29 @@ using ::testing::HasSubstr;
 
 std::string refusal(const std::string& choice, Device device) {
   try {
-    resolve_collectives(choice, device);
+    resolve_collectives(choice, device, 2);
   } catch (const std::invalid_argument& e) {
     return e.what();
   }
   return "";
 }
 
-TEST(Collectives, AutoIsNcclExactlyOnAGpuOfABuildWithNccl) {
-  EXPECT_EQ(resolve_collectives("auto", Device::cpu()), "mpi");
-  EXPECT_EQ(resolve_collectives("auto", Device::check(1)), "mpi");
-  EXPECT_EQ(resolve_collectives("auto", Device::cuda(3)), dist::nccl_built() ? "nccl" : "mpi");
-  EXPECT_EQ(resolve_collectives("mpi", Device::cuda(0)), "mpi");  // staged host copies
-  EXPECT_EQ(resolve_collectives("mpi", Device::check(0)), "mpi");
+TEST(Collectives, AutoIsNcclExactlyOnGpusOfSeveralRanksWithNccl) {
+  EXPECT_EQ(resolve_collectives("auto", Device::cpu(), 4), "mpi");
+  EXPECT_EQ(resolve_collectives("auto", Device::check(1), 4), "mpi");
+  EXPECT_EQ(resolve_collectives("auto", Device::cuda(3), 4), dist::nccl_built() ? "nccl" : "mpi");
+  EXPECT_EQ(resolve_collectives("auto", Device::cuda(0), 1), "mpi");  // one rank: nothing moves
+  EXPECT_EQ(resolve_collectives("mpi", Device::cuda(0), 4), "mpi");   // staged host copies
+  EXPECT_EQ(resolve_collectives("mpi", Device::check(0), 4), "mpi");
+  if (dist::nccl_built()) EXPECT_EQ(resolve_collectives("nccl", Device::cuda(0), 1), "nccl");  // asked for
 }
 
 TEST(Collectives, NcclOffAGpuOrWithoutNcclAndUnknownNamesAreRefused) {
   EXPECT_EQ(refusal("nccl", Device::cpu()), "--collectives: nccl moves GPU memory and needs --device cuda, got --device cpu");
   EXPECT_EQ(refusal("nccl", Device::check(0)),
             "--collectives: nccl moves GPU memory and needs --device cuda, got --device check:0");
-  EXPECT_EQ(refusal("nccl", Device::cuda(1)),
-            dist::nccl_built() ? "" : "--collectives: nccl is not in this build (configure with CEZANNE_WITH_NCCL=ON)");
+  if (!dist::nccl_built())
+    EXPECT_EQ(refusal("nccl", Device::cuda(1)), "--collectives: nccl is not in this build (configure with CEZANNE_WITH_NCCL=ON)");
   EXPECT_EQ(refusal("gloo", Device::cpu()), "--collectives: auto, nccl or mpi, got 'gloo'");
 }
 
