@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "TrainFixtures.hpp"
+#include "cezanne/backend/CudaRuntime.hpp"
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/train/StepCommunicator.hpp"
 #include "dist/backend/stub/StubCommunicator.hpp"
@@ -95,6 +96,25 @@ TEST_F(CollectivesCli, BenchStepNamesTheCollectivesItUsed) {
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("\"collectives\":\"mpi\""));
   EXPECT_THAT(r.output, HasSubstr("\"device\":\"check:0\""));
+}
+
+// On a GPU (skipped without one): a short second-order MAML run on one rank reduces its gradient
+// through NCCL from device memory with --overlap on and off (buckets of 1 KiB, so several per
+// step, launched from the leaves' hooks) and through the single-rank division of --collectives
+// mpi; all three end with the same checkpoint bits (the same sums of one rank, the same x / B).
+TEST_F(CollectivesCli, OneGpuEndsWithTheSameBitsThroughNcclOverlappedOrNotAndWithout) {
+  if (cz::cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  if (!dist::nccl_built()) GTEST_SKIP() << "no NCCL in this build";
+  const std::vector<std::pair<std::string, std::string>> runs{
+      {"nccl-off", "--collectives nccl --overlap off"}, {"nccl-on", "--collectives nccl --overlap on"}, {"mpi", "--collectives mpi"}};
+  for (const auto& [name, extra] : runs) {
+    const fs::path out = root_->path / name;
+    const SpawnResult r = cezanne(run("--algo maml --steps 3 --meta-batch 4 --bucket-kb 1 --device cuda --out " +
+                                      out.string() + " " + extra));
+    ASSERT_EQ(r.status, 0) << name << ": " << r.output;
+  }
+  expect_same_state(root_->path / "nccl-off" / "checkpoint-00000003.h5", root_->path / "nccl-on" / "checkpoint-00000003.h5");
+  expect_same_state(root_->path / "nccl-off" / "checkpoint-00000003.h5", root_->path / "mpi" / "checkpoint-00000003.h5");
 }
 
 }  // namespace
