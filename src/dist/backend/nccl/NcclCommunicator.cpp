@@ -162,7 +162,10 @@ class NcclCommunicator final : public Communicator {
   }
 
   // The reducer's buckets: on the communicator's own stream, after an event that marks the
-  // point of the compute stream where the bucket's gradient is complete; returns at once.
+  // point of the compute stream where the bucket's gradient is complete; returns at once. NCCL
+  // needs one communicator's kernels never to run concurrently on two streams: the blocking
+  // collectives before a bucket have returned (host wait), and the compute stream waits for every
+  // bucket (the reducer's finish) before the collectives issued after it.
   std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op) override {
     if (!on_device(data)) return mpi_.start_allreduce(data, count, type, op);
     Scope scope(*this, "allreduce");
