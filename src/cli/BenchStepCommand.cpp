@@ -340,7 +340,8 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << m.parameters
-       << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << m.seconds
+       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"collectives\":\""
+       << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"seconds\":" << m.seconds
        << ",\"communication_s\":" << m.communication << ",\"exposed_communication_s\":" << m.exposed
        << ",\"buckets_per_step\":" << m.buckets << ",\"overlapped_buckets_per_step\":" << m.overlapped;
   if (rows)
@@ -582,7 +583,8 @@ int run_scaling(dist::Communicator& comm, Settings s, const Scaling& scaling) {
   model_fields(identity, s, plan, scaling.mode == "strong" ? std::optional<int>(s.meta_batch) : std::nullopt);
   if (scaling.mode == "weak") identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
   identity << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
-           << ",\"overlap\":\"" << s.overlap << "\",\"collectives\":\"" << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
+           << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"collectives\":\""
+           << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"device\":\""
            << s.device.str() << "\"";
   const double per_step = m.seconds / s.iters;
   const double tasks_per_s = static_cast<double>(s.meta_batch) / per_step;
