@@ -21,7 +21,9 @@ Device rank_device(const std::string& text, int local_rank, int device_count) {
 }
 
 int launcher_local_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+  // The MPI launchers' own first: mpirun or mpiexec inside a Slurm job inherits the batch
+  // step's SLURM_LOCALID (0 on every rank); srun sets it per task.
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
     const char* value = std::getenv(name);
     if (value == nullptr) continue;
     int rank = 0;

@@ -42,17 +42,18 @@ TEST(RankDevice, EveryOtherTextIsTakenAsGiven) {
 }
 
 TEST(RankDevice, LauncherLocalRankFromTheEnvironment) {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) unsetenv(name);
+  const char* names[] = {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"};
+  for (const char* name : names) unsetenv(name);
   EXPECT_EQ(launcher_local_rank(), 0);
-  setenv("MPI_LOCALRANKID", "5", 1);
-  EXPECT_EQ(launcher_local_rank(), 5);
-  setenv("SLURM_LOCALID", "2", 1);
-  EXPECT_EQ(launcher_local_rank(), 2);  // Slurm before MPICH
+  setenv("SLURM_LOCALID", "5", 1);
+  EXPECT_EQ(launcher_local_rank(), 5);  // srun
+  setenv("MPI_LOCALRANKID", "2", 1);
+  EXPECT_EQ(launcher_local_rank(), 2);  // MPICH's mpiexec inside a Slurm job: not the job's 0
   setenv("OMPI_COMM_WORLD_LOCAL_RANK", "1", 1);
-  EXPECT_EQ(launcher_local_rank(), 1);  // Open MPI first
+  EXPECT_EQ(launcher_local_rank(), 1);  // Open MPI's mpirun first
   setenv("OMPI_COMM_WORLD_LOCAL_RANK", "x", 1);
   EXPECT_EQ(launcher_local_rank(), 2);  // not a number: the next one
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) unsetenv(name);
+  for (const char* name : names) unsetenv(name);
   EXPECT_EQ(rank_device("check:1"), Device::check(1));
 }
 

@@ -21,8 +21,8 @@ int local_device_index(int local_rank, int device_count);
 Device rank_device(const std::string& text, int local_rank, int device_count);
 
 /// This process's node-local rank as its launcher tells it, readable before MPI starts: Open
-/// MPI's OMPI_COMM_WORLD_LOCAL_RANK, else Slurm's SLURM_LOCALID, else MPICH's MPI_LOCALRANKID,
-/// else 0 (one process).
+/// MPI's OMPI_COMM_WORLD_LOCAL_RANK, else MPICH's MPI_LOCALRANKID, else Slurm's SLURM_LOCALID
+/// (srun), else 0 (one process).
 int launcher_local_rank();
 
 /// rank_device(text, launcher_local_rank(), the visible CUDA devices): what --device means on
