@@ -209,19 +209,40 @@ double accuracy(const Tensor& logits, const Tensor& labels) {
   return correct.defined() ? correct.item() / static_cast<double>(labels.numel()) : 0.0;
 }
 
-Metrics classifier_metrics(const Tensor& per_task, const Tensor& logits, const Tensor& labels) {
+void classifier_metrics(const Tensor& per_task, const Tensor& logits, const Tensor& labels, Metrics& out) {
   const Tensor correct = correct_count(logits, labels);
   const Tensor losses = per_task.to(DType::f64).reshape({per_task.numel()});
-  if (!correct.defined()) return {mean_value(losses), 0.0};
-  std::vector<double> v = cz::cat({losses, correct}, 0).to_vector();
-  const double n_correct = v.back();
-  v.pop_back();
-  return {mean_of(v), n_correct / static_cast<double>(labels.numel())};
+  if (!correct.defined()) {
+    out.loss = mean_value(losses);
+    out.accuracy = 0.0;
+    return;
+  }
+  out.pending = cz::cat({losses, correct}, 0);
+  out.queries = labels.numel();
+  if (!out.defer) read_deferred({&out});
+}
+
+void read_deferred(const std::vector<Metrics*>& metrics) {
+  std::vector<Tensor> pending;
+  for (const Metrics* m : metrics)
+    if (m->pending.defined()) pending.push_back(m->pending);
+  if (pending.empty()) return;
+  const std::vector<double> v = cz::cat(pending, 0).to_vector();
+  size_t at = 0;
+  for (Metrics* m : metrics) {
+    if (!m->pending.defined()) continue;
+    const auto tasks = static_cast<size_t>(m->pending.numel() - 1);
+    m->loss = mean_of(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(at),
+                                          v.begin() + static_cast<std::ptrdiff_t>(at + tasks)));
+    m->accuracy = v[at + tasks] / static_cast<double>(m->queries);
+    at += tasks + 1;
+    m->pending = Tensor();
+  }
 }
 
 Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out) {
   const Var losses = task_cross_entropy(logits, labels);
-  if (out) *out = classifier_metrics(losses.data(), logits.data(), labels);
+  if (out) classifier_metrics(losses.data(), logits.data(), labels, *out);
   return losses;
 }
 
