@@ -27,6 +27,7 @@
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/GradientReducer.hpp"
 #include "cezanne/dist/Log.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "cezanne/dist/TaskPartition.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -36,6 +37,7 @@
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/optim/Adam.hpp"
 #include "cezanne/train/Step.hpp"
+#include "cezanne/train/StepCommunicator.hpp"
 #include "cezanne/train/TrainConfig.hpp"
 #include "cezanne/train/Trainer.hpp"
 
@@ -61,7 +63,8 @@ struct Settings {
   int ways = 5, shots = 1, queries = 15, meta_batch = 8, inner_steps = 1, image = 28, channels = 1,
       filters = 64;
   int iters = 10, warmup = 2, threads = 0, tasks_per_pass = 0;
-  std::string overlap;  // as train --overlap, --bucket-kb
+  std::string overlap;  // as train --overlap, --collectives, --bucket-kb
+  std::string collectives;  // the choice; resolve_collectives with the world's size says what it is
   int64_t bucket_kb = 0;
   double inner_lr = 0.4, outer_lr = 1e-3;
   uint64_t seed = 0;
@@ -132,10 +135,16 @@ Settings settings_from(const po::variables_map& vm, const std::vector<const trai
   s.threads = vm["threads"].as<int>();
   try {
     s.device_name = vm["device"].as<std::string>();
-    s.device = parse_device(s.device_name);
+    s.device = dist::rank_device(s.device_name);
     backend_for(s.device);
   } catch (const DeviceError& e) {
     throw UsageError(std::string("--device: ") + e.what());
+  }
+  try {
+    s.collectives = vm["collectives"].as<std::string>();
+    train::resolve_collectives(s.collectives, s.device, 1);  // its refusals, before MPI starts
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
   const std::string allocator = vm["allocator"].as<std::string>();
   if (allocator != "caching" && allocator != "direct")
@@ -211,9 +220,12 @@ double blocking_allreduce_seconds(dist::Communicator& comm, const nn::Params& pa
   dist::GradientReducer reducer(comm, static_cast<size_t>(s.bucket_kb) << 10);
   reducer.reduce(gradient, s.meta_batch);  // untimed: the first collectives set up connections
   comm.barrier();
-  const double before = reducer.exposed_seconds();
+  const auto start = Clock::now();
   for (int i = 0; i < s.iters; ++i) reducer.reduce(gradient, s.meta_batch);
-  return comm.allreduce_value((reducer.exposed_seconds() - before) / s.iters, dist::ReduceOp::max);
+  // NCCL's reductions are queued on the device when reduce() returns: its barrier waits for them.
+  if (comm.device_buffers()) comm.barrier();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return comm.allreduce_value(seconds / s.iters, dist::ReduceOp::max);
 }
 
 // What --iters timed steps of a plan cost: the figures of bench step's and bench scaling's lines.
@@ -233,7 +245,11 @@ struct Measurement {
 // Steps of the plan through the trainer's own Step (sampling included: the prefetcher's for
 // meta-learning, from --store for multi-task learning) and an Adam step, so the figure is what
 // `cezanne train` spends per step, validation aside.
-Measurement measure(dist::Communicator& comm, const Settings& s, const train::RunPlan& plan) {
+Measurement measure(dist::Communicator& world, const Settings& s, const train::RunPlan& plan) {
+  // As train: the step's collectives on NCCL or the world's communicator. Its barrier also waits
+  // for the device, so the timed steps end with their queued work done.
+  const std::shared_ptr<dist::Communicator> collectives = train::step_communicator(s.collectives, world, s.device);
+  dist::Communicator& comm = *collectives;
   CachingAllocator& allocator = backend_for(s.device).allocator();
   allocator.set_caching(s.caching);
   nn::Params params(plan.specs(), DType::f32, s.device);
@@ -331,7 +347,8 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << m.parameters
-       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"seconds\":" << m.seconds
+       << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"collectives\":\""
+       << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"seconds\":" << m.seconds
        << ",\"communication_s\":" << m.communication << ",\"exposed_communication_s\":" << m.exposed
        << ",\"buckets_per_step\":" << m.buckets << ",\"overlapped_buckets_per_step\":" << m.overlapped;
   if (rows)
@@ -478,10 +495,11 @@ void add_bench_options(po::options_description& options) {
     ("iters", bounded<int>(1, kMaxIters)->default_value(10), "timed meta-steps")
     ("warmup", bounded<int>(0, kMaxIters)->default_value(2), "untimed meta-steps first")
     ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
-    ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu, cuda[:N] (GPU N of this machine), or check (the checking device, docs/engine.md)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu; cuda (each rank the GPU of its node-local rank, modulo the visible GPUs) or cuda:N; or check (the checking device, docs/engine.md)")
     ("allocator", po::value<std::string>()->default_value("caching"), "caching (size-class free lists) or direct (every tensor from the device's allocator): the cache's effect")
     ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
     ("overlap", po::value<std::string>()->default_value(train::TrainConfig{}.overlap), "on or off: the gradient allreduce overlapped with the last backward pass (as cezanne train --overlap)")
+    ("collectives", po::value<std::string>()->default_value(train::TrainConfig{}.collectives), "auto, nccl or mpi: who moves the gradient between ranks (as cezanne train --collectives)")
     ("bucket-kb", bounded<int64_t>(bound("bucket-kb"))->default_value(train::TrainConfig{}.bucket_kb), "KiB per bucket of the gradient allreduce (as cezanne train --bucket-kb)")
     ("seed", unsigned_value()->default_value(0), "seed of the parameters and synthetic tasks")
     ("store", po::value<std::string>(), "multitask: the store whose writing systems are the tasks; vae: the store of the examples")
@@ -575,7 +593,8 @@ int run_scaling(dist::Communicator& comm, Settings s, const Scaling& scaling) {
   model_fields(identity, s, plan, scaling.mode == "strong" ? std::optional<int>(s.meta_batch) : std::nullopt);
   if (scaling.mode == "weak") identity << ",\"tasks_per_rank\":" << scaling.tasks_per_rank;
   identity << ",\"iters\":" << s.iters << ",\"warmup\":" << s.warmup << ",\"threads\":" << num_threads()
-           << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"device\":\""
+           << ",\"overlap\":\"" << s.overlap << "\",\"bucket_kb\":" << s.bucket_kb << ",\"collectives\":\""
+           << train::resolve_collectives(s.collectives, s.device, comm.size()) << "\",\"device\":\""
            << s.device.str() << "\"";
   const double per_step = m.seconds / s.iters;
   const double tasks_per_s = static_cast<double>(s.meta_batch) / per_step;

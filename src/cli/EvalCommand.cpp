@@ -22,6 +22,7 @@
 #include "cezanne/dist/Bootstrap.hpp"
 #include "cezanne/dist/Failure.hpp"
 #include "cezanne/dist/Log.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/nn/Params.hpp"
 #include "cezanne/train/EmbeddingEvaluation.hpp"
@@ -321,7 +322,7 @@ EvalSetup setup_from(const po::variables_map& vm) {
     config = train::from_pairs(s.checkpoint.config);
     config.device = vm["device"].as<std::string>();
     try {
-      backend_for(parse_device(config.device));
+      backend_for(dist::rank_device(config.device));
     } catch (const DeviceError& e) {
       throw UsageError(std::string("--device: ") + e.what());
     }
@@ -412,7 +413,7 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
         },
         config.val_episodes, &comm);
   } else {
-    nn::Params params(plan.specs(), DType::f32, parse_device(config.device));
+    nn::Params params(plan.specs(), DType::f32, dist::rank_device(config.device));
     train::load_parameters(s.checkpoint, params);
     if (plan.unlabelled && s.protocol != "objective") {
       dist::log(comm, embedding_line(s, params.list(), comm, [&] { watchdog.tick(); }));
@@ -508,7 +509,7 @@ int eval_command(int argc, char** argv) {
     ("reliability", po::value<std::string>(), "classifiers: draw the reliability diagram (accuracy against confidence in 15 bins, with the ECE) into this PNG")
     ("list-examples", po::bool_switch(), "vae: instead of evaluating, one JSON line of the store example ids of --split (as the checkpoint splits the store: by class or by example)")
     ("threads", bounded<int>(*train::option_bounds("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
-    ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu, cuda[:N] (GPU N of this machine), or check (the checking device of the tests, docs/engine.md)")
+    ("device", po::value<std::string>()->default_value("cpu"), "where the checkpoint's model runs: cpu; cuda (each rank the GPU of its node-local rank, modulo the visible GPUs) or cuda:N; or check (the checking device of the tests, docs/engine.md)")
     ("watchdog", bounded<double>(0.0, 1e6)->default_value(60.0, "60"), "seconds a rank may wait for the others at the end before every rank is aborted (a hung or stopped rank): at least this and 10x this rank's own evaluation time; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)");
   // clang-format on
   add_train_option(options, train::train_option("tf32"));

@@ -141,19 +141,21 @@ std::string mpi_library_version() { return detail::mpi_library_version(); }
 
 bool nccl_built() { return CEZANNE_WITH_NCCL != 0; }
 
-std::string nccl_device_problem(Communicator& mpi) {
+std::string nccl_device_problem(Communicator& mpi, int device) {
 #if CEZANNE_WITH_NCCL
-  return detail::nccl_device_problem(mpi);
+  return detail::nccl_device_problem(mpi, device);
 #else
   (void)mpi;
+  (void)device;
   return "the NCCL backend is not built (configure with CEZANNE_WITH_NCCL=ON)";
 #endif
 }
 
-std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi) {
+std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi, int device) {
 #if CEZANNE_WITH_NCCL
-  return detail::make_nccl(mpi);
+  return detail::make_nccl(mpi, device);
 #else
+  (void)device;
   throw DistError(with_rank(mpi.rank(), "the NCCL backend is not built (configure with CEZANNE_WITH_NCCL=ON)"));
 #endif
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cezanne/dist/Log.hpp"
+#include "cezanne/tensor/Ops.hpp"
 
 namespace cz::dist {
 namespace {
@@ -31,11 +32,16 @@ bool moves_in_place(const Tensor& t, const Communicator& comm, const char* what)
 }
 
 // Runs `collective` on t's memory, or on a host copy written back after (a host communicator
-// and a tensor on a device: MPI without device-memory support).
-template <class F>
-void on_communicator_memory(const Tensor& t, const Communicator& comm, const char* what, F collective) {
+// and a tensor on a device: MPI without device-memory support). A single process does not
+// need the copy: its collectives leave the buffer as it is, so `alone` runs on t instead.
+template <class F, class Alone>
+void on_communicator_memory(const Tensor& t, const Communicator& comm, const char* what, F collective, Alone alone) {
   if (moves_in_place(t, comm, what)) {
     collective(t);
+    return;
+  }
+  if (comm.size() == 1) {
+    alone(t);
     return;
   }
   const Tensor host = t.to(Device::cpu());
@@ -86,11 +92,15 @@ std::vector<std::pair<size_t, size_t>> GradientReducer::buckets(size_t count, si
   return out;
 }
 
-void GradientReducer::start_raw(void* data, size_t count, DataType type, int64_t global_meta_batch) {
-  if (flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::start: a reduction is already in flight"));
+void GradientReducer::check_meta_batch(int64_t global_meta_batch) const {
   if (global_meta_batch < 1)
     throw DistError(with_rank(comm_.rank(), "GradientReducer::reduce: global meta-batch must be >= 1, got " +
                                                 std::to_string(global_meta_batch)));
+}
+
+void GradientReducer::start_raw(void* data, size_t count, DataType type, int64_t global_meta_batch) {
+  if (flight_) throw DistError(with_rank(comm_.rank(), "GradientReducer::start: a reduction is already in flight"));
+  check_meta_batch(global_meta_batch);
   // Every rank must agree on the count before any bucket moves: a mismatch would otherwise
   // read or write past the end of the shorter buffer inside MPI.
   comm_.check_same_count(count, "GradientReducer::reduce");
@@ -161,11 +171,21 @@ void GradientReducer::finish_raw() {
 
 void GradientReducer::reduce_tensor(const Tensor& flat_grad, int64_t global_meta_batch) {
   const DataType type = floating_type(flat_grad, comm_, "GradientReducer::reduce");
-  on_communicator_memory(flat_grad, comm_, "GradientReducer::reduce", [&](const Tensor& buffer) {
-    start_raw(buffer.numel() > 0 ? buffer.raw_data() : nullptr, static_cast<size_t>(buffer.numel()), type,
-              global_meta_batch);
-    finish_raw();
-  });
+  on_communicator_memory(
+      flat_grad, comm_, "GradientReducer::reduce",
+      [&](const Tensor& buffer) {
+        start_raw(buffer.numel() > 0 ? buffer.raw_data() : nullptr, static_cast<size_t>(buffer.numel()), type,
+                  global_meta_batch);
+        finish_raw();
+      },
+      [&](const Tensor& gradient) {
+        // The sum over one rank is the gradient: only the division, where the gradient lives
+        // (x / B in the element type, as Communicator::divide rounds it).
+        check_meta_batch(global_meta_batch);
+        Tensor target = gradient;
+        target.copy_(binary(BinaryOp::div, gradient,
+                            Tensor::scalar(static_cast<double>(global_meta_batch), gradient.dtype(), gradient.device())));
+      });
 }
 
 void GradientReducer::finish() {
@@ -225,10 +245,13 @@ void GradientReducer::start(std::span<double> flat_grad, int64_t global_meta_bat
 
 void broadcast_parameters(Communicator& comm, const Tensor& flat) {
   const DataType type = floating_type(flat, comm, "broadcast_parameters");
-  on_communicator_memory(flat, comm, "broadcast_parameters", [&](const Tensor& buffer) {
-    comm.check_same_count(static_cast<size_t>(buffer.numel()), "broadcast_parameters");
-    if (buffer.numel() > 0) comm.broadcast(buffer.raw_data(), static_cast<size_t>(buffer.numel()), type, 0);
-  });
+  on_communicator_memory(
+      flat, comm, "broadcast_parameters",
+      [&](const Tensor& buffer) {
+        comm.check_same_count(static_cast<size_t>(buffer.numel()), "broadcast_parameters");
+        if (buffer.numel() > 0) comm.broadcast(buffer.raw_data(), static_cast<size_t>(buffer.numel()), type, 0);
+      },
+      [](const Tensor&) {});  // rank 0's parameters are already this rank's
 }
 
 }  // namespace cz::dist

@@ -142,11 +142,16 @@ void check_set(const std::string& who, const LearnerConfig& config, const Tensor
       throw std::invalid_argument(where + " labels must be i64 [" + std::to_string(tasks) + ", " +
                                   std::to_string(n) + "], got " + dtype_name(labels.dtype()) + " " +
                                   shape_str(labels.shape()));
-    for (int64_t l : labels.to_i64_vector())
-      if (l < 0 || l >= config.ways)
-        throw std::invalid_argument(where + " label " + std::to_string(l) + " is outside 0.." +
-                                    std::to_string(config.ways - 1) + " (" +
-                                    std::to_string(config.ways) + "-way learner)");
+    // The range on the host only: labels on a device came there from a host batch the task
+    // sources built in range, and reading them back would make the host wait for the device
+    // on every pass of a step (the CPU's and the checking device's gather still refuse a label
+    // out of range).
+    if (labels.device().is_cpu())
+      for (int64_t l : labels.to_i64_vector())
+        if (l < 0 || l >= config.ways)
+          throw std::invalid_argument(where + " label " + std::to_string(l) + " is outside 0.." +
+                                      std::to_string(config.ways - 1) + " (" +
+                                      std::to_string(config.ways) + "-way learner)");
   } else {
     const Shape target{tasks, n, config.model->output_size()};
     if (labels.dtype() == DType::i64 || labels.shape() != target)
@@ -177,27 +182,67 @@ Var softplus(const Var& l) {
   return where(positive, above + log(exp(-above) + 1.0), log(exp(below) + 1.0));
 }
 
-double mean_value(const Tensor& per_task) {
-  const std::vector<double> v = per_task.to_vector();
+namespace {
+
+double mean_of(const std::vector<double>& v) {
   double total = 0.0;
   for (const double x : v) total += x;
   return v.empty() ? 0.0 : total / static_cast<double>(v.size());
 }
 
-double accuracy(const Tensor& logits, const Tensor& labels) {
+// [1] f64: how many rows' argmax over the last dim equals their label (rows and labels paired
+// in row-major order); undefined when their counts differ or there are none (accuracy 0).
+Tensor correct_count(const Tensor& logits, const Tensor& labels) {
   Tensor index;
   cz::max(logits, -1, false, &index);
-  const std::vector<int64_t> predicted = index.to_i64_vector();
-  const std::vector<int64_t> truth = labels.to_i64_vector();
-  if (predicted.size() != truth.size() || truth.empty()) return 0.0;
-  int64_t correct = 0;
-  for (size_t i = 0; i < truth.size(); ++i) correct += predicted[i] == truth[i];
-  return static_cast<double>(correct) / static_cast<double>(truth.size());
+  if (index.numel() != labels.numel() || labels.numel() == 0) return {};
+  const Tensor predicted = index.reshape(labels.shape()).to(DType::f64);
+  return sum(binary(BinaryOp::eq, predicted, labels.to(DType::f64)), {}).reshape({1});
+}
+
+}  // namespace
+
+double mean_value(const Tensor& per_task) { return mean_of(per_task.to_vector()); }
+
+double accuracy(const Tensor& logits, const Tensor& labels) {
+  const Tensor correct = correct_count(logits, labels);
+  return correct.defined() ? correct.item() / static_cast<double>(labels.numel()) : 0.0;
+}
+
+void classifier_metrics(const Tensor& per_task, const Tensor& logits, const Tensor& labels, Metrics& out) {
+  const Tensor correct = correct_count(logits, labels);
+  const Tensor losses = per_task.to(DType::f64).reshape({per_task.numel()});
+  if (!correct.defined()) {
+    out.loss = mean_value(losses);
+    out.accuracy = 0.0;
+    return;
+  }
+  out.pending = cz::cat({losses, correct}, 0);
+  out.queries = labels.numel();
+  if (!out.defer) read_deferred({&out});
+}
+
+void read_deferred(const std::vector<Metrics*>& metrics) {
+  std::vector<Tensor> pending;
+  for (const Metrics* m : metrics)
+    if (m->pending.defined()) pending.push_back(m->pending);
+  if (pending.empty()) return;
+  const std::vector<double> v = cz::cat(pending, 0).to_vector();
+  size_t at = 0;
+  for (Metrics* m : metrics) {
+    if (!m->pending.defined()) continue;
+    const auto tasks = static_cast<size_t>(m->pending.numel() - 1);
+    m->loss = mean_of(std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(at),
+                                          v.begin() + static_cast<std::ptrdiff_t>(at + tasks)));
+    m->accuracy = v[at + tasks] / static_cast<double>(m->queries);
+    at += tasks + 1;
+    m->pending = Tensor();
+  }
 }
 
 Var query_cross_entropy(const Var& logits, const Tensor& labels, Metrics* out) {
   const Var losses = task_cross_entropy(logits, labels);
-  if (out) *out = {mean_value(losses.data()), accuracy(logits.data(), labels)};
+  if (out) classifier_metrics(losses.data(), logits.data(), labels, *out);
   return losses;
 }
 

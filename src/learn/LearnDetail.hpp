@@ -28,7 +28,17 @@ double mean_value(const Tensor& per_task);
 Var softplus(const Var& x);
 
 /// Fraction of rows whose argmax over the last dim equals the label: logits [..., C], labels [...].
+/// The rows are compared where they live: one scalar comes back to the host.
 double accuracy(const Tensor& logits, const Tensor& labels);
+
+/// A classifier's Metrics into `out`: the mean of the per-task losses [T] and the accuracy of
+/// `logits`, brought to the host together by one copy (on a GPU, one wait for the device, not
+/// three) — or, when out.defer, left on the device in out.pending for read_deferred.
+void classifier_metrics(const Tensor& per_task, const Tensor& logits, const Tensor& labels, Metrics& out);
+
+/// Fills loss and accuracy of every Metrics left pending (Metrics::defer) with one copy of all
+/// their values to the host; the others stay as they are.
+void read_deferred(const std::vector<Metrics*>& metrics);
 
 /// A classifier's per-task query losses [T]: cross-entropy of each task's logits [T, Q, ways]
 /// against its query labels, with the mean loss and accuracy written to `out` when given.

@@ -114,13 +114,10 @@ Var Maml::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batc
   const Var output = config_.model->forward_tasks(phi, Var(batch.query));
   const Var last = per_task_loss(output, batch.query_labels);  // [T]
   const Var losses = earlier.defined() ? (earlier + last) * (1.0 / steps) : last;
-  if (out) {
-    out->loss = detail::mean_value(last.data());
-    out->accuracy =
-        config_.loss == Loss::cross_entropy
-            ? detail::accuracy(output.data().slice(-1, 0, config_.ways), batch.query_labels)
-            : 0.0;
-  }
+  if (out && config_.loss == Loss::cross_entropy)
+    detail::classifier_metrics(last.data(), output.data().slice(-1, 0, config_.ways), batch.query_labels, *out);
+  else if (out)
+    *out = {detail::mean_value(last.data()), 0.0};
   return detail::add_information_penalty(config_, theta, losses);
 }
 

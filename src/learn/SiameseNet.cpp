@@ -69,9 +69,8 @@ Var SiameseNet::task_losses(const nn::ParamList& theta, const data::EpisodeBatch
   const Var bce = relu(z) - z * y + log(1.0 + exp(-abs(z)));
   const Var losses = sum(bce * w, {1, 2});  // [T]
   if (out)
-    *out = {detail::mean_value(losses.data()),
-            detail::accuracy(nearest_neighbour(z.data(), batch.support_labels, config_.ways),
-                             batch.query_labels)};
+    detail::classifier_metrics(losses.data(), nearest_neighbour(z.data(), batch.support_labels, config_.ways),
+                               batch.query_labels, *out);
   return losses;
 }
 

@@ -77,7 +77,7 @@ Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& bat
                      task_cross_entropy(log_predictive, batch.query_labels);
   if (out) {
     const Var mean_logits = select(head_logits(q, unsqueeze(prior_mean, 1)), 2, 0);  // [T, Q, ways]
-    *out = {detail::mean_value(losses.data()), detail::accuracy(mean_logits.data(), batch.query_labels)};
+    detail::classifier_metrics(losses.data(), mean_logits.data(), batch.query_labels, *out);
   }
   return losses;
 }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "cezanne/data/PooledEpisodes.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "cezanne/tensor/Random.hpp"
 #include "cezanne/train/Checkpoint.hpp"
 #include "cezanne/train/Clustering.hpp"
@@ -43,7 +44,7 @@ CactusEncoder load_cactus_encoder(const TrainConfig& config, const std::shared_p
   }
   CactusEncoder out;
   out.path = config.encoder;
-  out.params = std::make_shared<nn::Params>(encoder.specs(), DType::f32, parse_device(config.device));
+  out.params = std::make_shared<nn::Params>(encoder.specs(), DType::f32, dist::rank_device(config.device));
   load_parameters(checkpoint, *out.params);
   for (size_t i = 0; i < out.params->size(); ++i) {
     out.fingerprint = mix_key({out.fingerprint, static_cast<uint64_t>(i)});

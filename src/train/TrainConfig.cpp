@@ -9,10 +9,12 @@
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/data/Augment.hpp"
 #include "cezanne/data/ExampleSplit.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "cezanne/learn/Algorithms.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
 #include "cezanne/nn/Conv4.hpp"
 #include "cezanne/nn/MLP.hpp"
+#include "cezanne/train/StepCommunicator.hpp"
 
 namespace cz::train {
 
@@ -166,10 +168,11 @@ const std::vector<TrainOption>& train_options() {
     {"resume", "auto (newest valid checkpoint of --out, if any) or a checkpoint file", &C::resume, false},
     {"stop-after", "checkpoint and stop (status 75) after N meta-steps of this invocation, as if signalled (0: off)", &C::stop_after, false},
     {"threads", "CPU threads per rank (0: the OpenMP default)", &C::threads, false},
-    {"device", "where parameters, activations and optimizer state live: cpu, cuda[:N] (GPU N of this machine), or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
+    {"device", "where parameters, activations and optimizer state live: cpu; cuda (each rank the GPU of its node-local rank, modulo the visible GPUs: one rank per GPU) or cuda:N; or check (the checking device of the tests: host memory the code above the backend may not read, see docs/engine.md)", &C::device, false},
     {"tf32", "on: f32 matrix products on a CUDA device (GEMMs, convolutions) may round their inputs to TF32 on the tensor cores (faster, about 1e-3 relative); off: f32 throughout. f64 and the CPU are unaffected (docs/engine.md)", &C::tf32, false},
     {"tasks-per-pass", "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 episodes, all for mlp and multitask rows)", &C::tasks_per_pass, false},
     {"overlap", "on: each bucket of the gradient allreduce starts during the last backward pass as soon as its gradients are final (second-order MAML included), off: all after backward; the same result bit for bit (docs/scaling.md)", &C::overlap, false},
+    {"collectives", "who moves the gradient between ranks: nccl (straight from GPU memory; needs --device cuda), mpi (MPI, through a host copy each way when the parameters are on a device), or auto: nccl when --device is cuda, NCCL is built and there are several ranks, else mpi (docs/distributed.md)", &C::collectives, false},
     {"bucket-kb", "KiB per bucket of the gradient allreduce (smaller: more of it overlaps backward, more latency per step)", &C::bucket_kb, false},
     {"log-seconds", "seconds between log lines when stderr is not a terminal", &C::log_seconds, false},
     {"watchdog", "seconds a rank may wait in a collective for another before every rank is aborted (a hung or stopped rank): at least this, 10x the longest step so far, and 600 during set-up, the first step, validation and checkpoints; 0: off (default: $CEZANNE_WATCHDOG_SECONDS, else 60)", &C::watchdog, false},
@@ -356,11 +359,14 @@ void validate(const TrainConfig& c) {
                            std::to_string(c.queries) + ") are " + std::to_string(examples) +
                            " examples per meta-step, more than " +
                            std::to_string(kMaxExamplesPerStep));
+  Device device;
   try {
-    backend_for(parse_device(c.device));
+    device = dist::rank_device(c.device);
+    backend_for(device);
   } catch (const DeviceError& e) {
     fail("device", e.what());
   }
+  resolve_collectives(c.collectives, device, 1);  // its refusals; the choice itself needs the ranks
   if (c.overlap != "on" && c.overlap != "off") fail("overlap", "on or off, got '" + c.overlap + "'");
   tf32_from(c.tf32);  // its own one-line error
   // The gathered negatives' backward is itself a collective, which the buckets' allreduces would

@@ -19,6 +19,7 @@
 #include "cezanne/data/AugmentationTasks.hpp"
 #include "cezanne/data/EpisodeSampler.hpp"
 #include "cezanne/data/StoreFingerprint.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "cezanne/tensor/Ops.hpp"
 #include "cezanne/learn/Evaluation.hpp"
 #include "cezanne/learn/SinusoidTasks.hpp"
@@ -30,6 +31,7 @@
 #include "cezanne/train/Progress.hpp"
 #include "cezanne/train/StopSignal.hpp"
 #include "cezanne/train/Step.hpp"
+#include "cezanne/train/StepCommunicator.hpp"
 
 namespace cz::train {
 
@@ -329,12 +331,17 @@ RunPlan plan_run(const TrainConfig& config) {
   return plan;
 }
 
-int train(RunPlan& plan, dist::Communicator& comm) {
+int train(RunPlan& plan, dist::Communicator& world) {
   const TrainConfig& c = plan.config;
-  const bool lead = comm.rank() == 0;
+  const bool lead = world.rank() == 0;
   const int64_t start = plan.resume ? plan.resume->second.step : 0;
 
-  nn::Params params(plan.specs(), DType::f32, parse_device(c.device));
+  const Device device = dist::rank_device(c.device);
+  // Every collective of the run goes through `comm`: NCCL moves the gradient and the step's
+  // device tensors where they live and hands host values (metrics, flags) to the world.
+  const std::shared_ptr<dist::Communicator> collectives = step_communicator(c.collectives, world, device);
+  dist::Communicator& comm = *collectives;
+  nn::Params params(plan.specs(), DType::f32, device);
   params.initialize(c.seed);
   for (const InitValue& v : plan.init) {
     Tensor data = params[v.param].data();

@@ -102,6 +102,16 @@ TEST_F(CheckDevice, TwoRanksReduceThroughAHostCopyAndMatchTheCpu) {
   }
 }
 
+TEST_F(CheckDevice, TwoRanksOverlappedThroughAHostCopyMatchTheCpu) {
+  // --overlap on with a device gradient and MPI: the reducer defers the whole buffer to the end
+  // of backward and moves it through the host copies, with the blocking path's bits.
+  SpawnResult r = cezanne(run("np2-cpu-overlap", "maml", "cpu", "--overlap on --bucket-kb 1"), 240.0, dist::test::mpirun(2));
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = cezanne(run("np2-check-overlap", "maml", "check", "--overlap on --bucket-kb 1"), 240.0, dist::test::mpirun(2));
+  ASSERT_EQ(r.status, 0) << r.output;
+  expect_same_state(dir("np2-cpu-overlap") / "checkpoint-00000004.h5", dir("np2-check-overlap") / "checkpoint-00000004.h5");
+}
+
 TEST_F(CheckDevice, AnUnknownOrUnbuiltDeviceIsOneLineExitTwo) {
   SpawnResult r = cezanne(run("bad", "protonet", "gpu"));
   EXPECT_EQ(r.status, 2);

@@ -57,15 +57,17 @@ std::string mpi_library_version();
 bool nccl_built();
 
 /// Collective over `mpi`: empty when every rank has a GPU of its own for NCCL (the device
-/// make_nccl_communicator picks, no two ranks on the same GPU, compared by UUID); otherwise
-/// one line naming the first problem, the same on every rank. Without NCCL in the build it says so.
-std::string nccl_device_problem(Communicator& mpi);
+/// make_nccl_communicator picks with the same `device`, no two ranks on the same GPU, compared
+/// by UUID); otherwise one line naming the first problem, the same on every rank. Without NCCL
+/// in the build it says so.
+std::string nccl_device_problem(Communicator& mpi, int device = -1);
 
-/// An NCCL communicator over the same ranks as `mpi` (an MPI communicator): device =
-/// local rank (or 0 when one device is visible), the NCCL unique id broadcast from rank 0 over
-/// `mpi`. Throws DistError naming the rank when this build has no NCCL, when
-/// nccl_device_problem finds one (no device, or two ranks on one GPU), or when NCCL fails.
-/// `mpi` must outlive the result.
-std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi);
+/// An NCCL communicator over the same ranks as `mpi` (an MPI communicator, or the
+/// single-process stub) on CUDA device `device` of this rank (the parameters' device), or, when
+/// -1, the local rank's (dist::local_device_index, as --device cuda picks it). The NCCL unique
+/// id is broadcast from rank 0 over `mpi`. Throws DistError naming the rank when this build has
+/// no NCCL, when nccl_device_problem finds one (no such device, or two ranks on one GPU), or
+/// when NCCL fails. `mpi` must outlive the result.
+std::shared_ptr<Communicator> make_nccl_communicator(Communicator& mpi, int device = -1);
 
 }  // namespace cz::dist

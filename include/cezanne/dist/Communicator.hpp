@@ -48,7 +48,8 @@ template <> constexpr DataType data_type_of<uint8_t>() { return DataType::u8; }
 class PendingCollective {
  public:
   virtual ~PendingCollective() = default;
-  /// Blocks until the result is in place (under the communicator's watchdog).
+  /// Blocks until the result is in place (under the communicator's watchdog); NCCL on device
+  /// memory: makes the current stream wait for it instead, so work issued there next sees it.
   virtual void wait() = 0;
   /// Lets the collective advance without blocking; true once it is complete. An MPI collective
   /// progresses only inside MPI calls, so whoever overlaps it with computation calls this now
@@ -66,7 +67,9 @@ class PendingCollective {
 /// Buffers are host memory for the MPI and stub backends. The NCCL backend moves device memory
 /// of `device()` through NCCL (`device_buffers()` is true) and passes host buffers — the small
 /// counts, flags and checks above — to the MPI communicator it was built on. Each collective
-/// blocks until its result is in place.
+/// blocks until its result is in place, except start_allreduce (and divide) on NCCL device
+/// buffers, which are ordered on the calling thread's current stream of the device instead
+/// (see there): what is issued to that stream afterwards sees the result, the host does not wait.
 ///
 /// Every collective runs under a watchdog: when one has been in progress for longer than
 /// `watchdog_seconds()` (0 disables), the process prints "cezanne: rank R: collective <name>
@@ -98,7 +101,11 @@ class Communicator {
   /// The same reduction, started and returned at once (MPI_Iallreduce); every rank must start
   /// its collectives in the same order. The result may differ in the last bits from
   /// allreduce()'s (MPI may pick another algorithm), never between two runs of it on the same
-  /// bytes. The default runs allreduce() and returns a completed collective (the single-process and NCCL communicators).
+  /// bytes. The default runs allreduce() and returns a completed collective (the single-process
+  /// communicator). NCCL, for device memory: the allreduce runs on the communicator's own stream
+  /// after an event recorded on the calling thread's current stream (so it reads what the kernels
+  /// issued before the call wrote), and wait() makes the current stream wait for its completion
+  /// event without blocking the host; test() asks the event.
   virtual std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op);
   /// recv holds size() * count elements: rank r's `count` elements at r * count.
   virtual void allgather(const void* send, size_t count, void* recv, DataType type) = 0;
@@ -110,7 +117,8 @@ class Communicator {
   /// Prints "cezanne: rank R: <message>" on stderr and ends every rank with status 1.
   [[noreturn]] virtual void abort(const std::string& message) = 0;
   /// Multiplies data[i] by 1/divisor in place, on the memory this backend works on
-  /// (the average step of a reduction: x / divisor, so every rank rounds alike).
+  /// (the average step of a reduction: x / divisor, so every rank rounds alike). NCCL: a kernel
+  /// on the current stream, not waited for.
   virtual void divide(void* data, size_t count, DataType type, double divisor);
 
   // ---- checked and typed helpers
@@ -145,8 +153,9 @@ class Communicator {
   }
 
   // ---- watchdog
-  /// 0 disables. Takes effect for the next collective.
-  void set_watchdog_seconds(double seconds);
+  /// 0 disables. Takes effect for the next collective. (The NCCL communicator sets the limit of
+  /// the MPI communicator it hands host buffers to as well.)
+  virtual void set_watchdog_seconds(double seconds);
   double watchdog_seconds() const { return watchdog_seconds_.load(); }
   /// Name of the collective in progress on this rank, or nullptr.
   const char* collective_in_progress() const { return current_.load(); }

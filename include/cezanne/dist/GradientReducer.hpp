@@ -41,7 +41,8 @@ class GradientReducer {
   /// In place: flat_grad = (sum over ranks of flat_grad) / global_meta_batch. flat_grad must be
   /// contiguous, f32 or f64, on the parameters' device: the communicator moves it in place when
   /// it works on that memory (host for MPI, its CUDA device for NCCL), else through one host copy
-  /// each way (a device tensor and MPI); NCCL with a tensor off its device is a DistError. The
+  /// each way (a device tensor and MPI) — except on a single rank, where only the division runs,
+  /// on the tensor's device, and no bucket moves; NCCL with a tensor off its device is a DistError. The
   /// element count is checked across ranks first
   /// (DistError on every rank when it differs). global_meta_batch must be >= 1.
   void reduce(const Tensor& flat_grad, int64_t global_meta_batch);
@@ -80,6 +81,7 @@ class GradientReducer {
 
  private:
   struct Flight;
+  void check_meta_batch(int64_t global_meta_batch) const;
   void start_raw(void* data, size_t count, DataType type, int64_t global_meta_batch);
   void launch_due(Flight& flight);
   void finish_raw();
@@ -94,8 +96,9 @@ class GradientReducer {
 };
 
 /// Overwrites `flat` (the flat parameter buffer) on every rank with rank 0's values, so all
-/// ranks start from the same initial parameters (memory as for GradientReducer::reduce).
-/// Checks the element count across ranks.
+/// ranks start from the same initial parameters (memory as for GradientReducer::reduce; a device
+/// tensor on a single rank with a host communicator is left alone, never copied). Checks the
+/// element count across ranks.
 void broadcast_parameters(Communicator& comm, const Tensor& flat);
 
 }  // namespace cz::dist

@@ -19,6 +19,13 @@ struct Metrics {
   double loss = 0.0;
   /// Fraction of query examples classified correctly; 0 for regression.
   double accuracy = 0.0;
+  /// Set by a caller that reads the metrics later (backward_meta_loss, which reads all the passes
+  /// of a step back at once, after their backward): a classifier then leaves them on its device
+  /// in `pending` ([T] per-task losses, then the number of correct queries; f64) and `queries`,
+  /// instead of making the host wait for the device now. Others fill loss and accuracy as usual.
+  bool defer = false;
+  Tensor pending;
+  int64_t queries = 0;
 };
 
 /// The loss of a task: classification (labels i64 [.., N], logits) or regression

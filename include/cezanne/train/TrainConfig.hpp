@@ -120,6 +120,9 @@ struct TrainConfig {
   /// The gradient allreduce: overlapped with the last backward pass ("on") or after it ("off"),
   /// in buckets of bucket_kb KiB (train::StepReducer).
   std::string overlap = "off";
+  /// Who moves the gradient and the step's device tensors between ranks: auto, nccl or mpi
+  /// (train::resolve_collectives).
+  std::string collectives = "auto";
   int64_t bucket_kb = 25600;
   double log_seconds = 10.0;
   /// Floor of the collective watchdog's limit, in seconds (0: off); see watchdog_limit().

@@ -116,11 +116,13 @@ std::shared_ptr<const data::EpisodeSource> episode_source(const TrainConfig& con
                                                           std::shared_ptr<data::Store> store,
                                                           data::Split split);
 
-/// Trains on every rank of `comm` from plan.resume (or a fresh initialization) to
-/// config.steps. Rank 0 writes metrics and checkpoints. Returns 0 when --steps are done, or
-/// kStoppedStatus after the checkpoint of an agreed stop. Throws std::runtime_error on a
-/// non-finite meta-gradient (the same decision on every rank: the reduced gradient is).
-int train(RunPlan& plan, dist::Communicator& comm);
+/// Trains on every rank of `world` from plan.resume (or a fresh initialization) to
+/// config.steps, with the parameters on this rank's --device (dist::rank_device) and the step's
+/// collectives on step_communicator(--collectives). Rank 0 writes metrics and checkpoints.
+/// Returns 0 when --steps are done, or kStoppedStatus after the checkpoint of an agreed stop.
+/// Throws std::runtime_error on a non-finite meta-gradient (the same decision on every rank: the
+/// reduced gradient is).
+int train(RunPlan& plan, dist::Communicator& world);
 
 /// The store a checkpoint's run trained on: the one it records, or for a checkpoint written
 /// before it recorded one, the store at the run's --store path if that still opens.

@@ -25,10 +25,14 @@ Var picked_nll(const Var& logits, const Tensor& labels) {
     throw ShapeError("cross_entropy: logits " + shape_str(logits.shape()) + " need labels " + shape_str(expected) +
                      ", got " + shape_str(labels.shape()));
   const int64_t classes = logits.size(-1);
-  for (int64_t label : labels.to_i64_vector())
-    if (label < 0 || label >= classes)
-      throw ShapeError("cross_entropy: label " + std::to_string(label) + " out of range for " +
-                       std::to_string(classes) + " classes (logits " + shape_str(logits.shape()) + ")");
+  // On the host only: reading device labels back would make the host wait for the device at
+  // every loss of an inner loop (the CPU's and the checking device's gather still refuse an
+  // index out of range).
+  if (labels.device().is_cpu())
+    for (int64_t label : labels.to_i64_vector())
+      if (label < 0 || label >= classes)
+        throw ShapeError("cross_entropy: label " + std::to_string(label) + " out of range for " +
+                         std::to_string(classes) + " classes (logits " + shape_str(logits.shape()) + ")");
   return -squeeze(gather(log_softmax(logits, -1), -1, labels.unsqueeze(-1)), -1);
 }
 

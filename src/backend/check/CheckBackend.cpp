@@ -1,6 +1,7 @@
 // The checking backends: CPU kernels on host views of checking-device memory.
 #include "CheckBackend.hpp"
 
+#include <atomic>
 #include <cstring>
 
 #include "../cpu/CpuBackend.hpp"
@@ -8,6 +9,8 @@
 namespace cz::check {
 
 namespace {
+
+std::atomic<uint64_t> copies_to_host{0};
 
 cpu::CpuBackend& cpu_kernels() { return static_cast<cpu::CpuBackend&>(backend_for(Device::cpu())); }
 
@@ -40,6 +43,7 @@ class CheckPrimitives : public Backend {
         throw DeviceError("check backend: cannot copy between " + src_device.str() + " and " +
                           dst_device.str());
     std::memcpy(dst, src, bytes);
+    if (dst_device.is_cpu() && !src_device.is_cpu()) copies_to_host.fetch_add(1, std::memory_order_relaxed);
   }
   void synchronize(const Stream&) override {}
 
@@ -197,5 +201,7 @@ Backend& backend(int index) {
   throw DeviceError("no backend for device " + Device::check(index).str() +
                     " (check:0 and check:1 exist)");
 }
+
+uint64_t device_to_host_copies() { return copies_to_host.load(std::memory_order_relaxed); }
 
 }  // namespace cz::check

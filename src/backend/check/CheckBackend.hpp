@@ -4,6 +4,8 @@
 // kernels as host views, so its results are the CPU's bit for bit.
 #pragma once
 
+#include <cstdint>
+
 #include "cezanne/backend/Backend.hpp"
 
 namespace cz::check {
@@ -12,5 +14,11 @@ namespace cz::check {
 /// interface's default composites run (they are what a new backend starts from). Throws
 /// DeviceError for other indices.
 Backend& backend(int index);
+
+/// Copies from a checking device to the host so far, over both checking devices and every
+/// thread: each is a place where a GPU would make the host wait (`item()`, `to_vector()`,
+/// `to(Device::cpu())` of a device tensor). Tests take differences around a step to count what a
+/// meta-step reads back (docs/engine.md, "Host reads of a step").
+uint64_t device_to_host_copies();
 
 }  // namespace cz::check

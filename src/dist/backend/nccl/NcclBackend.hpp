@@ -9,10 +9,10 @@
 namespace cz::dist::detail {
 
 /// See make_nccl_communicator in cezanne/dist/Bootstrap.hpp.
-std::shared_ptr<Communicator> make_nccl(Communicator& mpi);
+std::shared_ptr<Communicator> make_nccl(Communicator& mpi, int device);
 
 /// See nccl_device_problem in cezanne/dist/Bootstrap.hpp.
-std::string nccl_device_problem(Communicator& mpi);
+std::string nccl_device_problem(Communicator& mpi, int device);
 
 /// data[i] /= divisor on the current device, on `stream` (a cudaStream_t). NcclKernels.cu.
 void divide_on_device(void* data, size_t count, DataType type, double divisor, void* stream);

@@ -8,10 +8,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "cezanne/backend/Stream.hpp"
 #include "cezanne/dist/Log.hpp"
+#include "cezanne/dist/RankDevice.hpp"
 #include "dist/backend/nccl/NcclBackend.hpp"
 
 namespace cz::dist::detail {
@@ -64,27 +66,70 @@ bool on_device(const void* p) {
   return attributes.type == cudaMemoryTypeDevice || attributes.type == cudaMemoryTypeManaged;
 }
 
-// One rank per GPU: local rank L uses device L; with one visible device (Slurm's
-// --gpus-per-task, CUDA_VISIBLE_DEVICES per rank) every rank uses its device 0. -1: none.
-int nccl_device(const Communicator& mpi) {
+// The device of this rank: `requested` (the parameters' device) when given, else the local
+// rank's (local_device_index, as --device cuda picks it). -1: none.
+int nccl_device(const Communicator& mpi, int requested) {
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess) {
     (void)cudaGetLastError();
     return -1;
   }
-  const int device = devices == 1 ? 0 : mpi.local_rank();
-  return device < devices ? device : -1;
+  if (requested >= 0) return requested < devices ? requested : -1;
+  return local_device_index(mpi.local_rank(), devices);
 }
+
+// A CUDA event without timing, destroyed with its holder unless released. Destroying an event
+// whose work is still queued is allowed: CUDA frees it once that work has run.
+struct Event {
+  explicit Event(int rank) { CZ_CHECK_CUDA_RANK(rank, cudaEventCreateWithFlags(&event, cudaEventDisableTiming)); }
+  ~Event() {
+    if (event != nullptr) cudaEventDestroy(event);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t release() { return std::exchange(event, nullptr); }
+  cudaEvent_t event = nullptr;
+};
+
+// A bucket's allreduce on the communicator's own stream: `done` is recorded after it, and wait()
+// makes the calling thread's compute stream wait for that event, so what is issued next there
+// (the divide, the optimizer) reads the sum, and the host never blocks.
+class NcclPending final : public PendingCollective {
+ public:
+  NcclPending(int rank, cudaEvent_t done, cudaStream_t compute) : rank_(rank), done_(done), compute_(compute) {}
+  ~NcclPending() override {
+    if (!waited_) cudaStreamWaitEvent(compute_, done_, 0);  // as wait(), errors aside
+    cudaEventDestroy(done_);
+  }
+  void wait() override {
+    if (waited_) return;
+    CZ_CHECK_CUDA_RANK(rank_, cudaStreamWaitEvent(compute_, done_, 0));
+    waited_ = true;
+  }
+  bool test() override {
+    const cudaError_t q = cudaEventQuery(done_);
+    if (q == cudaSuccess) return true;
+    if (q != cudaErrorNotReady) fail(rank_, std::string("cudaEventQuery: ") + cudaGetErrorString(q), __FILE__, __LINE__);
+    return false;
+  }
+
+ private:
+  int rank_;
+  cudaEvent_t done_;
+  cudaStream_t compute_;
+  bool waited_ = false;
+};
 
 class NcclCommunicator final : public Communicator {
  public:
-  explicit NcclCommunicator(Communicator& mpi) : mpi_(mpi) {
+  NcclCommunicator(Communicator& mpi, int requested) : mpi_(mpi) {
     if (mpi.device_buffers()) throw DistError(with_rank(mpi.rank(), "NCCL bootstrap needs a host (MPI) communicator"));
     const int rank = mpi.rank();
-    const std::string problem = nccl_device_problem(mpi);
+    const std::string problem = nccl_device_problem(mpi, requested);
     if (!problem.empty()) throw DistError(with_rank(rank, "NCCL backend: " + problem));
-    device_ = nccl_device(mpi);
+    device_ = nccl_device(mpi, requested);
     CZ_CHECK_CUDA_RANK(rank, cudaSetDevice(device_));
+    CZ_CHECK_CUDA_RANK(rank, cudaStreamCreateWithFlags(&own_stream_, cudaStreamNonBlocking));
     ncclUniqueId id{};
     if (rank == 0) CZ_CHECK_NCCL_RANK(rank, ncclGetUniqueId(&id));
     mpi.broadcast(&id, sizeof id, DataType::u8, 0);
@@ -98,6 +143,7 @@ class NcclCommunicator final : public Communicator {
   ~NcclCommunicator() override {
     stop_watchdog();
     if (comm_ != nullptr) ncclCommDestroy(comm_);
+    if (own_stream_ != nullptr) cudaStreamDestroy(own_stream_);
   }
 
   int rank() const override { return mpi_.rank(); }
@@ -113,6 +159,30 @@ class NcclCommunicator final : public Communicator {
     Scope scope(*this, "allreduce");
     CZ_CHECK_NCCL_RANK(rank(), ncclAllReduce(data, data, count, nccl_type(type), nccl_op(op), comm_, stream()));
     wait();
+  }
+
+  // The reducer's buckets: on the communicator's own stream, after an event that marks the
+  // point of the compute stream where the bucket's gradient is complete; returns at once. NCCL
+  // needs one communicator's kernels never to run concurrently on two streams: the blocking
+  // collectives before a bucket have returned (host wait), and the compute stream waits for every
+  // bucket (the reducer's finish) before the collectives issued after it.
+  std::unique_ptr<PendingCollective> start_allreduce(void* data, size_t count, DataType type, ReduceOp op) override {
+    if (!on_device(data)) return mpi_.start_allreduce(data, count, type, op);
+    Scope scope(*this, "allreduce");
+    CZ_CHECK_CUDA_RANK(rank(), cudaSetDevice(device_));
+    const cudaStream_t compute = stream();
+    const Event ready(rank());
+    CZ_CHECK_CUDA_RANK(rank(), cudaEventRecord(ready.event, compute));
+    CZ_CHECK_CUDA_RANK(rank(), cudaStreamWaitEvent(own_stream_, ready.event, 0));
+    CZ_CHECK_NCCL_RANK(rank(), ncclAllReduce(data, data, count, nccl_type(type), nccl_op(op), comm_, own_stream_));
+    Event done(rank());
+    CZ_CHECK_CUDA_RANK(rank(), cudaEventRecord(done.event, own_stream_));
+    return std::make_unique<NcclPending>(rank(), done.release(), compute);
+  }
+
+  void set_watchdog_seconds(double seconds) override {
+    Communicator::set_watchdog_seconds(seconds);
+    mpi_.set_watchdog_seconds(seconds);  // the host collectives this communicator hands on
   }
 
   void allgather(const void* send, size_t count, void* recv, DataType type) override {
@@ -157,12 +227,13 @@ class NcclCommunicator final : public Communicator {
 
   void divide(void* data, size_t count, DataType type, double divisor) override {
     if (!on_device(data)) return Communicator::divide(data, count, type, divisor);
+    // On the compute stream, after the bucket's allreduce (its pending's wait()), before the
+    // optimizer: ordered by the stream, so the host does not wait.
     try {
       divide_on_device(data, count, type, divisor, stream());
     } catch (const std::exception& e) {
       throw DistError(with_rank(rank(), e.what()));
     }
-    wait();
   }
 
   [[noreturn]] void abort(const std::string& message) override {
@@ -195,15 +266,16 @@ class NcclCommunicator final : public Communicator {
   Communicator& mpi_;
   ncclComm_t comm_ = nullptr;
   int device_ = 0;
+  cudaStream_t own_stream_ = nullptr;  // the buckets of start_allreduce
 };
 
 }  // namespace
 
-std::string nccl_device_problem(Communicator& mpi) {
+std::string nccl_device_problem(Communicator& mpi, int requested) {
   // Each rank contributes "uuid <hex>" of the device it would use, or "none <visible devices>".
   constexpr size_t kField = 64;
   std::string mine(kField, '\0');
-  const int device = nccl_device(mpi);
+  const int device = nccl_device(mpi, requested);
   std::string text;
   cudaDeviceProp prop{};
   if (device >= 0 && cudaGetDeviceProperties(&prop, device) == cudaSuccess) {
@@ -237,6 +309,8 @@ std::string nccl_device_problem(Communicator& mpi) {
   return "";
 }
 
-std::shared_ptr<Communicator> make_nccl(Communicator& mpi) { return std::make_shared<NcclCommunicator>(mpi); }
+std::shared_ptr<Communicator> make_nccl(Communicator& mpi, int device) {
+  return std::make_shared<NcclCommunicator>(mpi, device);
+}
 
 }  // namespace cz::dist::detail
