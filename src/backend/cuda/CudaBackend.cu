@@ -77,8 +77,11 @@ void CudaBackend::memcpy(void* dst, const void* src, size_t bytes, Device dst_de
   use_device(index_);
   const cudaStream_t s = stream();
   CZ_CHECK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, s));
-  // The host may read or free its side as soon as the copy returns.
-  if (dst_device.is_cpu() || src_device.is_cpu()) {
+  // The host may read its side as soon as a copy to the host returns: wait for it. A copy from
+  // pageable host memory returns once the driver has staged the source (CUDA's "API
+  // synchronization behavior"), so the host may free or reuse it without a wait, and the step's
+  // upload of its batch does not stall the device's queue.
+  if (dst_device.is_cpu()) {
     CZ_CHECK_CUDA(cudaStreamSynchronize(s));
     raise_index_fault(index_);
   }
