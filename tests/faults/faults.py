@@ -264,12 +264,16 @@ class Suite:
         else:
             who = self.rng.choice(["a rank", "every rank", "the launcher"])
             sig = self.rng.choice([signal.SIGUSR2, signal.SIGTERM])
+            # A signal in the time between exec and main() (dynamic loading: about 80 ms with
+            # CUDA's libraries) kills any program that has not yet installed its handler, and the
+            # launcher forwards its signals to every rank, including one it has just started:
+            # wait until both ranks exist and catch the signal.
+            ranks = started_ranks(proc, 2)
+            victim = self.rng.choice(ranks) if ranks else None
+            catching(ranks, sig)
             targets = {"a rank": [victim] if victim else [], "every rank": ranks,
                        "the launcher": [proc.pid]}[who]
             fault = f"{signal.Signals(sig).name} to {who}"
-            # A signal in the 20-40 ms between exec and main() (dynamic loading) kills any
-            # program that has not yet installed its handler: wait until the ranks have it.
-            catching(ranks, sig)
         for pid in targets:
             try:
                 os.kill(pid, sig)
@@ -474,6 +478,16 @@ def catching(pids, sig, seconds=5.0):
             if mask & (1 << (sig - 1)):
                 break
             time.sleep(0.002)
+
+
+def started_ranks(proc, count, seconds=10.0):
+    """The ranks below the launcher `proc` once `count` of them run cezanne (or it has ended)."""
+    deadline = time.time() + seconds
+    ranks = rank_pids(proc.pid)
+    while len(ranks) < count and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.002)
+        ranks = rank_pids(proc.pid)
+    return ranks
 
 
 def rank_pids(launcher):
