@@ -8,13 +8,14 @@
 #     steps at test) — MSE, Gaussian NLL and coverage of the central 95% interval (MAML: a
 #     point estimate, n/a); seeds 0, 1, 2;
 #   glyphs (data/glyphs or $GLYPHS), 5-way 1-shot across writing systems: the
-#     amortized head (versa, 10 sampled heads) against ProtoNets, Conv4 with 32 filters,
-#     meta-batch 8, 5 queries per class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on
-#     600 test episodes, and the reliability diagrams; seeds 0, 1, 2.
+#     amortized head (versa, 10 sampled heads in the ELBO, β = 1; and versa_beta01, the KL
+#     weighted β = 0.1) against ProtoNets, Conv4 with 32 filters, meta-batch 8, 5 queries per
+#     class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on 600 test episodes, and the
+#     reliability diagrams; seeds 0, 1, 2.
 # Then the tables of docs/results.md (jobs/amortized_table.py).
 #
 #   bash jobs/amortized.sh           every run, the tables
-#   bash jobs/amortized.sh glyphs    the glyph runs only (versa, ProtoNets), the tables
+#   bash jobs/amortized.sh glyphs    the glyph runs only (versa at β = 1 and 0.1, ProtoNets), the tables
 #   bash jobs/amortized.sh table     the tables of the runs there are
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -52,10 +53,13 @@ sinusoid() {  # sinusoid LEARNER K SEED
   esac
 }
 
-glyph() {  # glyph LEARNER SEED
-  local learner="$1" seed="$2" extra=()
-  [[ "$learner" == versa ]] && extra=(--samples 10)
-  run "$learner-5w1s-seed$seed" --algo "$learner" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 5 \
+glyph() {  # glyph LEARNER SEED (LEARNER: versa, versa_beta01 or protonet)
+  local learner="$1" seed="$2" algo="$1" extra=()
+  case "$learner" in
+    versa) extra=(--samples 10) ;;
+    versa_beta01) algo=versa extra=(--samples 10 --beta 0.1) ;;
+  esac
+  run "$learner-5w1s-seed$seed" --algo "$algo" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 5 \
     --meta-batch 8 --lr 1e-3 --steps 500 --checkpoint-every 500 --val-every 0 --val-episodes 50 --seed "$seed" "${extra[@]}" \
     -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png"
 }
@@ -69,13 +73,15 @@ case "${1:-all}" in
      for k in 5 10; do for seed in 0 1 2; do sinusoid neural_process "$k" "$seed"; done; done
      sinusoid maml 10 2) &
     (for seed in 0 1 2; do glyph protonet "$seed"; done
+     for seed in 0 1 2; do glyph versa_beta01 "$seed"; done
      for k in 5 10; do for seed in 0 1 2; do [[ "$k-$seed" == 10-2 ]] || sinusoid maml "$k" "$seed"; done; done) &
     wait
     echo "wall time: $((SECONDS - start)) s" ;;
   glyphs)
     start=$SECONDS
-    (for seed in 0 1 2; do glyph versa "$seed"; done) &
-    (for seed in 0 1 2; do glyph protonet "$seed"; done) &
+    # Two queues of about equal length: a versa run trains about twice as long as a ProtoNets one.
+    (for seed in 0 1 2; do glyph versa "$seed"; done; glyph versa_beta01 2) &
+    (for seed in 0 1 2; do glyph protonet "$seed"; done; for seed in 0 1; do glyph versa_beta01 "$seed"; done) &
     wait
     echo "wall time: $((SECONDS - start)) s" ;;
   *) echo "usage: bash jobs/amortized.sh [glyphs|table]"; exit 2 ;;

@@ -2,7 +2,7 @@
 """The amortized-inference tables of docs/results.md from the eval lines jobs/amortized.sh leaves.
 
 Reads RUN_DIR/<learner>-k<K>-seed<N>.json (sinusoids: neural_process, maml) and
-RUN_DIR/<learner>-5w1s-seed<N>.json (glyphs: versa, protonet), each the JSON line `cezanne eval`
+RUN_DIR/<learner>-5w1s-seed<N>.json (glyphs: versa, versa_beta01, protonet), each the JSON line `cezanne eval`
 printed, and prints two Markdown tables: sinusoid MSE, Gaussian NLL and 95% interval coverage
 per learner and K; 5-way 1-shot accuracy and ECE per learner. Every cell is the mean over seeds
 ± the 95% t-interval over seeds (the number of seeds in parentheses when fewer than 3); a
@@ -21,7 +21,8 @@ from multitask_table import interval  # mean and 95% t-interval over seeds
 
 NAME = re.compile(r"(\w+)-(k\d+|5w1s)-seed(\d+)\.json$")
 LABELS = {"neural_process": "neural process", "maml": "MAML (point estimate)",
-          "versa": "amortized head (versa)", "protonet": "ProtoNets"}
+          "versa": "amortized head (versa)", "versa_beta01": "amortized head (versa), β = 0.1",
+          "protonet": "ProtoNets"}
 
 
 def cell(values, scale=1.0, digits=3):
@@ -52,7 +53,7 @@ def main(run_dir):
           "mean over seeds ± 95% CI over seeds\n")
     print("| learner | accuracy (%) | ECE (%) |")
     print("|---|---|---|")
-    for learner in ("versa", "protonet"):
+    for learner in ("versa", "versa_beta01", "protonet"):
         lines = runs.get((learner, "5w1s"), [])
         if lines:
             print(f"| {LABELS[learner]} | {cell([l['mean'] for l in lines], 100, 2)} | "

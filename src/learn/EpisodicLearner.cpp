@@ -37,6 +37,8 @@ EpisodicLearner::EpisodicLearner(LearnerConfig config) : config_(std::move(confi
                                 std::to_string(config_.meta_reg_scale));
   if (config_.samples < 1)
     throw std::invalid_argument(who + ": samples must be >= 1, got " + std::to_string(config_.samples));
+  if (!(config_.beta >= 0))
+    throw std::invalid_argument(who + ": beta must be >= 0, got " + std::to_string(config_.beta));
   if (!(config_.inner_lr > 0))
     throw std::invalid_argument(who + ": inner_lr must be > 0, got " +
                                 std::to_string(config_.inner_lr));

@@ -1,4 +1,5 @@
-// VERSA-style amortized head: class means -> a Gaussian per class prototype, sampled heads, the ELBO.
+// VERSA-style amortized head: class means -> a Gaussian per class prototype, sampled heads, the
+// ELBO; predictions by the heads' exact average of each class's density of the query.
 #include "cezanne/learn/Versa.hpp"
 
 #include "LearnDetail.hpp"
@@ -44,6 +45,13 @@ Var head_logits(const Var& queries, const Var& heads) {
   return -reshape(distances, {tasks, queries.size(1), samples, ways});
 }
 
+Var predictive_logits(const Var& queries, const Var& mean, const Var& std) {
+  // Per coordinate, ∫ exp(-(e - p)^2) N(p; μ, σ^2) dp = exp(-(e - μ)^2 / v) / sqrt(v), v = 1 + 2σ^2.
+  const Var v = unsqueeze(1.0 + 2.0 * std * std, 1);       // [T, 1, ways, D]
+  const Var diff = unsqueeze(queries, 2) - unsqueeze(mean, 1);  // [T, Q, ways, D]
+  return -sum(diff * diff / v, {3}) - 0.5 * sum(log(v), {3});  // [T, Q, ways]
+}
+
 Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
                        Metrics* out) const {
   detail::check_theta(name(), specs(), theta);
@@ -64,17 +72,10 @@ Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& bat
                             .contiguous()
                             .reshape({tasks, queries * config_.samples});
   const Var kl = sum(gaussian_kl(post_mean, post_std, prior_mean, prior_std), {1, 2});  // [T]
-  // The predictive term: heads from q(. | D_tr), the distribution prediction samples from, on
-  // their own noise stream. log p̄(y | x) = logsumexp_s log_softmax(logits_s) - log S is already
-  // normalized over the ways, so the cross-entropy of logsumexp_s log_softmax (the -log S
-  // cancels in its log_softmax) is the mean over queries of -log p̄(y | x).
-  const Tensor support_noise = task_noise({config_.samples, config_.ways, d}, config_.sample_seed,
-                                          support_stream(batch.step), task_keys(batch.task_indices, tasks),
-                                          s.dtype(), s.device());
-  const Var support_heads = unsqueeze(prior_mean, 1) + unsqueeze(prior_std, 1) * Var(support_noise);
-  const Var log_predictive = logsumexp(log_softmax(head_logits(q, support_heads), 3), 2);  // [T, Q, ways] + log S
-  const Var losses = task_cross_entropy(logits, labels) + kl / static_cast<double>(queries) +
-                     task_cross_entropy(log_predictive, batch.query_labels);
+  // The predictive term: -log p(y | x, D_tr) of the predictions (predict), the heads of q(. | D_tr)
+  // averaged exactly: the cross-entropy of predictive_logits.
+  const Var losses = task_cross_entropy(logits, labels) + config_.beta * kl / static_cast<double>(queries) +
+                     task_cross_entropy(predictive_logits(q, prior_mean, prior_std), batch.query_labels);
   if (out) {
     const Var mean_logits = select(head_logits(q, unsqueeze(prior_mean, 1)), 2, 0);  // [T, Q, ways]
     detail::classifier_metrics(losses.data(), mean_logits.data(), batch.query_labels, *out);
@@ -82,8 +83,8 @@ Var Versa::task_losses(const nn::ParamList& theta, const data::EpisodeBatch& bat
   return losses;
 }
 
-Predictive Versa::predict_distribution(const nn::ParamList& theta, const Tensor& support,
-                                       const Tensor& support_labels, const Tensor& query) const {
+Tensor Versa::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
+                      const Tensor& query) const {
   detail::check_theta(name(), specs(), theta);
   const data::EpisodeBatch one = detail::single_task(config_, support, support_labels, query);
   detail::check_batch(name(), config_, one);
@@ -91,19 +92,7 @@ Predictive Versa::predict_distribution(const nn::ParamList& theta, const Tensor&
   const size_t body = config_.model->head_begin();
   const auto [s, q] = detail::embed_sets(*config_.model, nn::ParamList(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(body)), one.support, one.query);
   const auto [head_mean, head_std] = posterior(theta, s, one.support_labels);
-  const Tensor noise = task_noise({config_.samples, config_.ways, s.size(2)}, config_.sample_seed,
-                                  kPredictionStream, {0}, s.dtype(), s.device());
-  const Var heads = unsqueeze(head_mean, 1) + unsqueeze(head_std, 1) * Var(noise);
-  const Var probabilities = mean(softmax(head_logits(q, heads), 3), {2});  // [1, Q, ways]
-  Predictive p;
-  p.probabilities = select(probabilities, 0, 0).data().contiguous();
-  return p;
-}
-
-Tensor Versa::predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
-                      const Tensor& query) const {
-  NoGradGuard no_grad;
-  return log(clamp(Var(predict_distribution(theta, support, support_labels, query).probabilities), 1e-30, 1.0)).data();
+  return select(log_softmax(predictive_logits(q, head_mean, head_std), 2), 0, 0).data().contiguous();
 }
 
 }  // namespace cz::learn

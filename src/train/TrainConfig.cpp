@@ -95,7 +95,7 @@ const std::vector<TrainOption>& train_options() {
     {"multi-step-loss", "MAML family: meta-loss = mean of the query losses after every inner step (MAML++)", &C::multi_step_loss, true},
     {"zero-head", "MAML family: start every inner loop with the head at zero (the zeroing trick)", &C::zero_head, true},
     {"matching-scale", "matching: softmax scale of the cosine attention", &C::matching_scale, true},
-    {"samples", "neural_process, versa: sampled task latents (z, or classifier heads) per task, in the ELBO and in the predictive distribution", &C::samples, true},
+    {"samples", "neural_process, versa: sampled task latents (z, or classifier heads) per task in the ELBO; the neural process's predictive distribution samples as many (versa's averages over its heads exactly)", &C::samples, true},
     {"meta-reg", "meta-regularization: none, weight_noise or information", &C::meta_reg, true},
     {"meta-reg-params", "meta-regularized parameters: all, body (before the model's head) or head (the model's head; a black-box learner's own parameters)", &C::meta_reg_params, true},
     {"meta-reg-scale", "meta-regularization strength (noise std or penalty weight)", &C::meta_reg_scale, true},
@@ -112,7 +112,7 @@ const std::vector<TrainOption>& train_options() {
     {"tasks", "multitask: comma-separated writing systems to learn (default: every one of --store)", &C::tasks, true},
     {"train-examples", "multitask: K labelled train examples per class, drawn by --seed from the class's train part (0: all; the K-shot targets of transfer learning)", &C::train_examples, true},
     {"latent", "vae: size of the latent variable z", &C::latent, true},
-    {"beta", "vae: weight of the KL term in the training loss (1: the ELBO; the reported bounds always use 1)", &C::beta, true},
+    {"beta", "vae, versa: weight of the KL term in the training loss (1: the ELBO; the VAE's reported bounds always use 1)", &C::beta, true},
     {"likelihood", "vae: the decoder's p(x|z) on the pixels: bernoulli (logits) or gaussian (means and a learned per-pixel variance)", &C::likelihood, true},
     {"iwae-samples", "vae: samples k of the importance-weighted bound at validation (cezanne eval has its own, default 5000)", &C::iwae_samples, false},
     {"split-by", "vae: class (train on the train classes, validate and evaluate on held-out classes) or example (the --example-split parts of every class, for a store whose classes are all in train, as Fashion-MNIST)", &C::split_by, true},
@@ -470,6 +470,7 @@ learn::LearnerConfig learner_config(const TrainConfig& c, const data::ImageShape
   l.hidden = c.hidden;
   l.samples = static_cast<int>(c.samples);
   l.sample_seed = c.seed;
+  l.beta = c.beta;
   l.memory = c.memory;
   l.meta_regularization = c.meta_reg == "weight_noise"  ? learn::MetaRegularization::weight_noise
                           : c.meta_reg == "information" ? learn::MetaRegularization::information

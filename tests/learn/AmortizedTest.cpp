@@ -1,6 +1,7 @@
 // The amortized learners (neural process, VERSA-style head): the KL term against Monte Carlo,
-// gradients against finite differences, versa's predictive term, noise deterministic for a seed, predictive
-// distributions, learning on a fixed problem, and bad input.
+// gradients against finite differences, the losses by hand, noise deterministic for a seed, predictive
+// distributions (versa's: the exact average over heads, against sampled heads), learning on a
+// fixed problem, and bad input.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,8 @@
 #include <numbers>
 
 #include "LearnFixtures.hpp"
+#include "autograd/GradCheck.hpp"
+#include "learn/LearnDetail.hpp"
 #include "cezanne/autograd/Ops.hpp"
 #include "cezanne/learn/Gaussian.hpp"
 #include "cezanne/learn/NeuralProcess.hpp"
@@ -196,49 +199,108 @@ TEST(NeuralProcess, LossIsTheElboPlusThePredictiveTerm) {
   }
 }
 
-TEST(Versa, SampledHeadsAreDeterministicAndProbabilitiesAverageThem) {
+// The prediction: per class, the heads' density of the query averaged over q(. | D_tr)
+// (predictive_logits of posterior()), normalized over the classes; exact, so the sampling seed
+// does not change it.
+TEST(Versa, PredictionIsTheClassPosteriorOfTheAveragedHeads) {
   auto conv = std::make_shared<nn::Conv4>(4, 1, 16, 3);
   const auto learner = make_learner(versa_config(conv, 4));
+  const auto& versa = dynamic_cast<const Versa&>(*learner);
   nn::Params params(learner->specs(), DType::f64);
   params.initialize(3);
   const data::EpisodeBatch b = testing::image_batch(2, 41, 7);
-  const std::vector<double> a = learner->task_losses(params.list(), b).data().to_vector();
-  EXPECT_EQ(learner->task_losses(params.list(), b).data().to_vector(), a);
   const Tensor s = b.support.select(0, 0), sl = b.support_labels.select(0, 0), q = b.query.select(0, 0);
+  const nn::ParamList body(params.list().begin(), params.list().begin() + static_cast<std::ptrdiff_t>(conv->head_begin()));
+  const auto [se, qe] = detail::embed_sets(*conv, body, s.unsqueeze(0), q.unsqueeze(0));
+  const auto [mean, std] = versa.posterior(params.list(), se, sl.unsqueeze(0));
+  const Tensor expected = softmax(predictive_logits(qe, mean, std), 2).data().select(0, 0);
   const Predictive p = learner->predict_distribution(params.list(), s, sl, q);
   ASSERT_EQ(p.probabilities.shape(), (Shape{6, 3}));
-  EXPECT_EQ(learner->predict_distribution(params.list(), s, sl, q).probabilities.to_vector(),
-            p.probabilities.to_vector());
-  for (int64_t i = 0; i < 6; ++i)
+  for (int64_t i = 0; i < 6; ++i) {
     EXPECT_NEAR(p.probabilities.at({i, 0}) + p.probabilities.at({i, 1}) + p.probabilities.at({i, 2}), 1.0, 1e-12);
-  const Tensor logits = learner->predict(params.list(), s, sl, q);
-  EXPECT_NEAR(std::exp(logits.at({2, 1})), p.probabilities.at({2, 1}), 1e-12);
+    for (int64_t c = 0; c < 3; ++c) EXPECT_NEAR(p.probabilities.at({i, c}), expected.at({i, c}), 1e-12) << i << " " << c;
+  }
+  EXPECT_NEAR(std::exp(learner->predict(params.list(), s, sl, q).at({2, 1})), p.probabilities.at({2, 1}), 1e-12);
   LearnerConfig other = versa_config(conv, 4);
   other.sample_seed = 8;
-  EXPECT_NE(make_learner(other)->predict_distribution(params.list(), s, sl, q).probabilities.to_vector(),
+  EXPECT_EQ(make_learner(other)->predict_distribution(params.list(), s, sl, q).probabilities.to_vector(),
             p.probabilities.to_vector());
 }
 
-// The predictive term of versa's loss: the cross-entropy of logsumexp over samples of
-// log_softmax is the mean over queries of -log (1/S) sum_s softmax(logits_s)[y].
-TEST(Versa, PredictiveTermIsMinusLogOfTheAveragedProbability) {
-  const int64_t tasks = 2, queries = 3, samples = 4, ways = 5;
-  const Tensor logits = Tensor::uniform({tasks, queries, samples, ways}, -30.0, 30.0, 5, 0, DType::f64);
-  const Tensor labels = Tensor::from_i64({0, 4, 2, 1, 3, 3}, {tasks, queries});
-  const Tensor loss = task_cross_entropy(logsumexp(log_softmax(Var(logits), 3), 2), labels).data();
+// predictive_logits is the average over sampled heads of exp(head_logits), in closed form:
+// against 200000 heads, and as the heads' spread goes to 0, head_logits of the mean head.
+TEST(Versa, PredictiveLogitsAreTheAverageOverSampledHeads) {
+  const int64_t queries = 2, ways = 2, d = 3, samples = 200000;
+  const Tensor e = Tensor::uniform({1, queries, d}, -1.0, 1.0, 3, 0, DType::f64);
+  const Tensor mean = Tensor::uniform({1, ways, d}, -1.0, 1.0, 4, 0, DType::f64);
+  const Tensor std = Tensor::uniform({1, ways, d}, 0.2, 0.8, 5, 0, DType::f64);
+  const Tensor noise = Tensor::normal({1, samples, ways, d}, 0, 1, 6, 0, DType::f64);
+  const Var heads = unsqueeze(Var(mean), 1) + unsqueeze(Var(std), 1) * Var(noise);  // [1, S, ways, D]
+  const Tensor sampled = logsumexp(head_logits(Var(e), heads), 2).data();              // [1, Q, ways] + log S
+  const Tensor exact = predictive_logits(Var(e), Var(mean), Var(std)).data();
+  for (int64_t i = 0; i < queries; ++i)
+    for (int64_t c = 0; c < ways; ++c)
+      EXPECT_NEAR(sampled.at({0, i, c}) - std::log(static_cast<double>(samples)), exact.at({0, i, c}), 0.01) << i << " " << c;
+  const Tensor sharp = predictive_logits(Var(e), Var(mean), Var(Tensor::full({1, ways, d}, 1e-9, DType::f64))).data();
+  const Tensor plug_in = select(head_logits(Var(e), unsqueeze(Var(mean), 1)), 2, 0).data();
+  for (int64_t i = 0; i < queries; ++i)
+    for (int64_t c = 0; c < ways; ++c) EXPECT_NEAR(sharp.at({0, i, c}), plug_in.at({0, i, c}), 1e-12);
+}
+
+TEST(Versa, PredictiveLogitsHaveFirstAndSecondDerivatives) {
+  const auto f = [](const std::vector<Var>& x) { return predictive_logits(x[0], x[1], x[2]); };
+  const std::vector<Tensor> xs = {cz::testing::random_f64({2, 3, 4}, 1), cz::testing::random_f64({2, 2, 4}, 2),
+                                  cz::testing::random_f64({2, 2, 4}, 3, 0.2, 1.5)};
+  cz::testing::gradcheck(f, xs, "predictive_logits");
+  cz::testing::gradgradcheck(f, xs, "predictive_logits");
+}
+
+// A task's loss by hand: the ELBO per query (heads from q(. | D_tr ∪ D_ts), the KL to
+// q(. | D_tr)) plus the predictive term, -log of the prediction's probability of the label.
+TEST(Versa, LossIsTheElboPlusThePredictiveTerm) {
+  const int64_t tasks = 2, ways = 3, samples = 3;
+  auto mlp = std::make_shared<nn::MLP>(std::vector<int64_t>{4, 6, 6, 3});
+  const auto learner = make_learner(versa_config(mlp, samples, ways));
+  const auto& versa = dynamic_cast<const Versa&>(*learner);
+  nn::Params params(learner->specs(), DType::f64);
+  params.initialize(5);
+  const data::EpisodeBatch b = testing::vector_batch(tasks, ways, 4, 1, DType::f64);
+  const std::vector<double> losses = learner->task_losses(params.list(), b).data().to_vector();
+  const nn::ParamList body(params.list().begin(), params.list().begin() + static_cast<std::ptrdiff_t>(mlp->head_begin()));
+  const auto [se, qe] = detail::embed_sets(*mlp, body, b.support, b.query);
+  const auto [prior_mean, prior_std] = versa.posterior(params.list(), se, b.support_labels);
+  const auto [post_mean, post_std] = versa.posterior(
+      params.list(), cat({se, qe}, 1), cz::cat(std::vector<Tensor>{b.support_labels, b.query_labels}, 1));
+  const int64_t d = se.size(2), queries = qe.size(1);
+  const Tensor noise = task_noise({samples, ways, d}, 7, b.step, task_keys(b.task_indices, tasks), DType::f64, Device::cpu());
+  const Tensor heads = (unsqueeze(post_mean, 1) + unsqueeze(post_std, 1) * Var(noise)).data();  // [T, S, ways, D]
+  const Tensor predictive = log_softmax(predictive_logits(qe, prior_mean, prior_std), 2).data();
+  const Tensor e = qe.data();
   for (int64_t t = 0; t < tasks; ++t) {
-    double expected = 0;
+    double nll = 0, kl = 0, predictive_term = 0;
     for (int64_t i = 0; i < queries; ++i) {
-      const int64_t y = static_cast<int64_t>(labels.at({t, i}));
-      double p = 0;
+      const int64_t y = static_cast<int64_t>(b.query_labels.at({t, i}));
       for (int64_t k = 0; k < samples; ++k) {
+        std::vector<double> logit(static_cast<size_t>(ways));
         double z = 0;
-        for (int64_t c = 0; c < ways; ++c) z += std::exp(logits.at({t, i, k, c}));
-        p += std::exp(logits.at({t, i, k, y})) / z / samples;
+        for (int64_t c = 0; c < ways; ++c) {
+          for (int64_t j = 0; j < d; ++j) {
+            const double diff = e.at({t, i, j}) - heads.at({t, k, c, j});
+            logit[static_cast<size_t>(c)] -= diff * diff;
+          }
+          z += std::exp(logit[static_cast<size_t>(c)]);
+        }
+        nll -= (logit[static_cast<size_t>(y)] - std::log(z)) / (samples * queries);
       }
-      expected -= std::log(p) / queries;
+      predictive_term -= predictive.at({t, i, y}) / queries;
     }
-    EXPECT_NEAR(loss.at({t}), expected, 1e-9);
+    for (int64_t c = 0; c < ways; ++c)
+      for (int64_t j = 0; j < d; ++j) {
+        const double mq = post_mean.data().at({t, c, j}), sq = post_std.data().at({t, c, j});
+        const double mp = prior_mean.data().at({t, c, j}), sp = prior_std.data().at({t, c, j});
+        kl += std::log(sp / sq) + (sq * sq + (mq - mp) * (mq - mp)) / (2 * sp * sp) - 0.5;
+      }
+    EXPECT_NEAR(losses[static_cast<size_t>(t)], nll + kl / queries + predictive_term, 1e-10) << t;
   }
 }
 
@@ -276,6 +338,9 @@ TEST(Amortized, BadInputGivesClearErrors) {
   c.loss = Loss::cross_entropy;
   testing::expect_invalid_argument([&] { make_learner(c); },
                                    "neural_process: regression only (sinusoid tasks, --model mlp)");
+  c = versa_config(std::make_shared<nn::Conv4>(4, 1, 16, 3));
+  c.beta = -1;
+  testing::expect_invalid_argument([&] { make_learner(c); }, "versa: beta must be >= 0, got -1.000000");
   c = versa_config(std::make_shared<nn::Conv4>(4, 1, 16, 3));
   c.loss = Loss::mse;
   testing::expect_invalid_argument([&] { make_learner(c); },

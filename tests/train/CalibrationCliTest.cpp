@@ -42,7 +42,7 @@ TEST_F(CalibrationCli, ClassifiersReportEceAndDrawTheReliabilityDiagram) {
     char magic[8] = {};
     in.read(magic, 8);
     EXPECT_EQ(std::string(magic + 1, 3), "PNG") << algo;
-    // Sampled heads are keyed by the seed: the same figures again.
+    // Predictions are deterministic (versa averages over its heads exactly): the same figures again.
     EXPECT_EQ(cezanne("eval --checkpoint " + ckpt + " --episodes 12 --queries 2 --threads 1").output,
               e.output.substr(0, e.output.find('\n') + 1));
   }
@@ -97,6 +97,10 @@ TEST_F(CalibrationCli, BadInputIsOneLine) {
   SpawnResult r = cezanne("train --algo versa --store " + path("store").string() + " --out " + path("bad").string() + " --samples 0");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.output, "cezanne train: --samples: must be in [1, 10000], got 0\n");
+  r = cezanne("train --algo versa --store " + path("store").string() + " --out " + path("bad").string() + " --beta -1");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.output, "cezanne train: --beta: must be in [0, 1000000], got -1\n");
+  EXPECT_FALSE(fs::exists(path("bad")));
   r = cezanne("train --algo neural_process --store " + path("store").string() + " --out " + path("bad").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.output, "cezanne train: --model: --algo neural_process is sinusoid regression: mlp, got 'conv4'\n");

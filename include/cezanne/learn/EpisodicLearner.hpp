@@ -86,11 +86,14 @@ struct LearnerConfig {
   double meta_reg_scale = 0.0;
   uint64_t meta_reg_seed = 0;
   /// neural_process, versa: samples of the task latent (z, or the classifier head) per task,
-  /// in the ELBO while meta-training and in the predictive distribution at test. Training noise
-  /// of row t is keyed mix_key({sample_seed, batch.step, task index of row t}); predictions use
-  /// one fixed key (kPredictionStream), so they are deterministic for a seed.
+  /// in the ELBO while meta-training, and in the neural process's predictive distribution at
+  /// test (versa's prediction averages over its heads exactly). Training noise of row t is keyed
+  /// mix_key({sample_seed, batch.step, task index of row t}); predictions use one fixed key
+  /// (kPredictionStream), so they are deterministic for a seed.
   int samples = 10;
   uint64_t sample_seed = 0;
+  /// versa: the weight β of the KL term in the training loss (1: the ELBO of the notes).
+  double beta = 1.0;
 };
 
 /// A predictive distribution over one task's query points: class probabilities [Q, ways] for a

@@ -28,12 +28,14 @@ Tensor task_noise(const Shape& rest, uint64_t seed, int64_t step, const std::vec
 /// when it has none (a batch built by hand).
 std::vector<int64_t> task_keys(const std::vector<int64_t>& task_indices, int64_t tasks);
 
-/// The stream of predictions (predict, predict_distribution): the noise of one episode's
-/// prediction is task_noise(.., seed, kPredictionStream, {0}), the same for every episode.
+/// The stream of the neural process's predictions (predict, predict_distribution): the noise of
+/// one episode's prediction is task_noise(.., seed, kPredictionStream, {0}), the same for every
+/// episode.
 inline constexpr int64_t kPredictionStream = -1;
 
-/// The stream of a training step's heads sampled from q(. | D_tr) (versa's predictive term):
-/// -2 - step, apart from the step's own stream (step >= 0) and from kPredictionStream.
+/// The stream of a training step's latents sampled from q(. | D_tr) (the neural process's
+/// predictive term): -2 - step, apart from the step's own stream (step >= 0) and from
+/// kPredictionStream.
 constexpr int64_t support_stream(int64_t step) { return -2 - step; }
 
 }  // namespace cz::learn

@@ -1,5 +1,6 @@
 // Amortized head distribution (VERSA-style): a Gaussian over each class's prototype, which fixes
-// its classifier head, inferred from the class's embeddings; queries averaged over sampled heads.
+// its classifier head, inferred from the class's embeddings; a query's class posterior averages
+// each class's density of the query over the heads.
 #pragma once
 
 #include "cezanne/learn/EpisodicLearner.hpp"
@@ -18,15 +19,23 @@ namespace cz::learn {
 /// breaks the tie b = -||w||^2 / 4, and its bias noise shifts a class's logits for every query
 /// alike (measured: 85% instead of ProtoNets' 95% at 5-way 1-shot, ECE 0.23; docs/learn.md).
 /// Meta-training minimizes the negative ELBO of the notes per query plus VERSA's predictive
-/// term: with heads φ_s sampled from q(. | D_tr ∪ D_ts) and φ'_s from q(. | D_tr)
-/// (reparameterized, `samples` of each, on separate noise streams),
+/// term: with heads φ_s sampled from q(. | D_tr ∪ D_ts) (reparameterized, `samples` of them),
 ///   loss = mean over samples and queries of cross-entropy under φ_s
-///          + Σ_c KL(q(.|D_tr ∪ D_ts) || q(.|D_tr)) / Q
-///          + mean over queries of −log (1/S) Σ_s p(y | x, φ'_s)
-/// (the last by logsumexp over samples of log-softmax): the ELBO alone never scores the heads
-/// prediction samples, from q(. | D_tr).
-/// The reported accuracy is that of the mean head of q(. | D_tr). At test the heads are sampled
-/// from q(. | D_tr) and the class probabilities are the average of their softmaxes.
+///          + β Σ_c KL(q(.|D_tr ∪ D_ts) || q(.|D_tr)) / Q
+///          + mean over queries of −log p(y | x, D_tr)   (the prediction below)
+/// (β = `beta`, 1 by default: the ELBO).
+/// Prediction: the head −||e − p_c||^2 is, up to a constant, the log-density N(e; p_c, I/2) of a
+/// query's embedding under class c, so a query is evidence about the heads too; the posterior
+/// predictive averages over q(. | D_tr) each class's density of the query and then normalizes
+/// over the classes, p(y = c | x, D_tr) ∝ E_{p_c}[exp(−||e − p_c||^2)], computed exactly
+/// (predictive_logits). **Decision:** not the average of the sampled heads' softmaxes, which
+/// ignores that evidence: in D dimensions almost every sampled head puts each prototype
+/// farther from the query by a noise of its own (the Σ_j σ_j² ε_j² of the distance), and the
+/// average comes out underconfident (measured on the glyphs: docs/learn.md; and with the exact
+/// posterior of Gaussian classes, where this prediction is the Bayes classifier:
+/// bench/versa_predictive.py). Nor a Monte-Carlo estimate of the average: in 32 dimensions 10
+/// heads are dominated by the nearest one (docs/learn.md). The reported training accuracy is
+/// that of the mean head of q(. | D_tr).
 class Versa final : public EpisodicLearner {
  public:
   explicit Versa(LearnerConfig config);
@@ -35,11 +44,9 @@ class Versa final : public EpisodicLearner {
   std::vector<nn::ParamSpec> specs() const override;
   Var task_losses(const nn::ParamList& theta, const data::EpisodeBatch& batch,
                   Metrics* out = nullptr) const override;
-  /// The log of the averaged class probabilities [Q, ways] (logits for argmax and softmax).
+  /// log p(y | x, D_tr) [Q, ways]: the log-softmax of predictive_logits under q(. | D_tr).
   Tensor predict(const nn::ParamList& theta, const Tensor& support, const Tensor& support_labels,
                  const Tensor& query) const override;
-  Predictive predict_distribution(const nn::ParamList& theta, const Tensor& support,
-                                  const Tensor& support_labels, const Tensor& query) const override;
 
   /// q(prototypes | embeddings [T, N, D] with labels [T, N]): mean and standard deviation
   /// [T, ways, D], with history.
@@ -48,5 +55,11 @@ class Versa final : public EpisodicLearner {
 
 /// Logits -||e - p||^2 [T, Q, S, ways] of queries [T, Q, D] under prototypes [T, S, ways, D].
 Var head_logits(const Var& queries, const Var& heads);
+
+/// log E_{p_c ~ N(mean_c, diag std_c^2)} exp(-||e - p_c||^2) [T, Q, ways] of queries [T, Q, D]
+/// under Gaussian prototypes (mean, std [T, ways, D]): -Σ_j (e_j - μ_cj)^2 / v_cj - ½ Σ_j log v_cj,
+/// v = 1 + 2 std^2. The exact average over heads of what head_logits gives one head; its
+/// log-softmax over the classes is versa's prediction.
+Var predictive_logits(const Var& queries, const Var& mean, const Var& std);
 
 }  // namespace cz::learn
