@@ -346,7 +346,7 @@ int run_bench(dist::Communicator& comm, const Settings& s, const train::RunPlan&
   const bool rows = plan.objective || plan.unlabelled;
   if (!rows) {
     const int64_t local = static_cast<int64_t>(owned_tasks(s.meta_batch, comm.rank(), comm.size()).size());
-    const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model);
+    const int64_t per_pass = train::tasks_per_pass(s.tasks_per_pass, s.model, s.device);
     line << ",\"tasks_per_pass\":" << (per_pass == 0 ? local : std::min(per_pass, local));
   }
   line << ",\"ranks\":" << comm.size() << ",\"parameters\":" << m.parameters
@@ -500,7 +500,7 @@ void add_bench_options(po::options_description& options) {
     ("threads", bounded<int>(bound("threads"))->default_value(0), "CPU threads per rank (0: the OpenMP default)")
     ("device", po::value<std::string>()->default_value("cpu"), "where the step runs: cpu; cuda (each rank the GPU of its node-local rank, modulo the visible GPUs) or cuda:N; or check (the checking device, docs/engine.md)")
     ("allocator", po::value<std::string>()->default_value("caching"), "caching (size-class free lists) or direct (every tensor from the device's allocator): the cache's effect")
-    ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto, 2 for conv4 and all for mlp)")
+    ("tasks-per-pass", bounded<int>(bound("tasks-per-pass"))->default_value(0), "tasks of a rank per forward/backward pass, gradients accumulated: fewer, less memory (0: auto: 2 for conv4 on the CPU; all on a GPU and for mlp)")
     ("overlap", po::value<std::string>()->default_value(train::TrainConfig{}.overlap), "on or off: the gradient allreduce overlapped with the last backward pass (as cezanne train --overlap)")
     ("collectives", po::value<std::string>()->default_value(train::TrainConfig{}.collectives), "auto, nccl or mpi: who moves the gradient between ranks (as cezanne train --collectives)")
     ("bucket-kb", bounded<int64_t>(bound("bucket-kb"))->default_value(train::TrainConfig{}.bucket_kb), "KiB per bucket of the gradient allreduce (as cezanne train --bucket-kb)")

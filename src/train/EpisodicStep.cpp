@@ -34,7 +34,7 @@ class EpisodicStep final : public Step {
       const data::EpisodeBatch batch =  // step `step`'s
           timed_fetch(sampling_seconds_, [&] { return prefetcher_->next().to(params_.device()); });
       // The sum over this rank's tasks; the reducer sums over ranks and divides by the meta-batch.
-      m = learn::backward_meta_loss(learner_, params_.list(), batch, tasks_per_pass(c_.tasks_per_pass, c_.model),
+      m = learn::backward_meta_loss(learner_, params_.list(), batch, tasks_per_pass(c_.tasks_per_pass, c_.model, params_.device()),
                                     [&] { reducer_.before_last_backward(); });
     }
     reducer_.reduce();

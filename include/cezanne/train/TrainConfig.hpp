@@ -220,12 +220,13 @@ inline bool is_regression(const TrainConfig& config) {
 }
 
 /// Tasks per forward/backward pass for learn::backward_meta_loss (0 there: all at once) from
-/// --tasks-per-pass `requested` (0: auto). Auto is 2 for conv4, whose graph holds about 150 MB
-/// of activations per 5-way 15-query task while two tasks per pass keep its speed, and all of
-/// a rank's tasks for the sinusoid MLP, whose tasks are too small to run apart.
-inline int64_t tasks_per_pass(int64_t requested, const std::string& model) {
+/// --tasks-per-pass `requested` (0: auto). Auto is 2 for conv4 on the CPU, whose graph holds
+/// about 150 MB of activations per 5-way 15-query task while two tasks per pass keep its speed;
+/// all of a rank's tasks on a GPU, where the task axis of one pass is what fills the device, and
+/// for the sinusoid MLP, whose tasks are too small to run apart.
+inline int64_t tasks_per_pass(int64_t requested, const std::string& model, Device device) {
   if (requested != 0) return requested;
-  return model == "mlp" ? 0 : 2;
+  return model == "mlp" || device.type == DeviceType::cuda ? 0 : 2;
 }
 
 /// The learner settings of a config: the model (Conv4 over `image` with a head of `ways`
