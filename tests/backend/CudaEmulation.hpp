@@ -2,10 +2,11 @@
 // __syncthreads a barrier of the block, a warp shuffle an exchange through slots between two
 // barriers of the warp; blocks run one after another. Enough of CUDA for kernels written with
 // threadIdx, blockIdx, blockDim, gridDim, __shared__ arrays, __syncthreads and
-// __shfl_down_sync on doubles (the batch norm kernels, CudaNorm.cuh): it checks their indexing,
-// their reductions and their semantics against the CPU, not their speed or the device's
-// arithmetic (host and device round the same only where the kernels say so). Include it after
-// every other header and before the kernels' .cuh.
+// __shfl_down_sync on doubles (the batch norm kernels, CudaNorm.cuh) or grid-stride loops (the
+// element-wise kernels, CudaElementwise.cuh): it checks their indexing, their reductions and
+// their semantics against the CPU, not their speed or the device's arithmetic (host and device
+// round the same only where the kernels say so). Include it after every other header and before
+// the kernels' .cuh.
 #pragma once
 
 #include <barrier>
@@ -72,6 +73,7 @@ inline double shfl_down(double v, int offset) {
 #define __global__
 #define __device__
 #define __host__
+#define __forceinline__ inline
 // One block runs at a time, so a kernel's function-local static is its block's shared memory.
 #define __shared__ static
 #define threadIdx ::cz::cuda::emulation::thread_index
