@@ -12,6 +12,20 @@
 
 namespace cz::cuda {
 
+/// Launches the grid-stride kernels of a Cuda<Family>.cuh on `stream`: launch(kernel, n,
+/// arguments...) runs kernel(n, arguments...) on blocks_for(n) blocks of kThreads (the
+/// emulation in tests/backend runs the same kernels through a launcher of its own).
+struct GridLauncher {
+  cudaStream_t stream;
+#if defined(__CUDACC__)
+  template <class... Parameters, class... Arguments>
+  void operator()(void (*kernel)(int64_t, Parameters...), int64_t n, Arguments... arguments) const {
+    kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, arguments...);
+    CZ_CHECK_CUDA_LAUNCH();
+  }
+#endif
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int index);

@@ -14,12 +14,7 @@ namespace {
 /// out = f(inputs...) element by element on `stream`.
 template <class TO, class TI, int N, class F>
 void launch_elementwise(cudaStream_t stream, Tensor& out, const std::array<const Tensor*, N>& inputs, F f) {
-  map<TO, TI, N>(
-      [&](auto kernel, int64_t n, auto... arguments) {
-        kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, arguments...);
-        CZ_CHECK_CUDA_LAUNCH();
-      },
-      out, inputs, f);
+  map<TO, TI, N>(GridLauncher{stream}, out, inputs, f);
 }
 
 }  // namespace
