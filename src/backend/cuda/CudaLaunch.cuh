@@ -48,7 +48,18 @@ struct Indexer {
 
 /// The layout of `t` over `shape` (t's strides; its shape must be `shape`, broadcast included).
 /// Throws ShapeError beyond Indexer::kMaxDims dims.
-Indexer indexer(const Shape& shape, const Shape& strides);
+inline Indexer indexer(const Shape& shape, const Shape& strides) {
+  if (shape.size() > static_cast<size_t>(Indexer::kMaxDims))
+    throw ShapeError("cuda backend: at most " + std::to_string(Indexer::kMaxDims) + " dims, got " +
+                     std::to_string(shape.size()));
+  Indexer ix;
+  ix.dims = static_cast<int>(shape.size());
+  for (size_t d = 0; d < shape.size(); ++d) {
+    ix.shape[d] = shape[d];
+    ix.strides[d] = strides[d];
+  }
+  return ix;
+}
 inline Indexer indexer(const Tensor& t) { return indexer(t.shape(), t.strides()); }
 
 /// Calls f(T{}) with T the C++ type of a floating dtype; DTypeError otherwise.
