@@ -17,8 +17,8 @@
 namespace cz {
 namespace {
 
-using conv_test::Geometry;
 using conv_test::geometries;
+using conv_test::Geometry;
 
 /// Runs a kernel on 3 blocks of 32 threads.
 const auto emulate = [](auto kernel, int64_t n, auto... arguments) {
@@ -30,7 +30,8 @@ void expect_same(const Tensor& actual, const Tensor& expected, const std::string
   ASSERT_EQ(a.size(), e.size()) << what;
   int differ = 0;
   for (size_t i = 0; i < e.size(); ++i)
-    if (a[i] != e[i] && differ++ < 5) ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
+    if (a[i] != e[i] && differ++ < 5)
+      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
 }
 
 template <class T, class I>
@@ -38,8 +39,8 @@ void check(DType dtype) {
   Backend& cpu = backend_for(Device::cpu());
   uint64_t seed = 200;
   for (const Geometry& g : geometries()) {
-    const std::string what = std::string(dtype_name(dtype)) + ", " + (sizeof(I) == 4 ? "32" : "64") +
-                             "-bit indices, " + g.str();
+    const std::string what = std::string(dtype_name(dtype)) + ", " +
+                             (sizeof(I) == 4 ? "32" : "64") + "-bit indices, " + g.str();
     const cuda::conv::ConvGeometry<int64_t> geometry =
         cuda::conv::geometry(g.image(), g.kh, g.kw, g.stride, g.padding);
     const Tensor x = Tensor::uniform(g.image(), -1, 1, ++seed, 0, dtype);

@@ -25,12 +25,14 @@ using namespace cuda::elementwise;
 
 Backend& cpu() { return backend_for(Device::cpu()); }
 
-/// Runs map<TO, TI, N> on 3 blocks of 32 threads (96 threads: tensors of more elements wrap).
+/// Runs a kernel on 3 blocks of 32 threads (96 threads: tensors of more elements wrap).
+const auto launch = [](auto kernel, int64_t n, auto... arguments) {
+  cuda::emulation::launch(3, 32, kernel, n, arguments...);
+};
+
 template <class TO, class TI, int N, class F>
 void emulate(Tensor& out, const std::array<const Tensor*, N>& inputs, F f) {
-  map<TO, TI, N>(
-      [](auto kernel, int64_t n, auto... arguments) { cuda::emulation::launch(3, 32, kernel, n, arguments...); },
-      out, inputs, f);
+  map<TO, TI, N>(launch, out, inputs, f);
 }
 
 /// The same values, NaN where the CPU has NaN.
@@ -40,7 +42,8 @@ void expect_same(const Tensor& actual, const Tensor& expected, const std::string
   int differ = 0;
   for (size_t i = 0; i < e.size(); ++i) {
     const bool same = std::isnan(e[i]) ? std::isnan(a[i]) : a[i] == e[i];
-    if (!same && differ++ < 5) ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
+    if (!same && differ++ < 5)
+      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
   }
 }
 
@@ -80,18 +83,26 @@ struct Operand {
 const std::vector<Operand>& operands() {
   static const std::vector<Operand> all = {
       {"contiguous", Path::contiguous,
-       [](DType d, uint64_t seed, Values kind) { return Tensor::from(values(120, seed, kind), kShape, d); }},
+       [](DType d, uint64_t seed, Values kind) {
+         return Tensor::from(values(120, seed, kind), kShape, d);
+       }},
       // Every other element of a wider tensor: one run of stride 2.
       {"every other", Path::strided,
        [](DType d, uint64_t seed, Values kind) {
          return Tensor::from(values(240, seed, kind), {4, 6, kWide}, d).slice(2, 0, kWide, 2);
        }},
       {"a broadcast scalar", Path::strided,
-       [](DType d, uint64_t seed, Values kind) { return Tensor::from(values(1, seed, kind), {1, 1, 1}, d).expand(kShape); }},
+       [](DType d, uint64_t seed, Values kind) {
+         return Tensor::from(values(1, seed, kind), {1, 1, 1}, d).expand(kShape);
+       }},
       {"transposed", Path::layout,
-       [](DType d, uint64_t seed, Values kind) { return Tensor::from(values(120, seed, kind), {5, 6, 4}, d).permute({2, 1, 0}); }},
+       [](DType d, uint64_t seed, Values kind) {
+         return Tensor::from(values(120, seed, kind), {5, 6, 4}, d).permute({2, 1, 0});
+       }},
       {"a broadcast row", Path::layout,
-       [](DType d, uint64_t seed, Values kind) { return Tensor::from(values(6, seed, kind), {1, 6, 1}, d).expand(kShape); }},
+       [](DType d, uint64_t seed, Values kind) {
+         return Tensor::from(values(6, seed, kind), {1, 6, 1}, d).expand(kShape);
+       }},
   };
   return all;
 }
@@ -117,15 +128,17 @@ void check_unary_forms(DType d) {
     };
     for (int k = 0; k <= static_cast<int>(UnaryOp::erf); ++k) {
       const UnaryOp op = static_cast<UnaryOp>(k);
-      dispatch_op<UnaryOp, UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::rsqrt, UnaryOp::abs,
-                  UnaryOp::sign, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::relu, UnaryOp::reciprocal,
-                  UnaryOp::square, UnaryOp::erf>(op, [&]<UnaryOp Op>() {
+      dispatch_op<UnaryOp, UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::rsqrt,
+                  UnaryOp::abs, UnaryOp::sign, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::relu,
+                  UnaryOp::reciprocal, UnaryOp::square, UnaryOp::erf>(op, [&]<UnaryOp Op>() {
         run(op_name(op), Unary<Op>{}, [&](Tensor& out) { cpu().unary(op, x, out); });
       });
     }
-    run("affine", Affine<T>{T(-1.5), T(0.25)}, [&](Tensor& out) { cpu().affine(x, -1.5, 0.25, out); });
+    run("affine", Affine<T>{T(-1.5), T(0.25)},
+        [&](Tensor& out) { cpu().affine(x, -1.5, 0.25, out); });
     run("clamp", Clamp<T>{T(-1), T(2)}, [&](Tensor& out) { cpu().clamp(x, -1, 2, out); });
-    run("in range", InRange<T>{T(-1), T(0.5)}, [&](Tensor& out) { cpu().in_range_mask(x, -1, 0.5, out); });
+    run("in range", InRange<T>{T(-1), T(0.5)},
+        [&](Tensor& out) { cpu().in_range_mask(x, -1, 0.5, out); });
     run("pow 0.5", PowScalar<T>{T(0.5)}, [&](Tensor& out) { cpu().pow_scalar(x, 0.5, out); });
     run("pow -1.5", PowScalar<T>{T(-1.5)}, [&](Tensor& out) { cpu().pow_scalar(x, -1.5, out); });
     run("pow 3", PowScalar<T>{T(3)}, [&](Tensor& out) { cpu().pow_scalar(x, 3, out); });
@@ -133,8 +146,12 @@ void check_unary_forms(DType d) {
   }
 }
 
-TEST(CudaElementwiseEmulated, UnaryOpsAndScalarFormsAreTheCpusF64) { check_unary_forms<double>(DType::f64); }
-TEST(CudaElementwiseEmulated, UnaryOpsAndScalarFormsAreTheCpusF32) { check_unary_forms<float>(DType::f32); }
+TEST(CudaElementwiseEmulated, UnaryOpsAndScalarFormsAreTheCpusF64) {
+  check_unary_forms<double>(DType::f64);
+}
+TEST(CudaElementwiseEmulated, UnaryOpsAndScalarFormsAreTheCpusF32) {
+  check_unary_forms<float>(DType::f32);
+}
 
 template <class T>
 void check_binary_and_where(DType d) {
@@ -147,9 +164,11 @@ void check_binary_and_where(DType d) {
       for (int k = 0; k <= static_cast<int>(BinaryOp::eq); ++k) {
         const BinaryOp op = static_cast<BinaryOp>(k);
         Tensor actual = output_like(oa, d), expected = output_like(oa, d);
-        dispatch_op<BinaryOp, BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::pow,
-                    BinaryOp::maximum, BinaryOp::minimum, BinaryOp::gt, BinaryOp::ge, BinaryOp::lt, BinaryOp::le,
-                    BinaryOp::eq>(op, [&]<BinaryOp Op>() { emulate<T, T, 2>(actual, {&a, &b}, Binary<Op>{}); });
+        dispatch_op<BinaryOp, BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div,
+                    BinaryOp::pow, BinaryOp::maximum, BinaryOp::minimum, BinaryOp::gt, BinaryOp::ge,
+                    BinaryOp::lt, BinaryOp::le, BinaryOp::eq>(op, [&]<BinaryOp Op>() {
+          emulate<T, T, 2>(actual, {&a, &b}, Binary<Op>{});
+        });
         cpu().binary(op, a, b, expected);
         expect_same(actual, expected, op_name(op));
       }
@@ -163,8 +182,12 @@ void check_binary_and_where(DType d) {
     }
 }
 
-TEST(CudaElementwiseEmulated, BinaryOpsAndWhereAreTheCpusF64) { check_binary_and_where<double>(DType::f64); }
-TEST(CudaElementwiseEmulated, BinaryOpsAndWhereAreTheCpusF32) { check_binary_and_where<float>(DType::f32); }
+TEST(CudaElementwiseEmulated, BinaryOpsAndWhereAreTheCpusF64) {
+  check_binary_and_where<double>(DType::f64);
+}
+TEST(CudaElementwiseEmulated, BinaryOpsAndWhereAreTheCpusF32) {
+  check_binary_and_where<float>(DType::f32);
+}
 
 TEST(CudaElementwiseEmulated, EachLayoutTakesItsKernel) {
   for (const Operand& o : operands()) {

@@ -28,7 +28,8 @@ void expect_same(const Tensor& actual, const Tensor& expected, const std::string
   ASSERT_EQ(a.size(), e.size()) << what;
   int differ = 0;
   for (size_t i = 0; i < e.size(); ++i)
-    if (a[i] != e[i] && differ++ < 5) ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
+    if (a[i] != e[i] && differ++ < 5)
+      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
 }
 
 template <class T>
@@ -54,7 +55,8 @@ void check_adam(DType dtype) {
 template <class T>
 void check_sgd(DType dtype) {
   Backend& cpu = backend_for(Device::cpu());
-  const std::vector<SgdStep> steps = {{0.1, 0, 0, false}, {0.1, 0.9, 1e-3, false}, {0.05, 0.8, 1e-2, true}};
+  const std::vector<SgdStep> steps = {
+      {0.1, 0, 0, false}, {0.1, 0.9, 1e-3, false}, {0.05, 0.8, 1e-2, true}};
   for (const SgdStep& s : steps) {
     SCOPED_TRACE(std::string(dtype_name(dtype)) + ", momentum " + std::to_string(s.momentum) +
                  (s.nesterov ? ", Nesterov" : ""));

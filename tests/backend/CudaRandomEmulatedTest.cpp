@@ -28,13 +28,15 @@ void expect_same(const Tensor& actual, const Tensor& expected, const std::string
   ASSERT_EQ(a.size(), e.size()) << what;
   int differ = 0;
   for (size_t i = 0; i < e.size(); ++i)
-    if (!(a[i] == e[i]) && differ++ < 5) ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
+    if (!(a[i] == e[i]) && differ++ < 5)
+      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
 }
 
 /// A NaN-filled output of shape [4, 6, 5], contiguous or transposed (so that an element the
 /// kernel skips shows).
 Tensor output(bool contiguous, DType dtype) {
-  return contiguous ? Tensor::full({4, 6, 5}, NAN, dtype) : Tensor::full({5, 6, 4}, NAN, dtype).permute({2, 1, 0});
+  return contiguous ? Tensor::full({4, 6, 5}, NAN, dtype)
+                    : Tensor::full({5, 6, 4}, NAN, dtype).permute({2, 1, 0});
 }
 
 template <class T>

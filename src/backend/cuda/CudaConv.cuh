@@ -23,7 +23,7 @@ struct ConvGeometry {
 };
 
 inline ConvGeometry<int64_t> geometry(const Shape& image, int64_t kh, int64_t kw, int64_t stride,
-                               int64_t padding) {
+                                      int64_t padding) {
   const size_t r = image.size();
   ConvGeometry<int64_t> g{
       1, image[r - 4], image[r - 3], image[r - 2], image[r - 1], kh, kw, stride, padding, 0, 0};

@@ -13,7 +13,8 @@ namespace {
 
 /// out = f(inputs...) element by element on `stream`.
 template <class TO, class TI, int N, class F>
-void launch_elementwise(cudaStream_t stream, Tensor& out, const std::array<const Tensor*, N>& inputs, F f) {
+void launch_elementwise(cudaStream_t stream, Tensor& out,
+                        const std::array<const Tensor*, N>& inputs, F f) {
   map<TO, TI, N>(GridLauncher{stream}, out, inputs, f);
 }
 
@@ -42,9 +43,10 @@ void CudaBackend::unary(UnaryOp op, const Tensor& x, Tensor& out) {
   const cudaStream_t s = stream();
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    dispatch_op<UnaryOp, UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::rsqrt, UnaryOp::abs,
-                UnaryOp::sign, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::relu, UnaryOp::reciprocal, UnaryOp::square,
-                UnaryOp::erf>(op, [&]<UnaryOp Op>() { launch_elementwise<T, T, 1>(s, out, {&x}, Unary<Op>{}); });
+    dispatch_op<UnaryOp, UnaryOp::neg, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::rsqrt,
+                UnaryOp::abs, UnaryOp::sign, UnaryOp::sigmoid, UnaryOp::tanh, UnaryOp::relu,
+                UnaryOp::reciprocal, UnaryOp::square, UnaryOp::erf>(
+        op, [&]<UnaryOp Op>() { launch_elementwise<T, T, 1>(s, out, {&x}, Unary<Op>{}); });
   });
 }
 
@@ -53,8 +55,10 @@ void CudaBackend::binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor& 
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
     dispatch_op<BinaryOp, BinaryOp::add, BinaryOp::sub, BinaryOp::mul, BinaryOp::div, BinaryOp::pow,
-                BinaryOp::maximum, BinaryOp::minimum, BinaryOp::gt, BinaryOp::ge, BinaryOp::lt, BinaryOp::le,
-                BinaryOp::eq>(op, [&]<BinaryOp Op>() { launch_elementwise<T, T, 2>(s, out, {&a, &b}, Binary<Op>{}); });
+                BinaryOp::maximum, BinaryOp::minimum, BinaryOp::gt, BinaryOp::ge, BinaryOp::lt,
+                BinaryOp::le, BinaryOp::eq>(op, [&]<BinaryOp Op>() {
+      launch_elementwise<T, T, 2>(s, out, {&a, &b}, Binary<Op>{});
+    });
   });
 }
 
@@ -62,7 +66,8 @@ void CudaBackend::affine(const Tensor& x, double scale, double shift, Tensor& ou
   const cudaStream_t s = stream();
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch_elementwise<T, T, 1>(s, out, {&x}, Affine<T>{static_cast<T>(scale), static_cast<T>(shift)});
+    launch_elementwise<T, T, 1>(s, out, {&x},
+                                Affine<T>{static_cast<T>(scale), static_cast<T>(shift)});
   });
 }
 
@@ -93,7 +98,8 @@ void CudaBackend::in_range_mask(const Tensor& x, double low, double high, Tensor
   const cudaStream_t s = stream();
   dispatch_floating(out.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    launch_elementwise<T, T, 1>(s, out, {&x}, InRange<T>{static_cast<T>(low), static_cast<T>(high)});
+    launch_elementwise<T, T, 1>(s, out, {&x},
+                                InRange<T>{static_cast<T>(low), static_cast<T>(high)});
   });
 }
 

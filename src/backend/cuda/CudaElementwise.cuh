@@ -61,8 +61,9 @@ Layout<K> coalesce(const Shape& shape, const std::array<const Tensor*, K>& opera
       }
     }
     if (l.dims == Indexer::kMaxDims)
-      throw ShapeError("cuda backend: an element-wise op on more than " + std::to_string(Indexer::kMaxDims) +
-                       " dims that do not coalesce, shape " + shape_str(shape));
+      throw ShapeError("cuda backend: an element-wise op on more than " +
+                       std::to_string(Indexer::kMaxDims) + " dims that do not coalesce, shape " +
+                       shape_str(shape));
     l.shape[l.dims] = shape[d];
     for (int k = 0; k < K; ++k) l.strides[k][l.dims] = operands[k]->strides()[d];
     ++l.dims;
@@ -79,7 +80,8 @@ struct Pointers {
 
 /// out[off[0]] = f(in[0][off[1]], ..., in[N-1][off[N]]).
 template <class F, class TO, class TI, int N>
-__device__ __forceinline__ void apply(const F& f, const Pointers<TO, TI, N>& p, const int64_t (&off)[N + 1]) {
+__device__ __forceinline__ void apply(const F& f, const Pointers<TO, TI, N>& p,
+                                      const int64_t (&off)[N + 1]) {
   if constexpr (N == 0) {
     p.out[off[0]] = f();
   } else if constexpr (N == 1) {

@@ -23,7 +23,7 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
 }
 
 /// Grid-stride loop over [0, n).
-#define CZ_CUDA_LOOP(i, n)                                                                           \
+#define CZ_CUDA_LOOP(i, n)                                                               \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
@@ -67,7 +67,8 @@ template <class F>
 void dispatch_floating(DType dtype, F&& f) {
   if (dtype == DType::f32) return f(float{});
   if (dtype == DType::f64) return f(double{});
-  throw DTypeError(std::string("cuda backend: a floating dtype expected, got ") + dtype_name(dtype));
+  throw DTypeError(std::string("cuda backend: a floating dtype expected, got ") +
+                   dtype_name(dtype));
 }
 
 /// Calls f(T{}) with T the C++ type of any dtype.

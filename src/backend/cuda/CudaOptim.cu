@@ -6,12 +6,14 @@ namespace cz::cuda {
 
 void CudaBackend::adam_update(const AdamStep& s, Tensor& p, const Tensor& g, Tensor& m, Tensor& v) {
   const GridLauncher launch{stream()};
-  dispatch_floating(p.dtype(), [&](auto tag) { optim::adam<decltype(tag)>(launch, s, p, g, m, v); });
+  dispatch_floating(p.dtype(),
+                    [&](auto tag) { optim::adam<decltype(tag)>(launch, s, p, g, m, v); });
 }
 
 void CudaBackend::sgd_update(const SgdStep& s, Tensor& p, const Tensor& g, Tensor& buffer) {
   const GridLauncher launch{stream()};
-  dispatch_floating(p.dtype(), [&](auto tag) { optim::sgd<decltype(tag)>(launch, s, p, g, buffer); });
+  dispatch_floating(p.dtype(),
+                    [&](auto tag) { optim::sgd<decltype(tag)>(launch, s, p, g, buffer); });
 }
 
 }  // namespace cz::cuda

@@ -40,7 +40,8 @@ void fill_random(Launch&& launch, bool normal, double a, double b, uint64_t seed
   if (n == 0) return;
   const bool contiguous = out.is_contiguous();
   const Indexer layout = contiguous ? Indexer{} : indexer(out);
-  launch(random_kernel<T>, n, normal, a, b, Philox(seed), counter, contiguous, layout, data<T>(out));
+  launch(random_kernel<T>, n, normal, a, b, Philox(seed), counter, contiguous, layout,
+         data<T>(out));
 }
 
 /// out (contiguous) = a dropout mask of drop probability p, launched as fill_random.
@@ -50,7 +51,8 @@ void fill_dropout_mask(Launch&& launch, double p, uint64_t seed, uint64_t counte
   if (n == 0) return;
   // The CPU rounds the double 1 / (1 - p) to T the same way.
   const double keep_scale = 1.0 / (1.0 - p);
-  launch(dropout_mask_kernel<T>, n, p, static_cast<T>(keep_scale), Philox(seed), counter, data<T>(out));
+  launch(dropout_mask_kernel<T>, n, p, static_cast<T>(keep_scale), Philox(seed), counter,
+         data<T>(out));
 }
 
 }  // namespace cz::cuda::random
