@@ -2,7 +2,8 @@
 // __syncthreads a barrier of the block, a warp shuffle an exchange through slots between two
 // barriers of the warp; blocks run one after another. Enough of CUDA for kernels written with
 // threadIdx, blockIdx, blockDim, gridDim, __shared__ arrays, __syncthreads and
-// __shfl_down_sync on doubles (the batch norm kernels, CudaNorm.cuh): it checks their indexing,
+// __shfl_down_sync on values of up to 8 bytes (the batch norm kernels, CudaNorm.cuh; the
+// reductions, CudaReduce.cuh): it checks their indexing,
 // their reductions and their semantics against the CPU, not their speed or the device's
 // arithmetic (host and device round the same only where the kernels say so). Include it after
 // every other header and before the kernels' .cuh.
@@ -10,6 +11,7 @@
 
 #include <barrier>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -26,7 +28,7 @@ inline thread_local Dim3 thread_index, block_index, block_dim, grid_dim;
 struct BlockState {
   std::unique_ptr<std::barrier<>> block;
   std::vector<std::unique_ptr<std::barrier<>>> warps;
-  std::vector<double> slots;
+  std::vector<std::uint64_t> slots;  // a shuffled value's bytes
 };
 inline BlockState block_state;
 
@@ -38,7 +40,7 @@ void launch(unsigned grid, unsigned threads, Kernel kernel, Args... args) {
   block_state.warps.clear();
   for (unsigned w = 0; w < threads / 32; ++w)
     block_state.warps.push_back(std::make_unique<std::barrier<>>(32));
-  block_state.slots.assign(threads, 0.0);
+  block_state.slots.assign(threads, 0);
   std::vector<std::thread> block;
   for (unsigned t = 0; t < threads; ++t)
     block.emplace_back([=] {
@@ -57,12 +59,15 @@ void launch(unsigned grid, unsigned threads, Kernel kernel, Args... args) {
 inline void syncthreads() { block_state.block->arrive_and_wait(); }
 
 /// v of the lane `offset` above the caller's in its warp (the caller's own v past the warp's end).
-inline double shfl_down(double v, int offset) {
+template <class T>
+T shfl_down(T v, int offset) {
+  static_assert(sizeof(T) <= sizeof(std::uint64_t), "CUDA shuffles values of up to 8 bytes");
   const unsigned t = thread_index.x, lane = t % 32;
   std::barrier<>& warp = *block_state.warps[t / 32];
-  block_state.slots[t] = v;
+  std::memcpy(&block_state.slots[t], &v, sizeof(T));
   warp.arrive_and_wait();
-  const double r = lane + offset < 32 ? block_state.slots[t + offset] : v;
+  T r = v;
+  if (lane + offset < 32) std::memcpy(&r, &block_state.slots[t + offset], sizeof(T));
   warp.arrive_and_wait();
   return r;
 }
@@ -72,6 +77,7 @@ inline double shfl_down(double v, int offset) {
 #define __global__
 #define __device__
 #define __host__
+#define __launch_bounds__(...)
 // One block runs at a time, so a kernel's function-local static is its block's shared memory.
 #define __shared__ static
 #define threadIdx ::cz::cuda::emulation::thread_index
@@ -79,6 +85,7 @@ inline double shfl_down(double v, int offset) {
 #define blockDim ::cz::cuda::emulation::block_dim
 #define gridDim ::cz::cuda::emulation::grid_dim
 inline void __syncthreads() { ::cz::cuda::emulation::syncthreads(); }
-inline double __shfl_down_sync(unsigned, double v, int offset) {
+template <class T>
+T __shfl_down_sync(unsigned, T v, int offset) {
   return ::cz::cuda::emulation::shfl_down(v, offset);
 }

@@ -11,19 +11,6 @@
 
 namespace cz::cuda {
 
-Indexer indexer(const Shape& shape, const Shape& strides) {
-  if (shape.size() > static_cast<size_t>(Indexer::kMaxDims))
-    throw ShapeError("cuda backend: at most " + std::to_string(Indexer::kMaxDims) + " dims, got " +
-                     std::to_string(shape.size()));
-  Indexer ix;
-  ix.dims = static_cast<int>(shape.size());
-  for (size_t d = 0; d < shape.size(); ++d) {
-    ix.shape[d] = shape[d];
-    ix.strides[d] = strides[d];
-  }
-  return ix;
-}
-
 namespace {
 
 /// Makes `index` the calling thread's current CUDA device.
