@@ -2,14 +2,17 @@
 // __syncthreads a barrier of the block, a warp shuffle an exchange through slots between two
 // barriers of the warp; blocks run one after another. Enough of CUDA for kernels written with
 // threadIdx, blockIdx, blockDim, gridDim, __shared__ arrays, __syncthreads and
-// __shfl_down_sync on values of up to 8 bytes (the batch norm kernels, CudaNorm.cuh; the
-// reductions, CudaReduce.cuh): it checks their indexing,
+// __shfl_down_sync on values of up to 8 bytes, __match_any_sync, __syncwarp, __ffs, atomicCAS and
+// __threadfence_system (the batch norm kernels, CudaNorm.cuh; the reductions, CudaReduce.cuh;
+// the indexing kernels, CudaIndex.cuh): it checks their indexing,
 // their reductions and their semantics against the CPU, not their speed or the device's
 // arithmetic (host and device round the same only where the kernels say so). Include it after
 // every other header and before the kernels' .cuh.
 #pragma once
 
+#include <atomic>
 #include <barrier>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -56,6 +59,16 @@ void launch(unsigned grid, unsigned threads, Kernel kernel, Args... args) {
   for (std::thread& t : block) t.join();
 }
 
+/// The launcher the kernels' host code takes (CudaBackend.cuh's StreamLaunch on a GPU):
+/// kernel(args...) on `blocks` blocks of `threads` threads.
+struct Launch {
+  unsigned threads;
+  template <class Kernel, class... Args>
+  void operator()(Kernel kernel, unsigned blocks, const Args&... args) const {
+    launch(blocks, threads, kernel, args...);
+  }
+};
+
 inline void syncthreads() { block_state.block->arrive_and_wait(); }
 
 /// v of the lane `offset` above the caller's in its warp (the caller's own v past the warp's end).
@@ -71,6 +84,26 @@ T shfl_down(T v, int offset) {
   warp.arrive_and_wait();
   return r;
 }
+
+/// The lanes of the caller's warp whose v equals the caller's, as a bit mask.
+template <class T>
+unsigned match_any(T v) {
+  static_assert(sizeof(T) <= sizeof(std::uint64_t), "CUDA matches values of up to 8 bytes");
+  const unsigned t = thread_index.x, first = t - t % 32;
+  std::barrier<>& warp = *block_state.warps[t / 32];
+  std::memcpy(&block_state.slots[t], &v, sizeof(T));
+  warp.arrive_and_wait();
+  unsigned peers = 0;
+  for (unsigned lane = 0; lane < 32; ++lane) {
+    T other;
+    std::memcpy(&other, &block_state.slots[first + lane], sizeof(T));
+    if (other == v) peers |= 1u << lane;
+  }
+  warp.arrive_and_wait();
+  return peers;
+}
+
+inline void syncwarp() { block_state.warps[thread_index.x / 32]->arrive_and_wait(); }
 
 }  // namespace cz::cuda::emulation
 
@@ -89,3 +122,14 @@ template <class T>
 T __shfl_down_sync(unsigned, T v, int offset) {
   return ::cz::cuda::emulation::shfl_down(v, offset);
 }
+template <class T>
+unsigned __match_any_sync(unsigned, T v) {
+  return ::cz::cuda::emulation::match_any(v);
+}
+inline void __syncwarp() { ::cz::cuda::emulation::syncwarp(); }
+inline int __ffs(unsigned x) { return x == 0 ? 0 : std::countr_zero(x) + 1; }
+inline int atomicCAS(int* address, int compare, int value) {
+  std::atomic_ref<int>(*address).compare_exchange_strong(compare, value);
+  return compare;  // the old value, as CUDA's
+}
+inline void __threadfence_system() { std::atomic_thread_fence(std::memory_order_seq_cst); }

@@ -53,13 +53,15 @@ template <class T>
 void check(const Case& k, DType dtype) {
   const Tensor x = input(k.shape, dtype);
   const MaxPoolResult cpu = max_pool2d(x, k.kernel, k.stride, k.padding);
-  const int64_t H = x.size(-2), W = x.size(-1), Ho = cpu.indices.size(-2), Wo = cpu.indices.size(-1);
+  const int64_t H = x.size(-2), W = x.size(-1), Ho = cpu.indices.size(-2),
+                Wo = cpu.indices.size(-1);
   const int64_t n = cpu.indices.numel();
   for (const unsigned blocks : {blocks_for(n), 1u}) {
     SCOPED_TRACE(shape_str(k.shape) + " kernel " + std::to_string(k.kernel) + " stride " +
                  std::to_string(k.stride) + " padding " + std::to_string(k.padding) + " on " +
                  std::to_string(blocks) + " blocks, " + dtype_name(dtype));
-    Tensor values = Tensor::empty(cpu.values.shape(), dtype), indices = Tensor::empty(cpu.indices.shape(), DType::i64);
+    Tensor values = Tensor::empty(cpu.values.shape(), dtype),
+           indices = Tensor::empty(cpu.indices.shape(), DType::i64);
     launch(blocks, kThreads, cuda::pool::max_pool2d_kernel<T>, x.data<T>(), values.data<T>(),
            indices.data<int64_t>(), n, H, W, Ho, Wo, k.kernel, k.stride, k.padding);
     expect_same(values, cpu.values);

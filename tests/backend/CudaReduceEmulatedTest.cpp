@@ -24,9 +24,7 @@ using namespace cuda::reduce;
 using cuda::kThreads;
 
 // Launches as CudaReduce.cu does, with kThreads threads a block, on the emulation.
-const auto kLaunch = [](auto kernel, unsigned blocks, const auto&... args) {
-  cuda::emulation::launch(blocks, kThreads, kernel, args...);
-};
+const cuda::emulation::Launch kLaunch{kThreads};
 
 /// |actual - expected| <= tolerance * the largest |expected|.
 void expect_close(const Tensor& actual, const Tensor& expected) {
@@ -54,11 +52,11 @@ void expect_same(const Tensor& actual, const Tensor& expected) {
 
 struct Case {
   std::string name;
-  Shape shape;                          // of the tensor made
-  std::function<Tensor(Tensor)> view;   // the reduced x as a view of it (strided, broadcast)
-  std::vector<int64_t> dims;            // reduced (max: dims[0] only)
-  int group;                            // the plan expected: threads per work item
-  int64_t chunks;                       //   and work items per output
+  Shape shape;                         // of the tensor made
+  std::function<Tensor(Tensor)> view;  // the reduced x as a view of it (strided, broadcast)
+  std::vector<int64_t> dims;           // reduced (max: dims[0] only)
+  int group;                           // the plan expected: threads per work item
+  int64_t chunks;                      //   and work items per output
 };
 
 Tensor same(Tensor t) { return t; }
@@ -82,13 +80,15 @@ void check(const Case& k, DType dtype, bool max) {
   SCOPED_TRACE(k.name + (max ? " max, " : " sum, ") + dtype_name(dtype));
   const Tensor x = k.view(input(k.shape, dtype, max));
   Tensor expected_indices;
-  const Tensor expected = max ? cz::max(x, k.dims[0], true, &expected_indices) : sum(x, k.dims, true);
+  const Tensor expected =
+      max ? cz::max(x, k.dims[0], true, &expected_indices) : sum(x, k.dims, true);
   Tensor out = Tensor::empty(expected.shape(), dtype);
   const Layout l = layout(x, out);
   ASSERT_EQ(l.plan.group, k.group);
   ASSERT_EQ(l.plan.chunks, k.chunks);
   if (!max) {
-    run_plan<SumOp>(kLaunch, Device::cpu(), l.plan, StridedSource<T, SumOp>{cuda::data<T>(x), l.kept, l.reduced},
+    run_plan<SumOp>(kLaunch, Device::cpu(), l.plan,
+                    StridedSource<T, SumOp>{cuda::data<T>(x), l.kept, l.reduced},
                     SumSink<T>{out.data<T>()}, l.K, l.R);
     expect_close(out, expected);
     return;
@@ -109,10 +109,28 @@ const std::vector<Case> kSumCases = {
     {"two reduced dims", {4, 5, 6, 7}, same, {0, 2}, 32, 1},
     {"three reduced dims", {3, 4, 5, 6, 7}, same, {0, 2, 4}, 32, 1},
     {"transposed", {40, 30}, [](Tensor t) { return t.transpose(0, 1); }, {1}, 32, 1},
-    {"every other row and column", {60, 50}, [](Tensor t) { return t.slice(0, 1, 60, 2).slice(1, 0, 50, 2); },
-     {0}, 32, 1},
-    {"broadcast rows", {1, 50}, [](Tensor t) { return t.expand({6, 50}); }, {0}, 1, 1},
-    {"broadcast into a long run", {7, 1}, [](Tensor t) { return t.expand({7, 5000}); }, {1}, kThreads, 1},
+    {"every other row and column",
+     {60, 50},
+     [](Tensor t) { return t.slice(0, 1, 60, 2).slice(1, 0, 50, 2); },
+     {0},
+     32,
+     1},
+    {"broadcast rows",
+     {1, 50},
+     [](Tensor t) {
+       return t.expand({6, 50});
+     },
+     {0},
+     1,
+     1},
+    {"broadcast into a long run",
+     {7, 1},
+     [](Tensor t) {
+       return t.expand({7, 5000});
+     },
+     {1},
+     kThreads,
+     1},
     {"a bias gradient", {8, 3, 30, 30}, same, {0, 2, 3}, kThreads, 1},
     {"a bias gradient in chunks", {24, 2, 30, 30}, same, {0, 2, 3}, kThreads, 3},
     {"a long row in chunks", {1, 100003}, same, {1}, kThreads, 13},
@@ -128,7 +146,14 @@ const std::vector<Case> kMaxCases = {
     {"columns of 300", {300, 5}, same, {0}, 32, 1},
     {"a middle dim", {3, 200, 4}, same, {1}, 32, 1},
     {"transposed", {40, 30}, [](Tensor t) { return t.transpose(0, 1); }, {1}, 32, 1},
-    {"broadcast: every element ties", {7, 1}, [](Tensor t) { return t.expand({7, 5000}); }, {1}, kThreads, 1},
+    {"broadcast: every element ties",
+     {7, 1},
+     [](Tensor t) {
+       return t.expand({7, 5000});
+     },
+     {1},
+     kThreads,
+     1},
     {"rows of 6000", {3, 6000}, same, {1}, kThreads, 1},
     {"a long row in chunks", {1, 100003}, same, {1}, kThreads, 13},
     {"long columns in chunks", {30000, 2}, same, {0}, kThreads, 4},

@@ -12,6 +12,18 @@
 
 namespace cz::cuda {
 
+/// Launches kernel<<<blocks, kThreads>>>(args...) on `stream`: the launcher that the host code of
+/// the kernels' .cuh files (reduce::run_plan, launch_gather, ...) takes, so that
+/// tests/backend/CudaEmulation.hpp can run the same code with its own.
+struct StreamLaunch {
+  cudaStream_t stream;
+  template <class Kernel, class... Args>
+  void operator()(Kernel kernel, unsigned blocks, const Args&... args) const {
+    kernel<<<blocks, kThreads, 0, stream>>>(args...);
+    CZ_CHECK_CUDA_LAUNCH();
+  }
+};
+
 class CudaBackend final : public Backend {
  public:
   explicit CudaBackend(int index);

@@ -16,9 +16,10 @@
 namespace cz::cuda::pool {
 
 template <class T>
-__global__ void max_pool2d_kernel(const T* __restrict__ x, T* __restrict__ values, int64_t* __restrict__ indices,
-                                  int64_t n, int64_t H, int64_t W, int64_t Ho, int64_t Wo, int64_t kernel,
-                                  int64_t stride, int64_t padding) {
+__global__ void max_pool2d_kernel(const T* __restrict__ x, T* __restrict__ values,
+                                  int64_t* __restrict__ indices, int64_t n, int64_t H, int64_t W,
+                                  int64_t Ho, int64_t Wo, int64_t kernel, int64_t stride,
+                                  int64_t padding) {
   CZ_CUDA_LOOP(e, n) {
     const int64_t ow = e % Wo, oh = (e / Wo) % Ho, p = e / (Wo * Ho);
     const T* plane = x + p * H * W;

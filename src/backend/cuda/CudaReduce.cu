@@ -12,19 +12,17 @@ using namespace reduce;
 void CudaBackend::reduce(ReduceOp op, const Tensor& x, Tensor& out, Tensor* indices) {
   const Layout l = layout(x, out);
   if (l.K == 0 || out.numel() == 0) return;
-  const cudaStream_t s = stream();
-  const auto launch = [s](auto kernel, unsigned blocks, const auto&... args) {
-    kernel<<<blocks, kThreads, 0, s>>>(args...);
-    CZ_CHECK_CUDA_LAUNCH();
-  };
+  const StreamLaunch launch{stream()};
   dispatch_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if (op == ReduceOp::sum) {
-      run_plan<SumOp>(launch, device(), l.plan, StridedSource<T, SumOp>{data<T>(x), l.kept, l.reduced},
+      run_plan<SumOp>(launch, device(), l.plan,
+                      StridedSource<T, SumOp>{data<T>(x), l.kept, l.reduced},
                       SumSink<T>{data<T>(out)}, l.K, l.R);
     } else {
-      run_plan<MaxOp<T>>(launch, device(), l.plan, StridedSource<T, MaxOp<T>>{data<T>(x), l.kept, l.reduced},
-                         MaxSink<T>{data<T>(out), indices ? data<int64_t>(*indices) : nullptr}, l.K, l.R);
+      run_plan<MaxOp<T>>(
+          launch, device(), l.plan, StridedSource<T, MaxOp<T>>{data<T>(x), l.kept, l.reduced},
+          MaxSink<T>{data<T>(out), indices ? data<int64_t>(*indices) : nullptr}, l.K, l.R);
     }
   });
 }

@@ -32,7 +32,9 @@ struct SumOp {
     return static_cast<double>(v);
   }
   static __device__ Acc combine(Acc a, Acc b) { return a + b; }
-  static __device__ Acc shfl_down(Acc a, int offset) { return __shfl_down_sync(0xffffffffu, a, offset); }
+  static __device__ Acc shfl_down(Acc a, int offset) {
+    return __shfl_down_sync(0xffffffffu, a, offset);
+  }
 };
 
 template <class T>
@@ -57,13 +59,15 @@ struct MaxOp {
   }
   static __device__ Acc combine(Acc a, Acc b) { return beats(b, a) ? b : a; }
   static __device__ Acc shfl_down(Acc a, int offset) {
-    return {__shfl_down_sync(0xffffffffu, a.value, offset), __shfl_down_sync(0xffffffffu, a.index, offset)};
+    return {__shfl_down_sync(0xffffffffu, a.value, offset),
+            __shfl_down_sync(0xffffffffu, a.index, offset)};
   }
 };
 
 template <class Op>
 __device__ typename Op::Acc warp_reduce(typename Op::Acc acc) {
-  for (int offset = 16; offset > 0; offset >>= 1) acc = Op::combine(acc, Op::shfl_down(acc, offset));
+  for (int offset = 16; offset > 0; offset >>= 1)
+    acc = Op::combine(acc, Op::shfl_down(acc, offset));
   return acc;  // lane 0's is the warp's
 }
 
@@ -77,7 +81,8 @@ struct StridedSource {
   Indexer kept, reduced;
   __device__ const T* base(int64_t k) const { return x + kept.offset(k); }
   template <int G>
-  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const T* b, int64_t first, int64_t end) const {
+  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const T* b, int64_t first,
+                                         int64_t end) const {
     if (reduced.dims == 1) {  // rows or columns: no division
       const int64_t stride = reduced.strides[0];
 #ifdef __CUDACC__  // a hint for nvcc alone (the host compiler of the emulation warns)
@@ -100,7 +105,8 @@ struct StridedSource {
         }
       }
     } else {
-      for (int64_t r = first; r < end; r += G) acc = Op::combine(acc, Op::take(b[reduced.offset(r)], r));
+      for (int64_t r = first; r < end; r += G)
+        acc = Op::combine(acc, Op::take(b[reduced.offset(r)], r));
     }
     return acc;
   }
@@ -113,8 +119,8 @@ struct PartialSource {
   int64_t chunks;
   __device__ const typename Op::Acc* base(int64_t k) const { return partials + k * chunks; }
   template <int G>
-  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const typename Op::Acc* b, int64_t first,
-                                         int64_t end) const {
+  __device__ typename Op::Acc accumulate(typename Op::Acc acc, const typename Op::Acc* b,
+                                         int64_t first, int64_t end) const {
     for (int64_t r = first; r < end; r += G) acc = Op::combine(acc, b[r]);
     return acc;
   }
@@ -148,7 +154,8 @@ struct MaxSink {
 /// accumulators in a fixed tree, and thread 0 stores the item's result.
 template <int G, class Op, class Source, class Sink>
 __global__ void __launch_bounds__(kThreads)
-    reduce_kernel(Source source, Sink sink, int64_t outputs, int64_t chunks, int64_t R, int64_t chunk) {
+    reduce_kernel(Source source, Sink sink, int64_t outputs, int64_t chunks, int64_t R,
+                  int64_t chunk) {
   static_assert(G == 1 || G == 32 || G == kThreads, "a group is a thread, a warp or the block");
   using Acc = typename Op::Acc;
   __shared__ Acc warp_results[kThreads / 32];
@@ -164,10 +171,12 @@ __global__ void __launch_bounds__(kThreads)
     Acc acc = source.template accumulate<G>(Op::identity(), source.base(k), begin + t, end);
     if constexpr (G >= 32) acc = warp_reduce<Op>(acc);
     if constexpr (G == kThreads) {
-      const int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
+      const int warp = static_cast<int>(threadIdx.x) / 32,
+                lane = static_cast<int>(threadIdx.x) % 32;
       if (lane == 0) warp_results[warp] = acc;
       __syncthreads();
-      if (warp == 0) acc = warp_reduce<Op>(lane < kThreads / 32 ? warp_results[lane] : Op::identity());
+      if (warp == 0)
+        acc = warp_reduce<Op>(lane < kThreads / 32 ? warp_results[lane] : Op::identity());
       __syncthreads();  // warp_results is written again by the next item
     }
     if (t == 0) sink.store(w, acc);
@@ -200,9 +209,9 @@ constexpr int64_t kChunk = 8192;
 constexpr int64_t kMaxItems = 1024;
 
 struct Plan {
-  int group = 1;        // threads per work item: 1, 32 or kThreads
-  int64_t chunks = 1;   // work items per output; > 1 needs the second pass
-  int64_t chunk = 0;    // elements per work item
+  int group = 1;       // threads per work item: 1, 32 or kThreads
+  int64_t chunks = 1;  // work items per output; > 1 needs the second pass
+  int64_t chunk = 0;   // elements per work item
 };
 
 inline Plan plan(int64_t K, int64_t R, bool rows) {
@@ -234,7 +243,8 @@ inline Layout layout(const Tensor& x, const Tensor& out) {
     (kept ? kept_sizes : reduced_sizes).push_back(x.size(d));
     (kept ? kept_strides : reduced_strides).push_back(x.strides()[static_cast<size_t>(d)]);
   }
-  // out is contiguous, so output k is linear index k of the kept dims in order: coalescing keeps it.
+  // out is contiguous, so output k is linear index k of the kept dims in order: coalescing keeps
+  // it.
   coalesce(kept_sizes, kept_strides);
   coalesce(reduced_sizes, reduced_strides);
   Layout l;
@@ -252,28 +262,33 @@ inline Layout layout(const Tensor& x, const Tensor& out) {
 /// workspace is a tensor on `device`, from the caching allocator on a GPU: freed when this
 /// returns, its block can serve only work queued after ours on the stream.
 template <class Op, class Launch, class Source, class Sink>
-void run_plan(Launch&& launch, Device device, const Plan& p, const Source& source, const Sink& sink, int64_t K,
-              int64_t R) {
-  const auto pass = [&]<int G>(std::integral_constant<int, G>, const auto& from, const auto& to, int64_t chunks,
-                                int64_t length, int64_t chunk) {
+void run_plan(Launch&& launch, Device device, const Plan& p, const Source& source, const Sink& sink,
+              int64_t K, int64_t R) {
+  const auto pass = [&]<int G>(std::integral_constant<int, G>, const auto& from, const auto& to,
+                               int64_t chunks, int64_t length, int64_t chunk) {
     launch(reduce_kernel<G, Op, std::decay_t<decltype(from)>, std::decay_t<decltype(to)>>,
            blocks_for(K * chunks * G), from, to, K, chunks, length, chunk);
   };
   if (p.chunks == 1) {
-    if (p.group == 1) pass(std::integral_constant<int, 1>{}, source, sink, 1, R, p.chunk);
-    else if (p.group == 32) pass(std::integral_constant<int, 32>{}, source, sink, 1, R, p.chunk);
-    else pass(std::integral_constant<int, kThreads>{}, source, sink, 1, R, p.chunk);
+    if (p.group == 1)
+      pass(std::integral_constant<int, 1>{}, source, sink, 1, R, p.chunk);
+    else if (p.group == 32)
+      pass(std::integral_constant<int, 32>{}, source, sink, 1, R, p.chunk);
+    else
+      pass(std::integral_constant<int, kThreads>{}, source, sink, 1, R, p.chunk);
     return;
   }
   // Two passes: each (output, chunk) to a partial, then each output's partials (at most
   // kMaxItems) in chunk order by one warp.
   using Acc = typename Op::Acc;
   static_assert(sizeof(Acc) % sizeof(double) == 0);
-  Tensor workspace =
-      Tensor::empty({K * p.chunks * static_cast<int64_t>(sizeof(Acc) / sizeof(double))}, DType::f64, device);
+  Tensor workspace = Tensor::empty(
+      {K * p.chunks * static_cast<int64_t>(sizeof(Acc) / sizeof(double))}, DType::f64, device);
   Acc* partials = data<Acc>(workspace);
-  pass(std::integral_constant<int, kThreads>{}, source, PartialSink<Op>{partials}, p.chunks, R, p.chunk);
-  pass(std::integral_constant<int, 32>{}, PartialSource<Op>{partials, p.chunks}, sink, 1, p.chunks, p.chunks);
+  pass(std::integral_constant<int, kThreads>{}, source, PartialSink<Op>{partials}, p.chunks, R,
+       p.chunk);
+  pass(std::integral_constant<int, 32>{}, PartialSource<Op>{partials, p.chunks}, sink, 1, p.chunks,
+       p.chunks);
 }
 
 }  // namespace cz::cuda::reduce
