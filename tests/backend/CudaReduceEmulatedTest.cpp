@@ -136,6 +136,7 @@ const std::vector<Case> kSumCases = {
     {"a long row in chunks", {1, 100003}, same, {1}, kThreads, 13},
     {"the whole tensor in chunks", {3, 7, 1001}, same, {0, 1, 2}, kThreads, 3},
     {"long columns in chunks", {9000, 2}, same, {0}, kThreads, 2},
+    {"an empty reduced dim: zeros", {3, 0, 4}, same, {1}, 1, 1},
 };
 
 // max reduces one dim.
