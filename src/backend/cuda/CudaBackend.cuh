@@ -12,19 +12,29 @@
 
 namespace cz::cuda {
 
-/// Launches the grid-stride kernels of a Cuda<Family>.cuh on `stream`: launch(kernel, n,
-/// arguments...) runs kernel(n, arguments...) on blocks_for(n) blocks of kThreads (the
-/// emulation in tests/backend runs the same kernels through a launcher of its own).
-struct GridLauncher {
-  cudaStream_t stream;
 #if defined(__CUDACC__)
-  template <class... Parameters, class... Arguments>
-  void operator()(void (*kernel)(int64_t, Parameters...), int64_t n, Arguments... arguments) const {
-    kernel<<<blocks_for(n), kThreads, 0, stream>>>(n, arguments...);
+/// Launches kernel<<<blocks, kThreads>>>(args...) on `stream`: the launcher that the host code of
+/// the kernels' .cuh files (reduce::run_plan, launch_gather, ...) takes, so that
+/// tests/backend/CudaEmulation.hpp can run the same code with its own.
+struct StreamLaunch {
+  cudaStream_t stream;
+  template <class Kernel, class... Args>
+  void operator()(Kernel kernel, unsigned blocks, const Args&... args) const {
+    kernel<<<blocks, kThreads, 0, stream>>>(args...);
     CZ_CHECK_CUDA_LAUNCH();
   }
-#endif
 };
+
+/// The grid-stride kernels' launcher: launch(kernel, n, arguments...) runs kernel(n,
+/// arguments...) on blocks_for(n) blocks (the emulation in tests/backend has its own).
+struct GridLauncher {
+  cudaStream_t stream;
+  template <class... Parameters, class... Arguments>
+  void operator()(void (*kernel)(int64_t, Parameters...), int64_t n, Arguments... arguments) const {
+    StreamLaunch{stream}(kernel, blocks_for(n), n, arguments...);
+  }
+};
+#endif
 
 class CudaBackend final : public Backend {
  public:

@@ -23,7 +23,7 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
 }
 
 /// Grid-stride loop over [0, n).
-#define CZ_CUDA_LOOP(i, n)                                                               \
+#define CZ_CUDA_LOOP(i, n)                                                                           \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
@@ -47,7 +47,8 @@ struct Indexer {
 };
 
 /// The layout of `t` over `shape` (t's strides; its shape must be `shape`, broadcast included).
-/// Throws ShapeError beyond Indexer::kMaxDims dims.
+/// Throws ShapeError beyond Indexer::kMaxDims dims. Inline, so that the host tests of the
+/// kernels link without the CUDA backend.
 inline Indexer indexer(const Shape& shape, const Shape& strides) {
   if (shape.size() > static_cast<size_t>(Indexer::kMaxDims))
     throw ShapeError("cuda backend: at most " + std::to_string(Indexer::kMaxDims) + " dims, got " +
@@ -67,8 +68,7 @@ template <class F>
 void dispatch_floating(DType dtype, F&& f) {
   if (dtype == DType::f32) return f(float{});
   if (dtype == DType::f64) return f(double{});
-  throw DTypeError(std::string("cuda backend: a floating dtype expected, got ") +
-                   dtype_name(dtype));
+  throw DTypeError(std::string("cuda backend: a floating dtype expected, got ") + dtype_name(dtype));
 }
 
 /// Calls f(T{}) with T the C++ type of any dtype.
