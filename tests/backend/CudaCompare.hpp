@@ -43,8 +43,9 @@ inline std::vector<int64_t> random_indices(int64_t n, int64_t size, uint32_t see
   return v;
 }
 
-/// gpu (any device) equals cpu element for element: the same numbers, NaN where cpu has NaN.
-inline void expect_same(const Tensor& gpu, const Tensor& cpu, const std::string& what) {
+/// gpu (any device, or the host emulation's output) equals cpu element for element: the same
+/// numbers, NaN where cpu has NaN.
+inline void expect_same(const Tensor& gpu, const Tensor& cpu, const std::string& what = "") {
   ASSERT_EQ(gpu.shape(), cpu.shape()) << what;
   ASSERT_EQ(gpu.dtype(), cpu.dtype()) << what;
   const std::vector<double> g = gpu.to(Device::cpu()).to_vector(), c = cpu.to_vector();

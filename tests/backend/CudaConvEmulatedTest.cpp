@@ -10,6 +10,7 @@
 
 #include "backend/ConvGeometries.hpp"
 #include "cezanne/backend/Backend.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaConv.cuh"
@@ -17,22 +18,10 @@
 namespace cz {
 namespace {
 
+using testing::expect_same;
+
 using conv_test::geometries;
 using conv_test::Geometry;
-
-/// Runs a kernel on 3 blocks of 32 threads.
-const auto emulate = [](auto kernel, int64_t n, auto... arguments) {
-  cuda::emulation::launch(3, 32, kernel, n, arguments...);
-};
-
-void expect_same(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  ASSERT_EQ(a.size(), e.size()) << what;
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i)
-    if (a[i] != e[i] && differ++ < 5)
-      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-}
 
 template <class T, class I>
 void check(DType dtype) {
@@ -45,7 +34,7 @@ void check(DType dtype) {
         cuda::conv::geometry(g.image(), g.kh, g.kw, g.stride, g.padding);
     const Tensor x = Tensor::uniform(g.image(), -1, 1, ++seed, 0, dtype);
     Tensor cols = Tensor::full(g.cols(), -9, dtype), expected_cols = Tensor::empty(g.cols(), dtype);
-    cuda::conv::unfold<T, I>(emulate, x, geometry, cols);
+    cuda::conv::unfold<T, I>(cuda::emulation::GridLaunch{}, x, geometry, cols);
     cpu.unfold(x, g.kh, g.kw, g.stride, g.padding, expected_cols);
     expect_same(cols, expected_cols, "unfold " + what);
 
@@ -53,7 +42,7 @@ void check(DType dtype) {
     const Tensor y = Tensor::uniform(g.cols(), -1, 1, ++seed, 0, dtype);
     const Tensor start = Tensor::uniform(g.image(), -1, 1, ++seed, 0, dtype);
     Tensor image = start.clone(), expected_image = start.clone();
-    cuda::conv::fold<T, I>(emulate, y, geometry, image);
+    cuda::conv::fold<T, I>(cuda::emulation::GridLaunch{}, y, geometry, image);
     cpu.fold(y, g.kh, g.kw, g.stride, g.padding, expected_image);
     expect_same(image, expected_image, "fold " + what);
   }

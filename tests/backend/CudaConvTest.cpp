@@ -12,6 +12,7 @@
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/backend/CudaRuntime.hpp"
 #include "backend/ConvGeometries.hpp"
+#include "backend/CudaCompare.hpp"
 
 namespace {
 
@@ -22,15 +23,8 @@ using cz::Tensor;
 
 using cz::conv_test::Geometry;
 using cz::conv_test::geometries;
-
-Tensor on_gpu(const Tensor& host) { return host.to(Device::cuda(0)); }
-
-// The two tensors are equal element for element (both copied to the host).
-void expect_same_bits(const Tensor& gpu, const Tensor& cpu, const std::string& what) {
-  const std::vector<double> g = gpu.to(Device::cpu()).to_vector(), c = cpu.to_vector();
-  ASSERT_EQ(g.size(), c.size()) << what;
-  for (size_t i = 0; i < g.size(); ++i) ASSERT_EQ(g[i], c[i]) << what << " at " << i;
-}
+using cz::testing::expect_same;
+using cz::testing::on_gpu;
 
 // unfold copies and fold adds in the CPU's order: the same bits in f32 and f64.
 TEST(CudaConv, UnfoldAndFoldGiveTheCpusBits) {
@@ -46,7 +40,7 @@ TEST(CudaConv, UnfoldAndFoldGiveTheCpusBits) {
       cpu.unfold(x, g.kh, g.kw, g.stride, g.padding, cols);
       Tensor gpu_cols = Tensor::empty(g.cols(), dtype, Device::cuda(0));
       gpu.unfold(on_gpu(x), g.kh, g.kw, g.stride, g.padding, gpu_cols);
-      expect_same_bits(gpu_cols, cols, "unfold " + what);
+      expect_same(gpu_cols, cols, "unfold " + what);
 
       // fold adds into the output: start both from the same non-zero image.
       const Tensor y = Tensor::uniform(g.cols(), -1, 1, ++seed, 0, dtype);
@@ -54,7 +48,7 @@ TEST(CudaConv, UnfoldAndFoldGiveTheCpusBits) {
       Tensor gpu_image = on_gpu(image);
       cpu.fold(y, g.kh, g.kw, g.stride, g.padding, image);
       gpu.fold(on_gpu(y), g.kh, g.kw, g.stride, g.padding, gpu_image);
-      expect_same_bits(gpu_image, image, "fold " + what);
+      expect_same(gpu_image, image, "fold " + what);
     }
 }
 
@@ -67,12 +61,12 @@ TEST(CudaConv, LargeUnfoldAndFoldGiveTheCpusBits) {
   ASSERT_GT(cols.numel(), 65535 * 256);
   Tensor gpu_cols = Tensor::empty(g.cols(), DType::f32, Device::cuda(0));
   cz::backend_for(Device::cuda(0)).unfold(on_gpu(x), g.kh, g.kw, g.stride, g.padding, gpu_cols);
-  expect_same_bits(gpu_cols, cols, "unfold " + g.str());
+  expect_same(gpu_cols, cols, "unfold " + g.str());
   Tensor image = Tensor::zeros(g.image());
   Tensor gpu_image = on_gpu(image);
   cz::backend_for(Device::cpu()).fold(cols, g.kh, g.kw, g.stride, g.padding, image);
   cz::backend_for(Device::cuda(0)).fold(gpu_cols, g.kh, g.kw, g.stride, g.padding, gpu_image);
-  expect_same_bits(gpu_image, image, "fold " + g.str());
+  expect_same(gpu_image, image, "fold " + g.str());
 }
 
 // Largest |gpu - cpu| over the largest |cpu|.

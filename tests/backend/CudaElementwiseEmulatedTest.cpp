@@ -14,6 +14,7 @@
 
 #include "cezanne/backend/Backend.hpp"
 #include "cezanne/tensor/Ops.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaElementwise.cuh"
@@ -21,30 +22,15 @@
 namespace cz {
 namespace {
 
+using testing::expect_same;
+
 using namespace cuda::elementwise;
 
 Backend& cpu() { return backend_for(Device::cpu()); }
 
-/// Runs a kernel on 3 blocks of 32 threads (96 threads: tensors of more elements wrap).
-const auto launch = [](auto kernel, int64_t n, auto... arguments) {
-  cuda::emulation::launch(3, 32, kernel, n, arguments...);
-};
-
 template <class TO, class TI, int N, class F>
 void emulate(Tensor& out, const std::array<const Tensor*, N>& inputs, F f) {
-  map<TO, TI, N>(launch, out, inputs, f);
-}
-
-/// The same values, NaN where the CPU has NaN.
-void expect_same(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  ASSERT_EQ(actual.shape(), expected.shape()) << what;
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    const bool same = std::isnan(e[i]) ? std::isnan(a[i]) : a[i] == e[i];
-    if (!same && differ++ < 5)
-      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-  }
+  map<TO, TI, N>(cuda::emulation::GridLaunch{}, out, inputs, f);
 }
 
 constexpr int64_t kWide = 10;

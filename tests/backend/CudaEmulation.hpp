@@ -70,6 +70,15 @@ struct Launch {
   }
 };
 
+/// The grid-stride kernels' launcher (CudaBackend.cuh's GridLauncher on a GPU): kernel(n,
+/// args...) on 3 blocks of 32 threads, so that a loop over more than 96 elements wraps.
+struct GridLaunch {
+  template <class Kernel, class... Args>
+  void operator()(Kernel kernel, int64_t n, const Args&... args) const {
+    launch(3, 32, kernel, n, args...);
+  }
+};
+
 inline void syncthreads() { block_state.block->arrive_and_wait(); }
 
 /// v of the lane `offset` above the caller's in its warp (the caller's own v past the warp's end).

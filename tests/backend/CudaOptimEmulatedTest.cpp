@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cezanne/backend/Backend.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaOptim.cuh"
@@ -16,21 +17,9 @@
 namespace cz {
 namespace {
 
-/// Runs a kernel on 3 blocks of 32 threads: 150 parameters wrap.
-const auto emulate = [](auto kernel, int64_t n, auto... arguments) {
-  cuda::emulation::launch(3, 32, kernel, n, arguments...);
-};
+using testing::expect_same;
 
 const Shape kShape = {10, 15};
-
-void expect_same(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  ASSERT_EQ(a.size(), e.size()) << what;
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i)
-    if (a[i] != e[i] && differ++ < 5)
-      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-}
 
 template <class T>
 void check_adam(DType dtype) {
@@ -43,7 +32,7 @@ void check_adam(DType dtype) {
     for (int64_t t = 1; t <= 3; ++t) {
       const AdamStep s{1e-2, 0.9, 0.999, 1e-8, 0.05, decoupled, t};
       const Tensor g = Tensor::uniform(kShape, -2, 2, 82, static_cast<uint64_t>(t) * 1000, dtype);
-      cuda::optim::adam<T>(emulate, s, p, g, m, v);
+      cuda::optim::adam<T>(cuda::emulation::GridLaunch{}, s, p, g, m, v);
       cpu.adam_update(s, cp, g, cm, cv);
     }
     expect_same(p, cp, "p");
@@ -64,7 +53,7 @@ void check_sgd(DType dtype) {
     Tensor cp = p.clone(), cbuffer = buffer.clone();
     for (uint64_t t = 1; t <= 3; ++t) {
       const Tensor g = Tensor::uniform(kShape, -2, 2, 84, t * 1000, dtype);
-      cuda::optim::sgd<T>(emulate, s, p, g, buffer);
+      cuda::optim::sgd<T>(cuda::emulation::GridLaunch{}, s, p, g, buffer);
       cpu.sgd_update(s, cp, g, cbuffer);
     }
     expect_same(p, cp, "p");

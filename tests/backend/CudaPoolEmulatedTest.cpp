@@ -9,12 +9,15 @@
 #include <vector>
 
 #include "cezanne/tensor/Ops.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaPool.cuh"
 
 namespace cz {
 namespace {
+
+using testing::expect_same;
 
 using cuda::blocks_for;
 using cuda::kThreads;
@@ -37,16 +40,6 @@ Tensor input(const Shape& shape, DType dtype) {
     v[i - 4] = -INFINITY;
   }
   return Tensor::from(v, shape, dtype);
-}
-
-void expect_same(const Tensor& actual, const Tensor& expected) {
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  ASSERT_EQ(a.size(), e.size());
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    const bool same = std::isnan(e[i]) ? std::isnan(a[i]) : a[i] == e[i];
-    if (!same && differ++ < 5) ADD_FAILURE() << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-  }
 }
 
 template <class T>

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cezanne/backend/Backend.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaRandom.cuh"
@@ -18,19 +19,7 @@
 namespace cz {
 namespace {
 
-/// Runs a kernel on 3 blocks of 32 threads: 120 elements wrap.
-const auto emulate = [](auto kernel, int64_t n, auto... arguments) {
-  cuda::emulation::launch(3, 32, kernel, n, arguments...);
-};
-
-void expect_same(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  ASSERT_EQ(a.size(), e.size()) << what;
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i)
-    if (!(a[i] == e[i]) && differ++ < 5)
-      ADD_FAILURE() << what << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-}
+using testing::expect_same;
 
 /// A NaN-filled output of shape [4, 6, 5], contiguous or transposed (so that an element the
 /// kernel skips shows).
@@ -47,13 +36,13 @@ void check(DType dtype) {
       const std::string what = std::string(dtype_name(dtype)) + (normal ? " normal" : " uniform") +
                                (contiguous ? ", contiguous" : ", transposed");
       Tensor actual = output(contiguous, dtype), expected = output(contiguous, dtype);
-      cuda::random::fill_random<T>(emulate, normal, -0.5, 2, 91, 1u << 20, actual);
+      cuda::random::fill_random<T>(cuda::emulation::GridLaunch{}, normal, -0.5, 2, 91, 1u << 20, actual);
       cpu.random(normal, -0.5, 2, 91, 1u << 20, expected);
       expect_same(actual, expected, what);
     }
   for (const double p : {0.0, 0.3, 0.9}) {
     Tensor actual = output(true, dtype), expected = output(true, dtype);
-    cuda::random::fill_dropout_mask<T>(emulate, p, 92, 7, actual);
+    cuda::random::fill_dropout_mask<T>(cuda::emulation::GridLaunch{}, p, 92, 7, actual);
     cpu.dropout_mask(p, 92, 7, expected);
     expect_same(actual, expected, std::string(dtype_name(dtype)) + " dropout " + std::to_string(p));
   }

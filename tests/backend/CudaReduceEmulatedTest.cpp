@@ -13,12 +13,15 @@
 #include <vector>
 
 #include "cezanne/tensor/Ops.hpp"
+#include "backend/CudaCompare.hpp"
 // After every other header: the emulation defines CUDA's keywords as macros.
 #include "backend/CudaEmulation.hpp"
 #include "backend/cuda/CudaReduce.cuh"
 
 namespace cz {
 namespace {
+
+using testing::expect_same;
 
 using namespace cuda::reduce;
 using cuda::kThreads;
@@ -37,17 +40,6 @@ void expect_close(const Tensor& actual, const Tensor& expected) {
   for (size_t i = 0; i < e.size(); ++i)
     if (!(std::abs(a[i] - e[i]) <= tolerance) && differ++ < 5)
       ADD_FAILURE() << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-}
-
-/// Equal, NaN where the CPU has NaN.
-void expect_same(const Tensor& actual, const Tensor& expected) {
-  const std::vector<double> a = actual.to_vector(), e = expected.to_vector();
-  ASSERT_EQ(a.size(), e.size());
-  int differ = 0;
-  for (size_t i = 0; i < e.size(); ++i) {
-    const bool same = std::isnan(e[i]) ? std::isnan(a[i]) : a[i] == e[i];
-    if (!same && differ++ < 5) ADD_FAILURE() << "[" << i << "]: " << a[i] << ", the CPU's " << e[i];
-  }
 }
 
 struct Case {
