@@ -32,15 +32,18 @@ TEST(Collectives, AutoIsNcclExactlyOnGpusOfSeveralRanksWithNccl) {
   EXPECT_EQ(resolve_collectives("auto", Device::cuda(0), 1), "mpi");  // one rank: nothing moves
   EXPECT_EQ(resolve_collectives("mpi", Device::cuda(0), 4), "mpi");   // staged host copies
   EXPECT_EQ(resolve_collectives("mpi", Device::check(0), 4), "mpi");
-  if (dist::nccl_built()) EXPECT_EQ(resolve_collectives("nccl", Device::cuda(0), 1), "nccl");  // asked for
+  if (dist::nccl_built()) {
+    EXPECT_EQ(resolve_collectives("nccl", Device::cuda(0), 1), "nccl");  // asked for
+  }
 }
 
 TEST(Collectives, NcclOffAGpuOrWithoutNcclAndUnknownNamesAreRefused) {
   EXPECT_EQ(refusal("nccl", Device::cpu()), "--collectives: nccl moves GPU memory and needs --device cuda, got --device cpu");
   EXPECT_EQ(refusal("nccl", Device::check(0)),
             "--collectives: nccl moves GPU memory and needs --device cuda, got --device check:0");
-  if (!dist::nccl_built())
+  if (!dist::nccl_built()) {
     EXPECT_EQ(refusal("nccl", Device::cuda(1)), "--collectives: nccl is not in this build (configure with CEZANNE_WITH_NCCL=ON)");
+  }
   EXPECT_EQ(refusal("gloo", Device::cpu()), "--collectives: auto, nccl or mpi, got 'gloo'");
 }
 

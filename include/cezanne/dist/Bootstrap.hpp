@@ -63,7 +63,7 @@ bool nccl_built();
 std::string nccl_device_problem(Communicator& mpi, int device = -1);
 
 /// An NCCL communicator over the same ranks as `mpi` (an MPI communicator, or the
-/// single-process stub) on CUDA device `device` of this rank (the parameters' device), or, when
+/// single-process communicator) on CUDA device `device` of this rank (the parameters' device), or, when
 /// -1, the local rank's (dist::local_device_index, as --device cuda picks it). The NCCL unique
 /// id is broadcast from rank 0 over `mpi`. Throws DistError naming the rank when this build has
 /// no NCCL, when nccl_device_problem finds one (no such device, or two ranks on one GPU), or

@@ -1,4 +1,4 @@
-// The communicator a step's collectives run on: the world's (MPI or the single-process stub), or
+// The communicator a step's collectives run on: the world's (MPI or the single-process communicator), or
 // NCCL over the same ranks when the parameters are on a GPU.
 #pragma once
 

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "CudaDevices.hpp"
@@ -23,12 +24,18 @@ CudaBackend::CudaBackend(int index)
           [index](size_t bytes) {
             use_device(index);
             void* p = nullptr;
-            CZ_CHECK_CUDA(cudaMalloc(&p, bytes == 0 ? 256 : bytes));
+            const cudaError_t status = cudaMalloc(&p, bytes == 0 ? 256 : bytes);
+            // Out of memory is bad_alloc: the caching allocator then frees its cache and retries.
+            if (status == cudaErrorMemoryAllocation) {
+              (void)cudaGetLastError();
+              throw std::bad_alloc();
+            }
+            CZ_CHECK_CUDA(status);
             return p;
           },
           [index](void* ptr, size_t) {
             use_device(index);
-            CZ_CHECK_CUDA(cudaFree(ptr));
+            free_device(ptr);
           }),
       index_(index) {
   use_device(index);
