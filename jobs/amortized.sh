@@ -9,9 +9,9 @@
 #     point estimate, n/a); seeds 0, 1, 2;
 #   glyphs (data/glyphs or $GLYPHS), 5-way 1-shot across writing systems: the
 #     amortized head (versa, 10 sampled heads in the ELBO, β = 1; and versa_beta01, the KL
-#     weighted β = 0.1) against ProtoNets, Conv4 with 32 filters, meta-batch 8, 5 queries per
-#     class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on 600 test episodes, and the
-#     reliability diagrams; seeds 0, 1, 2.
+#     weighted β = 0.1) against ProtoNets, Conv4 with 32 filters, meta-batch 8, 15 queries per
+#     class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on 600 test episodes and on 600
+#     val episodes, and the reliability diagrams; seeds 0, 1, 2.
 # Then the tables of docs/results.md (jobs/amortized_table.py).
 #
 #   bash jobs/amortized.sh           every run, the tables
@@ -59,9 +59,14 @@ glyph() {  # glyph LEARNER SEED (LEARNER: versa, versa_beta01 or protonet)
     versa) extra=(--samples 10) ;;
     versa_beta01) algo=versa extra=(--samples 10 --beta 0.1) ;;
   esac
-  run "$learner-5w1s-seed$seed" --algo "$algo" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 5 \
+  run "$learner-5w1s-seed$seed" --algo "$algo" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 15 \
     --meta-batch 8 --lr 1e-3 --steps 500 --checkpoint-every 500 --val-every 0 --val-episodes 50 --seed "$seed" "${extra[@]}" \
-    -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png"
+    -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png" || return 1
+  # The same checkpoint on the val split (NAME-val.json).
+  local name="$learner-5w1s-seed$seed"
+  [[ -f "$out/$name-val.json" ]] && return 0
+  "$bin" eval --checkpoint "$(ls "$out/$name"/checkpoint-*.h5 | tail -1)" --threads 1 --ways 5 --shots 1 --episodes 600 \
+    --split val 2>> "$out/$name.log" | tail -1 > "$out/$name-val.json.tmp" && mv "$out/$name-val.json.tmp" "$out/$name-val.json"
 }
 
 case "${1:-all}" in

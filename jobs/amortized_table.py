@@ -4,7 +4,8 @@
 Reads RUN_DIR/<learner>-k<K>-seed<N>.json (sinusoids: neural_process, maml) and
 RUN_DIR/<learner>-5w1s-seed<N>.json (glyphs: versa, versa_beta01, protonet), each the JSON line `cezanne eval`
 printed, and prints two Markdown tables: sinusoid MSE, Gaussian NLL and 95% interval coverage
-per learner and K; 5-way 1-shot accuracy and ECE per learner. Every cell is the mean over seeds
+per learner and K; 5-way 1-shot accuracy and ECE per learner, on the test split and (from
+<learner>-5w1s-seed<N>-val.json) on the val split. Every cell is the mean over seeds
 ± the 95% t-interval over seeds (the number of seeds in parentheses when fewer than 3); a
 learner without a variance (MAML) has "n/a" for NLL and coverage.
 
@@ -51,13 +52,16 @@ def main(run_dir):
                       f"{cell([l.get('nll') for l in lines])} | {cell([l.get('coverage95') for l in lines], 100, 1)} |")
     print("\n**Glyphs, 5-way 1-shot across writing systems** (600 test episodes, 15 queries per class): "
           "mean over seeds ± 95% CI over seeds\n")
-    print("| learner | accuracy (%) | ECE (%) |")
-    print("|---|---|---|")
+    print("| learner | accuracy (%) | ECE, 15 bins (%) | val split: accuracy (%) | val split: ECE (%) |")
+    print("|---|---|---|---|---|")
     for learner in ("versa", "versa_beta01", "protonet"):
         lines = runs.get((learner, "5w1s"), [])
+        val = [json.loads(p.read_text().strip().splitlines()[-1])
+               for p in sorted(Path(run_dir).glob(f"{learner}-5w1s-seed*-val.json"))]
         if lines:
             print(f"| {LABELS[learner]} | {cell([l['mean'] for l in lines], 100, 2)} | "
-                  f"{cell([l.get('ece') for l in lines], 100, 2)} |")
+                  f"{cell([l.get('ece') for l in lines], 100, 2)} | {cell([l['mean'] for l in val], 100, 2)} | "
+                  f"{cell([l.get('ece') for l in val], 100, 2)} |")
 
 
 if __name__ == "__main__":
