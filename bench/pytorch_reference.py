@@ -178,6 +178,17 @@ def meta_backward(a, variant):
             "batched": functools.partial(one_pass, task_loss, expand=False)}[variant]
 
 
+def adam_meta_step(step, params, batch):
+    """The timed unit: one meta-step, step(params, batch) (a meta_backward) and Adam(1e-3)'s update."""
+    opt = torch.optim.Adam(params, lr=1e-3)
+
+    def meta_step():
+        opt.zero_grad()
+        step(params, batch)
+        opt.step()
+    return meta_step
+
+
 def variants(a):
     return VARIANTS if a.algo == "protonet" else VARIANTS[:-1]
 
@@ -251,14 +262,7 @@ def main():
         return
 
     params, batch = setup(a)
-    step = meta_backward(a, a.variant)
-    opt = torch.optim.Adam(params, lr=1e-3)
-
-    def meta_step():
-        opt.zero_grad()
-        step(params, batch)
-        opt.step()
-
+    meta_step = adam_meta_step(meta_backward(a, a.variant), params, batch)
     for _ in range(a.warmup):
         meta_step()
     start = time.perf_counter()

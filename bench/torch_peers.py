@@ -149,14 +149,7 @@ def measure(ref, s, variant, func, a, device):
     import torch
     cuda = device.type == "cuda"
     params, batch = setup(ref, s, device)
-    step = meta_backward(ref, s, variant, func)
-    opt = torch.optim.Adam(params, lr=1e-3)
-
-    def meta_step():
-        opt.zero_grad()
-        step(params, batch)
-        opt.step()
-
+    meta_step = ref.adam_meta_step(meta_backward(ref, s, variant, func), params, batch)
     for _ in range(s.warmup):
         meta_step()
     if cuda:
