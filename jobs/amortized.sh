@@ -11,11 +11,15 @@
 #     amortized head (versa, 10 sampled heads in the ELBO, β = 1; and versa_beta01, the KL
 #     weighted β = 0.1) against ProtoNets, Conv4 with 32 filters, meta-batch 8, 15 queries per
 #     class, 500 steps, Adam 1e-3 — accuracy and ECE (15 bins) on 600 test episodes and on 600
-#     val episodes, and the reliability diagrams; seeds 0, 1, 2.
+#     val episodes, and the reliability diagrams; seeds 0, 1, 2;
+#   and, apart (`curve`), the same glyph set-up trained 16 times longer: versa (β = 1) and
+#     ProtoNets, seed 0, 8000 steps, every 1000th step's checkpoint on 300 test and 300 val
+#     episodes (runs/amortized/curve-LEARNER/checkpoint-N-{test,val}.json).
 # Then the tables of docs/results.md (jobs/amortized_table.py).
 #
 #   bash jobs/amortized.sh           every run, the tables
 #   bash jobs/amortized.sh glyphs    the glyph runs only (versa at β = 1 and 0.1, ProtoNets), the tables
+#   bash jobs/amortized.sh curve     the two 8000-step glyph runs (about 40 minutes), the tables
 #   bash jobs/amortized.sh table     the tables of the runs there are
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,10 +41,21 @@ run() {
   "$bin" train "${train[@]}" --out "$out/$name" --threads 1 --log-seconds 60 > "$out/$name.log" 2>&1 ||
     { echo "$name: training failed (see $out/$name.log)"; return 1; }
   checkpoint="$(ls "$out/$name"/checkpoint-*.h5 | tail -1)"
-  "$bin" eval --checkpoint "$checkpoint" --threads 1 "${eval[@]}" 2>> "$out/$name.log" | tail -1 > "$out/$name.json.tmp" &&
-    mv "$out/$name.json.tmp" "$out/$name.json"
+  evaluate "$checkpoint" "$out/$name.json" "$out/$name.log" "${eval[@]}"
   echo "$name: $(cat "$out/$name.json")"
 }
+
+# evaluate CHECKPOINT JSON LOG EVAL-OPTIONS...: the eval line of CHECKPOINT into JSON (kept if there).
+evaluate() {
+  local checkpoint="$1" json="$2" log="$3"
+  shift 3
+  [[ -f "$json" ]] && return 0
+  "$bin" eval --checkpoint "$checkpoint" --threads 1 "$@" 2>> "$log" | tail -1 > "$json.tmp" && mv "$json.tmp" "$json"
+}
+
+# The glyph learners' training set-up (the steps apart).
+glyph_options=(--store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 15 --meta-batch 8 --lr 1e-3 --val-every 0
+               --val-episodes 50)
 
 sinusoid() {  # sinusoid LEARNER K SEED
   local learner="$1" k="$2" seed="$3"
@@ -59,14 +74,24 @@ glyph() {  # glyph LEARNER SEED (LEARNER: versa, versa_beta01 or protonet)
     versa) extra=(--samples 10) ;;
     versa_beta01) algo=versa extra=(--samples 10 --beta 0.1) ;;
   esac
-  run "$learner-5w1s-seed$seed" --algo "$algo" --store "$glyphs" --filters 32 --ways 5 --shots 1 --queries 15 \
-    --meta-batch 8 --lr 1e-3 --steps 500 --checkpoint-every 500 --val-every 0 --val-episodes 50 --seed "$seed" "${extra[@]}" \
-    -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png" || return 1
+  run "$learner-5w1s-seed$seed" --algo "$algo" "${glyph_options[@]}" --steps 500 --checkpoint-every 500 --seed "$seed" \
+    "${extra[@]}" -- --ways 5 --shots 1 --episodes 600 --reliability "$out/$learner-5w1s-seed$seed-reliability.png" || return 1
   # The same checkpoint on the val split (NAME-val.json).
   local name="$learner-5w1s-seed$seed"
-  [[ -f "$out/$name-val.json" ]] && return 0
-  "$bin" eval --checkpoint "$(ls "$out/$name"/checkpoint-*.h5 | tail -1)" --threads 1 --ways 5 --shots 1 --episodes 600 \
-    --split val 2>> "$out/$name.log" | tail -1 > "$out/$name-val.json.tmp" && mv "$out/$name-val.json.tmp" "$out/$name-val.json"
+  evaluate "$(ls "$out/$name"/checkpoint-*.h5 | tail -1)" "$out/$name-val.json" "$out/$name.log" --ways 5 --shots 1 \
+    --episodes 600 --split val
+}
+
+curve() {  # curve LEARNER (versa or protonet): seed 0 for 8000 steps, each 1000th step's checkpoint evaluated
+  local learner="$1" dir="$out/curve-$1" checkpoint split
+  [[ -f "$dir/checkpoint-00008000.h5" ]] ||
+    "$bin" train --algo "$learner" "${glyph_options[@]}" --steps 8000 --checkpoint-every 1000 --keep 8 --seed 0 \
+      --out "$dir" --threads 1 --log-seconds 60 > "$dir.log" 2>&1 || { echo "curve-$learner: training failed (see $dir.log)"; return 1; }
+  for checkpoint in "$dir"/checkpoint-*.h5; do
+    for split in test val; do
+      evaluate "$checkpoint" "${checkpoint%.h5}-$split.json" "$dir.log" --ways 5 --shots 1 --episodes 300 --split "$split"
+    done
+  done
 }
 
 case "${1:-all}" in
@@ -89,6 +114,11 @@ case "${1:-all}" in
     (for seed in 0 1 2; do glyph protonet "$seed"; done; for seed in 0 1; do glyph versa_beta01 "$seed"; done) &
     wait
     echo "wall time: $((SECONDS - start)) s" ;;
-  *) echo "usage: bash jobs/amortized.sh [glyphs|table]"; exit 2 ;;
+  curve)
+    start=$SECONDS
+    curve versa & curve protonet &
+    wait
+    echo "wall time: $((SECONDS - start)) s" ;;
+  *) echo "usage: bash jobs/amortized.sh [glyphs|curve|table]"; exit 2 ;;
 esac
 /usr/bin/python3 jobs/amortized_table.py "$out"

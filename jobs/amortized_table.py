@@ -7,7 +7,9 @@ printed, and prints two Markdown tables: sinusoid MSE, Gaussian NLL and 95% inte
 per learner and K; 5-way 1-shot accuracy and ECE per learner, on the test split and (from
 <learner>-5w1s-seed<N>-val.json) on the val split. Every cell is the mean over seeds
 ± the 95% t-interval over seeds (the number of seeds in parentheses when fewer than 3); a
-learner without a variance (MAML) has "n/a" for NLL and coverage.
+learner without a variance (MAML) has "n/a" for NLL and coverage. With the runs of
+`jobs/amortized.sh curve` (RUN_DIR/curve-<learner>/checkpoint-<step>-{test,val}.json), a third
+table: versa's and ProtoNets' accuracy, ECE and mean confidence less accuracy at every 1000th step.
 
     python3 jobs/amortized_table.py runs/amortized
 """
@@ -62,6 +64,32 @@ def main(run_dir):
             print(f"| {LABELS[learner]} | {cell([l['mean'] for l in lines], 100, 2)} | "
                   f"{cell([l.get('ece') for l in lines], 100, 2)} | {cell([l['mean'] for l in val], 100, 2)} | "
                   f"{cell([l.get('ece') for l in val], 100, 2)} |")
+    curve(Path(run_dir))
+
+
+def curve(run_dir):
+    """The table of the two 8000-step runs, one row per evaluated step (seed 0, 300 episodes)."""
+    evals = {}  # (learner, step, split) -> eval line
+    for learner in ("versa", "protonet"):
+        for path in (run_dir / f"curve-{learner}").glob("checkpoint-*-*.json"):
+            step, split = re.search(r"checkpoint-(\d+)-(test|val)\.json$", path.name).groups()
+            evals[learner, int(step), split] = json.loads(path.read_text().strip().splitlines()[-1])
+    steps = sorted({step for (_, step, _) in evals})
+    if not steps:
+        return
+    print("\n**Glyphs, trained longer** (seed 0, 300 test and 300 val episodes a checkpoint): accuracy, ECE and "
+          "mean confidence less accuracy (negative: underconfident), in %\n")
+    print("| step | versa: test acc. | test ECE | test conf. − acc. | val ECE "
+          "| ProtoNets: test acc. | test ECE | test conf. − acc. | val ECE |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for step in steps:
+        row = [str(step)]
+        for learner in ("versa", "protonet"):
+            test, val = evals.get((learner, step, "test")), evals.get((learner, step, "val"))
+            row += [f"{100 * test['mean']:.2f}", f"{100 * test['ece']:.2f}",
+                    f"{100 * (test['confidence'] - test['mean']):+.2f}"] if test else ["", "", ""]
+            row += [f"{100 * val['ece']:.2f}"] if val else [""]
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

@@ -468,9 +468,12 @@ int evaluate_checkpoint(dist::Communicator& comm, const EvalSetup& s, double wat
   };
   line << ",\"metric\":\"" << (accuracy ? "accuracy" : "mse") << "\",\"mean\":" << number(r.mean)
        << ",\"ci95\":" << number(r.ci95);
-  // Calibration: ECE of the pooled queries (classifiers); NLL and coverage of the central 95%
-  // interval, means over episodes (regressors; null for a point estimate without a variance).
-  if (predictive && accuracy) line << ",\"ece\":" << number(predictive->bins.ece());
+  // Calibration: ECE and mean confidence of the pooled queries (classifiers); NLL and coverage
+  // of the central 95% interval, means over episodes (regressors; null for a point estimate
+  // without a variance).
+  if (predictive && accuracy)
+    line << ",\"ece\":" << number(predictive->bins.ece())
+         << ",\"confidence\":" << number(predictive->bins.mean_confidence());
   if (predictive && !accuracy) {
     for (const auto& [name, value] : {std::pair{"nll", predictive->nll}, std::pair{"coverage95", predictive->coverage95}}) {
       line << ",\"" << name << "\":" << (value ? number(value->mean) : "null") << ",\"" << name

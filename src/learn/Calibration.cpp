@@ -54,6 +54,15 @@ double ReliabilityBins::ece() const {
   return n > 0 ? gap / n : 0.0;
 }
 
+double ReliabilityBins::mean_confidence() const {
+  double n = 0, sum = 0;
+  for (int b = 0; b < kBins; ++b) {
+    n += count[b];
+    sum += confidence[b];
+  }
+  return n > 0 ? sum / n : 0.0;
+}
+
 std::vector<double> ReliabilityBins::flat() const {
   std::vector<double> out(count.begin(), count.end());
   out.insert(out.end(), confidence.begin(), confidence.end());

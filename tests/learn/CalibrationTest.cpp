@@ -27,6 +27,8 @@ TEST(Calibration, ExpectedCalibrationErrorOfFifteenBins) {
   EXPECT_DOUBLE_EQ(bins.correct[13], 1);
   // ECE = (2 |0.5 - 0.9| + |1 - 0.5| + |1 - 0.4|) / 4.
   EXPECT_NEAR(bins.ece(), (2 * 0.4 + 0.5 + 0.6) / 4, 1e-15);
+  // Mean confidence (0.9 + 0.9 + 0.5 + 0.4) / 4 = 0.675 against the accuracy 3/4: underconfident.
+  EXPECT_NEAR(bins.mean_confidence(), 0.675, 1e-15);
   // Bins of two halves add up to the bins of the whole.
   ReliabilityBins a, b;
   a.add(p.slice(0, 0, 2), labels.slice(0, 0, 2));
@@ -40,6 +42,7 @@ TEST(Calibration, ExpectedCalibrationErrorOfFifteenBins) {
   EXPECT_EQ(sure.count[14], 1);
   EXPECT_EQ(sure.ece(), 0.0);
   EXPECT_EQ(ReliabilityBins{}.ece(), 0.0);
+  EXPECT_EQ(ReliabilityBins{}.mean_confidence(), 0.0);
 }
 
 TEST(Calibration, CoverageAndGaussianNll) {

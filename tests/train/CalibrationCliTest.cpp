@@ -37,6 +37,7 @@ TEST_F(CalibrationCli, ClassifiersReportEceAndDrawTheReliabilityDiagram) {
     ASSERT_EQ(e.status, 0) << e.output;
     EXPECT_THAT(e.output, HasSubstr("\"metric\":\"accuracy\",\"mean\":"));
     EXPECT_THAT(e.output, HasSubstr(",\"ece\":"));
+    EXPECT_THAT(e.output, HasSubstr(",\"confidence\":"));
     EXPECT_EQ(e.output.find("coverage95"), std::string::npos);
     std::ifstream in(png, std::ios::binary);
     char magic[8] = {};

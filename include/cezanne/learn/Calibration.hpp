@@ -27,6 +27,9 @@ struct ReliabilityBins {
   void add(const ReliabilityBins& other);
   /// ECE = sum_b count_b / n * |accuracy_b - confidence_b| (0 without predictions).
   double ece() const;
+  /// Mean confidence of all the predictions (0 without predictions): above the accuracy an
+  /// overconfident classifier, below it an underconfident one.
+  double mean_confidence() const;
   /// The 3 x kBins sums in one list (count, confidence, correct), for an allreduce, and back.
   std::vector<double> flat() const;
   static ReliabilityBins from_flat(const double* values);
