@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <numeric>
 #include <stdexcept>
 
 #include "cezanne/tensor/Shape.hpp"
@@ -55,12 +56,8 @@ double ReliabilityBins::ece() const {
 }
 
 double ReliabilityBins::mean_confidence() const {
-  double n = 0, sum = 0;
-  for (int b = 0; b < kBins; ++b) {
-    n += count[b];
-    sum += confidence[b];
-  }
-  return n > 0 ? sum / n : 0.0;
+  const double n = std::accumulate(count.begin(), count.end(), 0.0);
+  return n > 0 ? std::accumulate(confidence.begin(), confidence.end(), 0.0) / n : 0.0;
 }
 
 std::vector<double> ReliabilityBins::flat() const {
